@@ -1,0 +1,428 @@
+//! Validator settings read from Rocket's configuration and checked at ignite.
+//!
+//! Settings live under `jwt.validators.<name>` in Rocket's figment, so they
+//! come from `Rocket.toml`, the file `ROCKET_CONFIG` names, or `ROCKET_JWT`.
+//! Every problem is reported at once, each naming the validator and the key,
+//! and launch aborts.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use jsonwebtoken::Algorithm;
+use rocket::figment::value::magic::RelativePathBuf;
+use rocket::figment::{self, Figment};
+use serde::Deserialize;
+
+use crate::keys::StaticKey;
+
+/// The largest `leeway_secs` accepted: a day. More is a misconfiguration, and
+/// it keeps time arithmetic far from overflow.
+pub const MAX_LEEWAY_SECS: u64 = 86_400;
+
+/// Where the settings of all validators live in Rocket's figment.
+const VALIDATORS_KEY: &str = "jwt.validators";
+
+/// A launch-time configuration problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The `jwt` table itself cannot be read.
+    #[error("`jwt`: {problem}")]
+    Table {
+        /// What is wrong.
+        problem: String,
+    },
+    /// A validator's name or one of its keys is wrong.
+    #[error("`jwt.validators.{validator}{}`: {problem}", key_suffix(key))]
+    Validator {
+        /// The validator's name, as written.
+        validator: String,
+        /// The offending key, when the problem is with one key.
+        key: Option<String>,
+        /// What is wrong, and what to write instead.
+        problem: String,
+    },
+}
+
+fn key_suffix(key: &Option<String>) -> String {
+    key.as_ref()
+        .map(|key| format!(".{key}"))
+        .unwrap_or_default()
+}
+
+/// All the configuration problems found at ignite, one a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(Vec<ConfigError>);
+
+impl ConfigErrors {
+    /// The problems, in the order found (validators by name).
+    pub fn iter(&self) -> impl Iterator<Item = &ConfigError> {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// `jwt`, as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JwtSettings {
+    #[serde(default)]
+    validators: BTreeMap<String, figment::value::Value>,
+}
+
+/// `jwt.validators.<name>`, as written. Options stay options here so that a
+/// missing key gets our message rather than serde's.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    issuer: Option<String>,
+    #[serde(default)]
+    audiences: Vec<String>,
+    algorithms: Option<Vec<String>>,
+    secret: Option<String>,
+    secret_env: Option<String>,
+    public_key_pem: Option<String>,
+    public_key_file: Option<RelativePathBuf>,
+    #[serde(default)]
+    leeway_secs: u64,
+    required_claims: Option<Vec<String>>,
+    token_type: Option<String>,
+    realm: Option<String>,
+}
+
+/// A validator's checked settings.
+#[derive(Debug)]
+pub(crate) struct ValidatorConfig {
+    pub(crate) name: Arc<str>,
+    pub(crate) realm: Arc<str>,
+    pub(crate) issuer: String,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) algorithms: Vec<Algorithm>,
+    pub(crate) key: StaticKey,
+    pub(crate) leeway_secs: u64,
+    pub(crate) required_claims: Vec<String>,
+    pub(crate) token_type: Option<String>,
+}
+
+/// Reads and checks every validator under `jwt.validators`.
+pub(crate) fn read(figment: &Figment) -> Result<Vec<ValidatorConfig>, ConfigErrors> {
+    let settings = if figment.contains("jwt") {
+        figment
+            .extract_inner::<JwtSettings>("jwt")
+            .map_err(|error| {
+                ConfigErrors(vec![ConfigError::Table {
+                    problem: describe(&error.kind),
+                }])
+            })?
+    } else {
+        return Ok(Vec::new());
+    };
+
+    let mut configs = Vec::new();
+    let mut errors = Vec::new();
+    for name in settings.validators.keys() {
+        match read_validator(figment, name) {
+            Ok(config) => configs.push(config),
+            Err(mut problems) => errors.append(&mut problems),
+        }
+    }
+    if errors.is_empty() {
+        Ok(configs)
+    } else {
+        Err(ConfigErrors(errors))
+    }
+}
+
+fn read_validator(figment: &Figment, name: &str) -> Result<ValidatorConfig, Vec<ConfigError>> {
+    let mut problems = Problems {
+        validator: name,
+        errors: Vec::new(),
+    };
+    if !is_identifier(name) {
+        problems.whole(
+            "a validator name must be a Rust identifier (letters, digits and `_`, \
+             not starting with a digit), so routes can name it",
+        );
+        return Err(problems.errors);
+    }
+    let settings = figment
+        .extract_inner::<Settings>(&format!("{VALIDATORS_KEY}.{name}"))
+        .map_err(|error| {
+            problems.add_figment_error(&error);
+            problems.errors.clone()
+        })?;
+    problems.check(settings).ok_or(problems.errors)
+}
+
+/// The problems found with one validator.
+struct Problems<'a> {
+    validator: &'a str,
+    errors: Vec<ConfigError>,
+}
+
+impl Problems<'_> {
+    fn add(&mut self, key: &str, problem: impl Into<String>) {
+        self.errors.push(ConfigError::Validator {
+            validator: self.validator.to_owned(),
+            key: Some(key.to_owned()),
+            problem: problem.into(),
+        });
+    }
+
+    fn whole(&mut self, problem: impl Into<String>) {
+        self.errors.push(ConfigError::Validator {
+            validator: self.validator.to_owned(),
+            key: None,
+            problem: problem.into(),
+        });
+    }
+
+    fn add_figment_error(&mut self, error: &figment::Error) {
+        use figment::error::Kind;
+        match &error.kind {
+            Kind::UnknownField(field, expected) => {
+                self.add(field, unknown_key(field, expected));
+            }
+            kind => match error.path.last() {
+                Some(key) if !self.validator.eq(key) => self.add(key, describe(kind)),
+                _ => self.whole(describe(kind)),
+            },
+        }
+    }
+
+    /// Checks every setting, recording each problem; `None` if any was found.
+    fn check(&mut self, settings: Settings) -> Option<ValidatorConfig> {
+        let issuer = self.issuer(settings.issuer);
+        let algorithms = self.algorithms(settings.algorithms);
+        let key = self.key(KeySource::all_set(
+            settings.secret,
+            settings.secret_env,
+            settings.public_key_pem,
+            settings.public_key_file,
+        ));
+        if let (Some(algorithms), Some(key)) = (&algorithms, &key) {
+            for algorithm in algorithms.iter().filter(|a| !key.kind.fits(**a)) {
+                self.add(
+                    "algorithms",
+                    format!("`{algorithm:?}` cannot verify with {}", key.kind),
+                );
+            }
+        }
+        if settings.audiences.iter().any(String::is_empty) {
+            self.add("audiences", "an audience cannot be empty");
+        }
+        if settings.leeway_secs > MAX_LEEWAY_SECS {
+            self.add("leeway_secs", format!("at most {MAX_LEEWAY_SECS} seconds"));
+        }
+        let required_claims = settings
+            .required_claims
+            .unwrap_or_else(|| vec!["exp".to_owned()]);
+        if required_claims.iter().any(String::is_empty) {
+            self.add("required_claims", "a claim name cannot be empty");
+        }
+        if settings.token_type.as_deref() == Some("") {
+            self.add(
+                "token_type",
+                "cannot be empty; remove the key to accept any `typ`",
+            );
+        }
+        let realm = settings.realm.unwrap_or_else(|| self.validator.to_owned());
+        if realm.is_empty()
+            || !realm
+                .chars()
+                .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\')
+        {
+            self.add("realm", "printable ASCII without spaces, `\"` or `\\`");
+        }
+
+        if !self.errors.is_empty() {
+            return None;
+        }
+        Some(ValidatorConfig {
+            name: self.validator.into(),
+            realm: realm.into(),
+            issuer: issuer?,
+            audiences: settings.audiences,
+            algorithms: algorithms?,
+            key: key?,
+            leeway_secs: settings.leeway_secs,
+            required_claims,
+            token_type: settings.token_type,
+        })
+    }
+
+    fn issuer(&mut self, issuer: Option<String>) -> Option<String> {
+        match issuer {
+            Some(issuer) if !issuer.is_empty() => Some(issuer),
+            _ => {
+                self.add(
+                    "issuer",
+                    "required: the exact `iss` value accepted tokens carry",
+                );
+                None
+            }
+        }
+    }
+
+    fn algorithms(&mut self, names: Option<Vec<String>>) -> Option<Vec<Algorithm>> {
+        let names = match names {
+            Some(names) if !names.is_empty() => names,
+            _ => {
+                self.add(
+                    "algorithms",
+                    "required: the list of accepted algorithms, e.g. [\"RS256\"]",
+                );
+                return None;
+            }
+        };
+        let mut algorithms = Vec::with_capacity(names.len());
+        for name in &names {
+            match Algorithm::from_str(name) {
+                Ok(algorithm) => algorithms.push(algorithm),
+                Err(_) if name.eq_ignore_ascii_case("none") => {
+                    self.add(
+                        "algorithms",
+                        "`none` is never accepted: tokens must be signed",
+                    );
+                }
+                Err(_) => self.add(
+                    "algorithms",
+                    format!(
+                        "unknown algorithm `{name}`, expected one of HS256, HS384, HS512, \
+                         RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA"
+                    ),
+                ),
+            }
+        }
+        (algorithms.len() == names.len()).then_some(algorithms)
+    }
+
+    /// Loads the one key source that must be set.
+    fn key(&mut self, sources: Vec<KeySource>) -> Option<StaticKey> {
+        match sources.as_slice() {
+            [] => {
+                self.add(
+                    "secret",
+                    "no key source: set exactly one of `secret`, `secret_env`, \
+                     `public_key_pem` or `public_key_file`",
+                );
+                None
+            }
+            [source] => source
+                .load()
+                .map_err(|problem| self.add(source.key(), problem))
+                .ok(),
+            [first, second, ..] => {
+                let problem = format!(
+                    "conflicts with `{}`: set exactly one key source",
+                    first.key()
+                );
+                self.add(second.key(), problem);
+                None
+            }
+        }
+    }
+}
+
+/// One of the four ways to give a validator its key.
+enum KeySource {
+    Secret(String),
+    SecretEnv(String),
+    PublicKeyPem(String),
+    PublicKeyFile(RelativePathBuf),
+}
+
+impl KeySource {
+    /// The sources that are set, in the order the keys are documented.
+    fn all_set(
+        secret: Option<String>,
+        secret_env: Option<String>,
+        public_key_pem: Option<String>,
+        public_key_file: Option<RelativePathBuf>,
+    ) -> Vec<Self> {
+        [
+            secret.map(Self::Secret),
+            secret_env.map(Self::SecretEnv),
+            public_key_pem.map(Self::PublicKeyPem),
+            public_key_file.map(Self::PublicKeyFile),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// The configuration key this source is written under.
+    fn key(&self) -> &'static str {
+        match self {
+            Self::Secret(_) => "secret",
+            Self::SecretEnv(_) => "secret_env",
+            Self::PublicKeyPem(_) => "public_key_pem",
+            Self::PublicKeyFile(_) => "public_key_file",
+        }
+    }
+
+    fn load(&self) -> Result<StaticKey, String> {
+        match self {
+            Self::Secret(secret) => StaticKey::secret(secret.as_bytes()),
+            Self::SecretEnv(var) => match std::env::var(var) {
+                Ok(secret) => StaticKey::secret(secret.as_bytes()),
+                Err(_) => Err(format!(
+                    "environment variable `{var}` is not set or not UTF-8"
+                )),
+            },
+            Self::PublicKeyPem(pem) => StaticKey::public_pem(pem),
+            Self::PublicKeyFile(file) => {
+                let path = file.relative();
+                let pem = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+                StaticKey::public_pem(&pem)
+            }
+        }
+    }
+}
+
+/// Whether `name` is a Rust identifier, as `#[jwt_auth(validator = "...")]` needs.
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+        && name != "_"
+}
+
+/// "unknown key", with the closest expected key when one is close.
+fn unknown_key(field: &str, expected: &[&str]) -> String {
+    let closest = expected
+        .iter()
+        .map(|candidate| (strsim::damerau_levenshtein(field, candidate), candidate))
+        .filter(|(distance, _)| *distance <= 2)
+        .min();
+    match closest {
+        Some((_, candidate)) => format!("unknown key `{field}`, did you mean `{candidate}`?"),
+        None => format!(
+            "unknown key `{field}`, expected one of: {}",
+            expected.join(", ")
+        ),
+    }
+}
+
+/// figment's description of a problem, without its own key path (ours is better).
+fn describe(kind: &figment::error::Kind) -> String {
+    kind.to_string()
+}

@@ -1,0 +1,171 @@
+//! Why a request was refused, and how that refusal reads on the wire.
+//!
+//! Every refusal is one [`AuthError`]. Its status, RFC 6750 error code and
+//! description are decided here and nowhere else; the fairing turns the error
+//! that a guard left on the request into the `WWW-Authenticate` challenge and
+//! the JSON body (see [`render`]).
+
+use std::fmt::{self, Write as _};
+use std::io::Cursor;
+use std::sync::Arc;
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::{Request, Response};
+
+use crate::validate::TokenError;
+
+/// Why a request was refused.
+///
+/// Each variant knows its HTTP status ([`AuthError::status`]), its RFC 6750
+/// error code ([`AuthError::code`]) and a short description safe to show a
+/// client: descriptions never contain the token or any part of it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The request carries no credentials: 401 with a bare challenge (RFC 6750 §3.1
+    /// says a challenge for a request without credentials names no error code).
+    #[error("bearer token required")]
+    Missing,
+    /// The `Authorization` header is not `Bearer <token>`: 401 `invalid_token`.
+    #[error("{0}")]
+    MalformedCredentials(&'static str),
+    /// The request carries credentials more than once (two `Authorization`
+    /// headers, or a header and a query parameter): 400 `invalid_request`.
+    #[error("{0}")]
+    InvalidRequest(&'static str),
+    /// The token was read but did not validate: 401 `invalid_token`.
+    #[error(transparent)]
+    InvalidToken(#[from] TokenError),
+    /// The token validated, but its claims do not deserialize into the claims
+    /// type the handler asked for: 401 `invalid_token`.
+    #[error("token claims do not have the expected shape")]
+    ClaimsShape,
+    /// The route's guard could not find its validator. Sentinels abort launch
+    /// before this can happen, so it means the application was assembled in an
+    /// unusual way: 500, since the fault is the server's.
+    #[error("authentication is not configured for this route")]
+    NotConfigured,
+}
+
+impl AuthError {
+    /// The HTTP status of this refusal.
+    pub fn status(&self) -> Status {
+        match self {
+            Self::Missing
+            | Self::MalformedCredentials(_)
+            | Self::InvalidToken(_)
+            | Self::ClaimsShape => Status::Unauthorized,
+            Self::InvalidRequest(_) => Status::BadRequest,
+            Self::NotConfigured => Status::InternalServerError,
+        }
+    }
+
+    /// The RFC 6750 error code, or `None` where the challenge carries none.
+    pub fn code(&self) -> Option<&'static str> {
+        match self {
+            Self::Missing | Self::NotConfigured => None,
+            Self::MalformedCredentials(_) | Self::InvalidToken(_) | Self::ClaimsShape => {
+                Some("invalid_token")
+            }
+            Self::InvalidRequest(_) => Some("invalid_request"),
+        }
+    }
+
+    /// The `error` member of the JSON body: the RFC 6750 code where there is
+    /// one, otherwise a code of our own.
+    fn body_code(&self) -> &'static str {
+        self.code().unwrap_or(match self {
+            Self::NotConfigured => "server_error",
+            _ => "missing_token",
+        })
+    }
+
+    /// The `WWW-Authenticate` value for this refusal in `realm`.
+    ///
+    /// ```
+    /// use rocket_warden::AuthError;
+    ///
+    /// assert_eq!(AuthError::Missing.challenge("api"), r#"Bearer realm="api""#);
+    /// assert_eq!(
+    ///     AuthError::MalformedCredentials("authorization scheme must be Bearer").challenge("api"),
+    ///     r#"Bearer realm="api", error="invalid_token", error_description="authorization scheme must be Bearer""#,
+    /// );
+    /// ```
+    pub fn challenge(&self, realm: &str) -> String {
+        let mut out = String::with_capacity(96);
+        out.push_str("Bearer realm=\"");
+        push_quoted(&mut out, realm);
+        out.push('"');
+        if let Some(code) = self.code() {
+            out.push_str(", error=\"");
+            out.push_str(code);
+            out.push_str("\", error_description=\"");
+            // A `String` never fails to take a write.
+            let _ = write!(QuotedText(&mut out), "{self}");
+            out.push('"');
+        }
+        out
+    }
+
+    /// The JSON body: `{"error": "...", "error_description": "..."}`.
+    fn body(&self) -> String {
+        serde_json::json!({
+            "error": self.body_code(),
+            "error_description": self.to_string(),
+        })
+        .to_string()
+    }
+}
+
+/// A refusal left on the request by a guard, for the fairing to render.
+#[derive(Debug, Clone)]
+pub(crate) struct Refusal {
+    pub(crate) error: AuthError,
+    pub(crate) realm: Arc<str>,
+}
+
+impl Refusal {
+    /// Records this refusal on `request`. Rocket stops at the first failing
+    /// guard, so the first refusal recorded is the one that answers.
+    pub(crate) fn record(self, request: &Request<'_>) {
+        request.local_cache(|| Some(self));
+    }
+}
+
+/// Writes the challenge and JSON body of the refusal a guard recorded on
+/// `request`, if the response still has that refusal's status (an application
+/// catcher that changed the status keeps its own answer).
+pub(crate) fn render<'r>(request: &'r Request<'_>, response: &mut Response<'r>) {
+    let Some(refusal) = request.local_cache(|| None::<Refusal>) else {
+        return;
+    };
+    if response.status() != refusal.error.status() {
+        return;
+    }
+    let challenge = refusal.error.challenge(&refusal.realm);
+    let body = refusal.error.body();
+    response.set_header(Header::new("WWW-Authenticate", challenge));
+    response.set_header(ContentType::JSON);
+    response.set_sized_body(body.len(), Cursor::new(body));
+}
+
+/// Appends `text` to a quoted-string, replacing the characters RFC 6750 does
+/// not allow there (`"`, `\` and controls) so a configured value can never
+/// break the header.
+fn push_quoted(out: &mut String, text: &str) {
+    out.extend(text.chars().map(|c| match c {
+        '"' | '\\' => '\'',
+        c if c.is_ascii_graphic() || c == ' ' => c,
+        _ => '?',
+    }));
+}
+
+/// A `fmt::Write` adapter that quotes what is written through it.
+struct QuotedText<'a>(&'a mut String);
+
+impl fmt::Write for QuotedText<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        push_quoted(self.0, s);
+        Ok(())
+    }
+}

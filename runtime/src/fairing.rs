@@ -1,0 +1,71 @@
+//! The fairing: builds the validators at ignite and answers refusals.
+
+use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::{Build, Orbit, Request, Response, Rocket};
+
+use crate::registry::Validators;
+use crate::{backend, error};
+
+/// The rocket_warden fairing. Attach it once:
+///
+/// ```no_run
+/// use rocket_warden::Warden;
+///
+/// #[rocket::launch]
+/// fn rocket() -> _ {
+///     rocket::build().attach(Warden::fairing())
+/// }
+/// ```
+///
+/// At ignite it reads and checks `jwt.validators` and manages the resulting
+/// [`Validators`]; any configuration problem aborts launch, each logged with
+/// the validator and key it concerns. On every response refused by one of its
+/// guards, it writes the `WWW-Authenticate` challenge and the JSON body
+/// `{"error": "...", "error_description": "..."}`.
+#[derive(Debug, Default)]
+pub struct Warden {
+    _private: (),
+}
+
+impl Warden {
+    /// The fairing, with the built-in behaviour.
+    pub fn fairing() -> Self {
+        Self::default()
+    }
+}
+
+#[rocket::async_trait]
+impl Fairing for Warden {
+    fn info(&self) -> Info {
+        Info {
+            name: "rocket_warden",
+            kind: Kind::Ignite | Kind::Liftoff | Kind::Response,
+        }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        backend::install();
+        match Validators::from_figment(rocket.figment()) {
+            Ok(validators) => Ok(rocket.manage(validators)),
+            Err(errors) => {
+                for error in errors.iter() {
+                    tracing::error!(target: "rocket_warden", "invalid configuration: {error}");
+                }
+                Err(rocket)
+            }
+        }
+    }
+
+    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
+        let Some(validators) = rocket.state::<Validators>() else {
+            return;
+        };
+        for validator in validators.iter() {
+            tracing::info!(target: "rocket_warden", "{}", validator.summary());
+        }
+    }
+
+    async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
+        error::render(request, response);
+    }
+}

@@ -1,0 +1,105 @@
+//! The validators an application has, built once at ignite.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use rocket::figment::Figment;
+
+use crate::config::{self, ConfigErrors};
+use crate::validate::Validator;
+
+/// Every validator configured under `jwt.validators`, by name.
+///
+/// The fairing builds this at ignite and puts it in managed state; guards
+/// look their validator up in it. Applications may read it too, for instance
+/// to list what is configured.
+#[derive(Debug, Default)]
+pub struct Validators {
+    by_name: BTreeMap<Box<str>, Validator>,
+}
+
+impl Validators {
+    /// Reads and checks `jwt.validators` from `figment`, as the fairing does at
+    /// ignite. Every problem found is returned, each naming the validator and key.
+    pub fn from_figment(figment: &Figment) -> Result<Self, ConfigErrors> {
+        let by_name = config::read(figment)?
+            .into_iter()
+            .map(|config| (Box::from(&*config.name), Validator::new(config)))
+            .collect();
+        Ok(Self { by_name })
+    }
+
+    /// The validator called `name`.
+    pub fn get(&self, name: &str) -> Option<&Validator> {
+        self.by_name.get(name)
+    }
+
+    /// All validators, by name.
+    pub fn iter(&self) -> impl Iterator<Item = &Validator> {
+        self.by_name.values()
+    }
+
+    /// How many validators are configured.
+    pub fn len(&self) -> usize {
+        self.by_name.len()
+    }
+
+    /// Whether no validator is configured.
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+
+    /// The validator a route uses: the one named, or else the only one.
+    pub(crate) fn resolve(&self, name: Option<&str>) -> Result<&Validator, Unresolved<'_>> {
+        match name {
+            Some(name) => self.get(name).ok_or(Unresolved::Unknown {
+                name: name.to_owned(),
+                known: self,
+            }),
+            None if self.len() == 1 => Ok(self.iter().next().ok_or(Unresolved::NoneConfigured)?),
+            None if self.is_empty() => Err(Unresolved::NoneConfigured),
+            None => Err(Unresolved::Ambiguous { known: self }),
+        }
+    }
+
+    fn names(&self) -> String {
+        let names: Vec<_> = self
+            .by_name
+            .keys()
+            .map(|name| format!("`{name}`"))
+            .collect();
+        names.join(", ")
+    }
+}
+
+/// Why a route's validator could not be found.
+#[derive(Debug)]
+pub(crate) enum Unresolved<'a> {
+    Unknown { name: String, known: &'a Validators },
+    NoneConfigured,
+    Ambiguous { known: &'a Validators },
+}
+
+impl fmt::Display for Unresolved<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unknown { name, known } if known.is_empty() => write!(
+                f,
+                "names validator `{name}`, but no validator is configured under `jwt.validators`"
+            ),
+            Self::Unknown { name, known } => write!(
+                f,
+                "names validator `{name}`, which is not configured (configured: {})",
+                known.names()
+            ),
+            Self::NoneConfigured => f.write_str(
+                "needs a validator, but none is configured under `jwt.validators`",
+            ),
+            Self::Ambiguous { known } => write!(
+                f,
+                "names no validator, and several are configured ({}): name one in the route's policy",
+                known.names()
+            ),
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! Token validation: shape, algorithm allow-list, signature, header and claims.
+//!
+//! jsonwebtoken checks the signature, `exp`, `nbf`, `iss`, `aud` and the
+//! presence of registered claims. This module adds what a resource server must
+//! also refuse and jsonwebtoken lets through: a token of the wrong shape (five
+//! parts: an encrypted JWE), a `crit` header, a `typ` other than the expected
+//! one, an `iss` given as an array, an `iat` in the future, and a missing
+//! non-registered required claim.
+
+use std::fmt;
+use std::sync::Arc;
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, Header, Validation};
+use serde_json::{Map, Value};
+
+use crate::config::ValidatorConfig;
+use crate::keys::KeyKind;
+use crate::token::MAX_TOKEN_BYTES;
+
+/// Claims jsonwebtoken can require itself; any other required claim is checked here.
+const REGISTERED_CLAIMS: [&str; 5] = ["exp", "nbf", "iss", "aud", "sub"];
+
+/// Why a token did not validate. Each description is short, fixed, and never
+/// contains the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// Longer than [`MAX_TOKEN_BYTES`](crate::MAX_TOKEN_BYTES).
+    #[error("token too large")]
+    TooLarge,
+    /// Five parts: an encrypted token (JWE), which a resource server does not accept.
+    #[error("encrypted tokens (JWE) are not supported")]
+    Encrypted,
+    /// Not three base64url parts, or a part that is not the JSON it should be.
+    #[error("{0}")]
+    Malformed(&'static str),
+    /// The header's `alg` is not on the validator's allow-list (`none` never is).
+    #[error("algorithm not allowed")]
+    AlgorithmNotAllowed,
+    /// The header has a `crit` parameter; none of its extensions are understood here
+    /// (RFC 7515 §4.1.11).
+    #[error("unsupported critical header parameter")]
+    CriticalHeader,
+    /// The header's `typ` is absent or not the validator's `token_type`.
+    #[error("wrong token type")]
+    WrongType,
+    /// The signature does not verify with the validator's key.
+    #[error("invalid signature")]
+    BadSignature,
+    /// `exp` is in the past.
+    #[error("token expired")]
+    Expired,
+    /// `nbf` is in the future.
+    #[error("token not yet valid")]
+    NotYetValid,
+    /// `iat` is in the future.
+    #[error("token issued in the future")]
+    IssuedInFuture,
+    /// `iss` is not the configured issuer (or is not a single string).
+    #[error("wrong issuer")]
+    WrongIssuer,
+    /// `aud` names none of the configured audiences, or is present while none are configured.
+    #[error("wrong audience")]
+    WrongAudience,
+    /// A required claim is absent.
+    #[error("missing required claim `{0}`")]
+    MissingClaim(Box<str>),
+    /// A time claim is present but not a number.
+    #[error("claim `{0}` is malformed")]
+    MalformedClaim(Box<str>),
+}
+
+impl From<jsonwebtoken::errors::Error> for TokenError {
+    fn from(error: jsonwebtoken::errors::Error) -> Self {
+        match error.into_kind() {
+            ErrorKind::InvalidAlgorithm
+            | ErrorKind::MissingAlgorithm
+            | ErrorKind::InvalidAlgorithmName
+            | ErrorKind::UnsupportedAlgorithm => Self::AlgorithmNotAllowed,
+            ErrorKind::ExpiredSignature => Self::Expired,
+            ErrorKind::ImmatureSignature => Self::NotYetValid,
+            ErrorKind::InvalidIssuer => Self::WrongIssuer,
+            ErrorKind::InvalidAudience => Self::WrongAudience,
+            ErrorKind::MissingRequiredClaim(claim) => Self::MissingClaim(claim.into()),
+            ErrorKind::InvalidClaimFormat(claim) => Self::MalformedClaim(claim.into()),
+            ErrorKind::Base64(_) => Self::Malformed("token is not valid base64url"),
+            // An unknown `alg` value (`none` among them) fails header parsing.
+            ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
+                Self::Malformed("token header or claims are not valid JSON")
+            }
+            // Key and provider errors surface when a signature cannot be
+            // checked at all; to the client that is an invalid signature.
+            _ => Self::BadSignature,
+        }
+    }
+}
+
+/// A token that passed validation: its header and its payload.
+#[derive(Debug)]
+pub(crate) struct Verified {
+    pub(crate) validator: Arc<str>,
+    pub(crate) header: Header,
+    pub(crate) payload: Map<String, Value>,
+}
+
+/// One configured validator: a key, an algorithm allow-list and the rules a
+/// token's claims must meet. Built by the fairing from `jwt.validators.<name>`.
+pub struct Validator {
+    pub(crate) name: Arc<str>,
+    pub(crate) realm: Arc<str>,
+    key_kind: KeyKind,
+    key: jsonwebtoken::DecodingKey,
+    rules: Validation,
+    leeway: u64,
+    other_required: Box<[Box<str>]>,
+    token_type: Option<Box<str>>,
+}
+
+impl fmt::Debug for Validator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Validator")
+            .field("name", &self.name)
+            .field("key", &self.key_kind)
+            .field("algorithms", &self.rules.algorithms)
+            .field("issuer", &self.rules.iss)
+            .field("audiences", &self.rules.aud)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Validator {
+    pub(crate) fn new(config: ValidatorConfig) -> Self {
+        let mut rules = Validation::new(config.algorithms[0]);
+        rules.algorithms = config.algorithms;
+        rules.leeway = config.leeway_secs;
+        rules.validate_exp = true;
+        rules.validate_nbf = true;
+        rules.validate_aud = true;
+        rules.set_issuer(&[&config.issuer]);
+        rules.aud = (!config.audiences.is_empty()).then(|| config.audiences.into_iter().collect());
+
+        let (registered, other): (Vec<_>, Vec<_>) = config
+            .required_claims
+            .into_iter()
+            .partition(|claim| REGISTERED_CLAIMS.contains(&claim.as_str()));
+        rules.required_spec_claims = registered.into_iter().collect();
+        rules.required_spec_claims.insert("iss".to_owned());
+        if rules.aud.is_some() {
+            rules.required_spec_claims.insert("aud".to_owned());
+        }
+
+        Self {
+            name: config.name,
+            realm: config.realm,
+            key_kind: config.key.kind,
+            key: config.key.key,
+            leeway: rules.leeway,
+            rules,
+            other_required: other.into_iter().map(Into::into).collect(),
+            token_type: config.token_type.map(Into::into),
+        }
+    }
+
+    /// The validator's name, its key under `jwt.validators`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The realm its challenges name.
+    pub fn realm(&self) -> &str {
+        &self.realm
+    }
+
+    /// The algorithms it accepts.
+    pub fn algorithms(&self) -> &[Algorithm] {
+        &self.rules.algorithms
+    }
+
+    /// A one-line summary for the launch log; never includes key material.
+    pub(crate) fn summary(&self) -> String {
+        let algorithms: Vec<_> = self.algorithms().iter().map(|a| format!("{a:?}")).collect();
+        format!(
+            "validator `{}`: {} with {}, issuer {:?}, audiences {:?}",
+            self.name,
+            algorithms.join("/"),
+            self.key_kind,
+            self.rules
+                .iss
+                .iter()
+                .flatten()
+                .next()
+                .map_or("", String::as_str),
+            self.rules.aud.iter().flatten().collect::<Vec<_>>(),
+        )
+    }
+
+    /// Validates `token` completely: shape, algorithm, signature, header, claims.
+    pub(crate) fn verify(&self, token: &str) -> Result<Verified, TokenError> {
+        check_shape(token)?;
+        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &self.key, &self.rules)?;
+        self.check_header(&data.header)?;
+        self.check_claims(&data.claims)?;
+        Ok(Verified {
+            validator: self.name.clone(),
+            header: data.header,
+            payload: data.claims,
+        })
+    }
+
+    fn check_header(&self, header: &Header) -> Result<(), TokenError> {
+        if header.crit.is_some() {
+            return Err(TokenError::CriticalHeader);
+        }
+        match (&self.token_type, &header.typ) {
+            (None, _) => Ok(()),
+            (Some(expected), Some(actual)) if same_media_type(expected, actual) => Ok(()),
+            (Some(_), _) => Err(TokenError::WrongType),
+        }
+    }
+
+    fn check_claims(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {
+        // jsonwebtoken accepts an `iss` array that contains the issuer; RFC 7519
+        // makes `iss` a single StringOrURI, so anything else is refused.
+        if !matches!(claims.get("iss"), Some(Value::String(_))) {
+            return Err(TokenError::WrongIssuer);
+        }
+        if let Some(iat) = claims.get("iat") {
+            let iat = iat
+                .as_f64()
+                .ok_or_else(|| TokenError::MalformedClaim("iat".into()))?;
+            let latest = jsonwebtoken::get_current_timestamp().saturating_add(self.leeway);
+            if iat > latest as f64 {
+                return Err(TokenError::IssuedInFuture);
+            }
+        }
+        match self
+            .other_required
+            .iter()
+            .find(|claim| !claims.contains_key(&***claim))
+        {
+            Some(claim) => Err(TokenError::MissingClaim(claim.clone())),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Checks the compact serialization before any decoding: size, three
+/// non-empty base64url parts.
+fn check_shape(token: &str) -> Result<(), TokenError> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(TokenError::TooLarge);
+    }
+    match token.bytes().filter(|&b| b == b'.').count() {
+        2 => {}
+        4 => return Err(TokenError::Encrypted),
+        _ => return Err(TokenError::Malformed("a token has three parts")),
+    }
+    let base64url = |part: &str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if token.split('.').all(base64url) {
+        Ok(())
+    } else {
+        Err(TokenError::Malformed("token is not valid base64url"))
+    }
+}
+
+/// Compares `typ` values as media types (RFC 7515 §4.1.9): case-insensitive,
+/// with the `application/` prefix optional.
+fn same_media_type(expected: &str, actual: &str) -> bool {
+    fn bare(media_type: &str) -> &str {
+        match media_type.get(..12) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("application/") => &media_type[12..],
+            _ => media_type,
+        }
+    }
+    bare(expected).eq_ignore_ascii_case(bare(actual))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape_counts_parts_before_reading_them() {
+        assert_eq!(check_shape("a.b.c"), Ok(()));
+        assert_eq!(check_shape("a..c.d.e"), Err(TokenError::Encrypted));
+        assert_eq!(
+            check_shape("a.b"),
+            Err(TokenError::Malformed("a token has three parts"))
+        );
+        assert_eq!(
+            check_shape("a.b.c.d"),
+            Err(TokenError::Malformed("a token has three parts"))
+        );
+    }
+
+    #[test]
+    fn shape_wants_non_empty_base64url_parts() {
+        let bad = Err(TokenError::Malformed("token is not valid base64url"));
+        assert_eq!(check_shape("a.b."), bad);
+        assert_eq!(check_shape("a+b.c.d"), bad);
+        assert_eq!(check_shape("ab==.c.d"), bad);
+    }
+
+    #[test]
+    fn shape_refuses_oversized_tokens() {
+        let token = format!("a.b.{}", "c".repeat(MAX_TOKEN_BYTES));
+        assert_eq!(check_shape(&token), Err(TokenError::TooLarge));
+    }
+
+    #[test]
+    fn media_types_compare_without_prefix_and_case() {
+        assert!(same_media_type("at+jwt", "at+jwt"));
+        assert!(same_media_type("at+jwt", "application/AT+JWT"));
+        assert!(same_media_type("application/at+jwt", "AT+JWT"));
+        assert!(!same_media_type("at+jwt", "JWT"));
+        assert!(!same_media_type("at+jwt", "application/"));
+    }
+}

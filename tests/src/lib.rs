@@ -1,0 +1,1 @@
+//! Integration tests for rocket_warden live in `tests/`.
