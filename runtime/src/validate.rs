@@ -131,7 +131,7 @@ impl fmt::Debug for Validator {
 
 impl Validator {
     pub(crate) fn new(config: ValidatorConfig) -> Self {
-        let mut rules = Validation::new(config.algorithms[0]);
+        let mut rules = Validation::default();
         rules.algorithms = config.algorithms;
         rules.leeway = config.leeway_secs;
         rules.validate_exp = true;

@@ -1,1 +1,6 @@
-fn main() {}
+//! `cargo run -p warden-demo`: the rocket_warden feature tour.
+
+#[rocket::launch]
+fn rocket() -> _ {
+    warden_demo::rocket()
+}

@@ -1,0 +1,69 @@
+//! A development token for trying the demo by hand.
+
+use jsonwebtoken::{encode, EncodingKey, Header};
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::figment::Figment;
+use rocket::{Orbit, Rocket};
+use serde::Deserialize;
+use serde_json::json;
+
+/// How long the printed token stays valid.
+const DEV_TOKEN_SECS: u64 = 3600;
+
+/// The parts of `jwt.validators.demo` needed to mint a token it accepts.
+#[derive(Deserialize)]
+struct DemoValidator {
+    issuer: String,
+    #[serde(default)]
+    audiences: Vec<String>,
+    secret: Option<String>,
+}
+
+/// A token that the `demo` validator accepts, signed with its HS256 secret;
+/// `None` when the configuration gives `demo` no `secret` (a public key, say).
+pub fn mint_dev_token(figment: &Figment) -> Option<String> {
+    let demo: DemoValidator = figment.extract_inner("jwt.validators.demo").ok()?;
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = json!({
+        "iss": demo.issuer,
+        "aud": demo.audiences.first(),
+        "sub": "demo-user",
+        "email": "alice@example.com",
+        "iat": now,
+        "exp": now + DEV_TOKEN_SECS,
+    });
+    let key = EncodingKey::from_secret(demo.secret?.as_bytes());
+    encode(&Header::default(), &claims, &key).ok()
+}
+
+/// Prints ready-to-paste `curl` lines at liftoff, in the debug profile only.
+#[derive(Debug)]
+pub struct DevToken;
+
+#[rocket::async_trait]
+impl Fairing for DevToken {
+    fn info(&self) -> Info {
+        Info { name: "demo development token", kind: Kind::Liftoff }
+    }
+
+    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
+        if rocket.config().profile != rocket::Config::DEBUG_PROFILE {
+            return;
+        }
+        let Some(token) = mint_dev_token(rocket.figment()) else { return };
+        let host = match rocket.config().address {
+            address if address.is_unspecified() => "127.0.0.1".to_owned(),
+            std::net::IpAddr::V6(address) => format!("[{address}]"),
+            address => address.to_string(),
+        };
+        print_try_it(&format!("http://{host}:{}", rocket.config().port), &token);
+    }
+}
+
+// Standard output is the point here: a newcomer copies these lines.
+#[allow(clippy::print_stdout)]
+fn print_try_it(base: &str, token: &str) {
+    println!("\nTry the demo (this development token is valid for an hour):");
+    println!("  curl -i {base}/whoami -H 'Authorization: Bearer {token}'   # 200");
+    println!("  curl -i {base}/whoami                                       # 401\n");
+}

@@ -1,0 +1,43 @@
+//! The rocket_warden demo: the routes and JSON answers of the demo contract
+//! in DESIGN.md, built from the demo's own `Rocket.toml`.
+//!
+//! In the debug profile it prints, at liftoff, `curl` lines with a freshly
+//! minted token, so a newcomer sees a 200 and a 401 in a minute.
+
+mod dev_token;
+mod routes;
+
+use rocket::figment::providers::{Env, Format, Toml};
+use rocket::figment::{Figment, Profile};
+use rocket::{Build, Rocket};
+use rocket_warden::Warden;
+
+pub use dev_token::{mint_dev_token, DevToken};
+pub use routes::WhoAmI;
+
+/// The configuration file used when `ROCKET_CONFIG` is not set: the demo's
+/// own, wherever `cargo run` is started from.
+pub const DEFAULT_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/Rocket.toml");
+
+/// Rocket's usual configuration sources, with the demo's `Rocket.toml` as
+/// the default file.
+pub fn figment() -> Figment {
+    let file = Env::var("ROCKET_CONFIG").unwrap_or_else(|| DEFAULT_CONFIG.to_owned());
+    Figment::from(rocket::Config::default())
+        .merge(Toml::file(file).nested())
+        .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
+        .select(Profile::from_env_or("ROCKET_PROFILE", rocket::Config::DEFAULT_PROFILE))
+}
+
+/// The demo, configured from [`figment`].
+pub fn rocket() -> Rocket<Build> {
+    rocket_from(figment())
+}
+
+/// The demo, configured from `figment` (tests pass their own).
+pub fn rocket_from(figment: Figment) -> Rocket<Build> {
+    rocket::custom(figment)
+        .attach(Warden::fairing())
+        .attach(DevToken)
+        .mount("/", routes::all())
+}

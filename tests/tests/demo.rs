@@ -1,0 +1,106 @@
+//! The demo's fixed contract (DESIGN.md): its routes, their JSON, and the
+//! development token it prints, driven through the demo's own `Rocket.toml`.
+
+mod support;
+
+use jsonwebtoken::{encode, EncodingKey, Header};
+use rocket::http::Status;
+use rocket::local::asynchronous::Client;
+use serde_json::{json, Value};
+use support::{get, now, Refusal};
+
+/// The demo as `cargo run -p warden-demo` builds it, quiet.
+async fn demo() -> (Client, Value) {
+    let figment = warden_demo::figment().merge(("log_level", "off"));
+    let settings: Value = figment.extract_inner("jwt.validators.demo").expect("the demo has a `demo` validator");
+    let client = Client::tracked(warden_demo::rocket_from(figment)).await.expect("the demo launches");
+    (client, settings)
+}
+
+/// A token signed with the demo's secret, with `claims` over the demo's issuer and audience.
+fn demo_token(settings: &Value, claims: Value) -> String {
+    let mut payload = json!({
+        "iss": settings["issuer"], "aud": settings["audiences"][0],
+        "sub": "bob", "iat": now(), "exp": now() + 60,
+    });
+    for (name, value) in claims.as_object().into_iter().flatten() {
+        payload[name] = value.clone();
+    }
+    let secret = settings["secret"].as_str().expect("the demo validator has a secret");
+    encode(&Header::default(), &payload, &EncodingKey::from_secret(secret.as_bytes())).expect("encodes")
+}
+
+#[rocket::async_test]
+async fn health_is_public() {
+    let (client, _) = demo().await;
+    let response = get(&client, "/health", None).await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(response.into_json::<Value>().await, Some(json!({ "status": "ok" })));
+}
+
+#[rocket::async_test]
+async fn the_printed_development_token_gets_a_200() {
+    let (client, _) = demo().await;
+    let token = warden_demo::mint_dev_token(&warden_demo::figment()).expect("the demo mints a token");
+    let response = get(&client, "/whoami", Some(&token)).await;
+    assert_eq!(response.status(), Status::Ok);
+    let body: Value = response.into_json().await.expect("json");
+    assert_eq!(body["claims"]["sub"], "demo-user");
+}
+
+#[rocket::async_test]
+async fn whoami_answers_the_contract_shape() {
+    let (client, settings) = demo().await;
+    let token = demo_token(&settings, json!({ "email": "bob@example.com" }));
+    let response = get(&client, "/whoami", Some(&token)).await;
+    assert_eq!(response.status(), Status::Ok);
+    let body: Value = response.into_json().await.expect("json");
+    let keys: Vec<_> = body.as_object().expect("an object").keys().cloned().collect();
+    assert_eq!(keys, ["claims", "partner", "roles", "user"]);
+    assert_eq!(body["user"], Value::Null);
+    assert_eq!(body["partner"], Value::Null);
+    assert_eq!(body["roles"], json!([]));
+    assert_eq!(body["claims"]["sub"], "bob");
+    assert_eq!(body["claims"]["email"], "bob@example.com");
+}
+
+#[rocket::async_test]
+async fn whoami_without_a_token_is_401() {
+    let (client, _) = demo().await;
+    let refusal = Refusal::of(get(&client, "/whoami", None).await).await;
+    refusal.assert(Status::Unauthorized, "demo", None, "bearer token required");
+}
+
+#[rocket::async_test]
+async fn whoami_refuses_a_token_for_another_audience() {
+    let (client, settings) = demo().await;
+    let token = demo_token(&settings, json!({ "aud": "someone-else" }));
+    Refusal::of(get(&client, "/whoami", Some(&token)).await)
+        .await
+        .assert_invalid_token("demo", "wrong audience");
+}
+
+#[rocket::async_test]
+async fn public_or_jwt_is_anonymous_without_credentials() {
+    let (client, _) = demo().await;
+    let response = get(&client, "/whoami-public-or-jwt", None).await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(
+        response.into_json::<Value>().await,
+        Some(json!({ "user": null, "partner": null, "claims": null, "roles": [] }))
+    );
+}
+
+#[rocket::async_test]
+async fn public_or_jwt_authenticates_a_token_and_refuses_a_bad_one() {
+    let (client, settings) = demo().await;
+    let response = get(&client, "/whoami-public-or-jwt", Some(&demo_token(&settings, json!({})))).await;
+    assert_eq!(response.status(), Status::Ok);
+    let body: Value = response.into_json().await.expect("json");
+    assert_eq!(body["claims"]["sub"], "bob");
+
+    let expired = demo_token(&settings, json!({ "exp": now() - 60 }));
+    Refusal::of(get(&client, "/whoami-public-or-jwt", Some(&expired)).await)
+        .await
+        .assert_invalid_token("demo", "token expired");
+}

@@ -1,0 +1,264 @@
+//! The guards through real requests: credentials, challenges and bodies,
+//! optional routes, typed claims, one decode per request, and the log line
+//! every refusal leaves.
+
+mod support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use jsonwebtoken::Algorithm::{HS256, RS256};
+use rocket::http::{Header, Status};
+use rocket::local::asynchronous::Client;
+use rocket::serde::json::Json;
+use rocket::{catch, catchers, get, routes, Request};
+use rocket_warden::{Jwt, Policy, RoutePolicy};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use support::*;
+
+fn main_validator() -> String {
+    validator("main", HS256, "")
+}
+
+#[rocket::async_test]
+async fn valid_token_reaches_the_handler() {
+    let client = client(&main_validator(), routes![jwt]).await;
+    let response = get(&client, "/jwt", Some(&mint(HS256, &claims()))).await;
+    assert_eq!(response.status(), Status::Ok);
+    let body: Value = response.into_json().await.expect("json");
+    assert_eq!(body["sub"], "alice");
+    assert_eq!(body["iss"], ISSUER);
+}
+
+#[rocket::async_test]
+async fn no_credentials_is_401_with_a_bare_challenge() {
+    let client = client(&main_validator(), routes![jwt]).await;
+    let refusal = Refusal::of(get(&client, "/jwt", None).await).await;
+    refusal.assert(Status::Unauthorized, "main", None, "bearer token required");
+    assert_eq!(refusal.body["error"], "missing_token");
+}
+
+#[rocket::async_test]
+async fn refusal_never_echoes_the_token() {
+    let client = client(&main_validator(), routes![jwt]).await;
+    let token = mint(HS256, &claims_with(json!({ "exp": now() - 100 })));
+    let response = get(&client, "/jwt", Some(&token)).await;
+    let challenge = response.headers().get_one("WWW-Authenticate").unwrap_or("").to_owned();
+    let body = response.into_string().await.unwrap_or_default();
+    for part in token.split('.') {
+        assert!(!challenge.contains(part), "challenge {challenge:?} contains a token part");
+        assert!(!body.contains(part), "body {body:?} contains a token part");
+    }
+}
+
+#[rocket::async_test]
+async fn routes_without_guards_are_left_alone() {
+    #[get("/open")]
+    fn open() -> &'static str {
+        "open"
+    }
+    let client = client(&main_validator(), routes![open]).await;
+    let response = get(&client, "/open", Some("not-a-token")).await;
+    assert_eq!(response.status(), Status::Ok);
+    assert!(response.headers().get_one("WWW-Authenticate").is_none());
+    let missing = client.get("/nowhere").dispatch().await;
+    assert_eq!(missing.status(), Status::NotFound);
+    assert!(missing.headers().get_one("WWW-Authenticate").is_none());
+}
+
+#[rocket::async_test]
+async fn an_application_401_catcher_still_gets_the_challenge() {
+    #[catch(401)]
+    fn unauthorized(_: &Request<'_>) -> &'static str {
+        "custom"
+    }
+    let rocket = rocket(&main_validator(), routes![jwt]).register("/", catchers![unauthorized]);
+    let client = Client::tracked(rocket).await.expect("launches");
+    let refusal = Refusal::of(get(&client, "/jwt", None).await).await;
+    refusal.assert(Status::Unauthorized, "main", None, "bearer token required");
+}
+
+#[rocket::async_test]
+async fn optional_route_without_credentials_runs_anonymous() {
+    let client = client(&main_validator(), routes![optional]).await;
+    let response = get(&client, "/optional", None).await;
+    assert_eq!(response.status(), Status::Ok);
+    assert!(response.headers().get_one("WWW-Authenticate").is_none());
+    assert_eq!(response.into_json::<Value>().await, Some(json!({ "anonymous": true })));
+}
+
+#[rocket::async_test]
+async fn optional_route_with_a_valid_token_is_authenticated() {
+    let client = client(&main_validator(), routes![optional]).await;
+    let response = get(&client, "/optional", Some(&mint(HS256, &claims()))).await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(
+        response.into_json::<Value>().await,
+        Some(json!({ "anonymous": false, "sub": "alice" }))
+    );
+}
+
+#[rocket::async_test]
+async fn optional_route_with_a_bad_token_is_401_never_anonymous() {
+    let client = client(&main_validator(), routes![optional]).await;
+    let expired = mint(HS256, &claims_with(json!({ "exp": now() - 100 })));
+    Refusal::of(get(&client, "/optional", Some(&expired)).await)
+        .await
+        .assert_invalid_token("main", "token expired");
+
+    let response = client.get("/optional").header(Header::new("Authorization", "Bearer")).dispatch().await;
+    Refusal::of(response).await.assert_invalid_token("main", "bearer token is empty");
+
+    let response = client.get("/optional").header(Header::new("Authorization", "")).dispatch().await;
+    Refusal::of(response)
+        .await
+        .assert_invalid_token("main", "authorization scheme must be Bearer");
+}
+
+#[derive(Debug, Deserialize)]
+struct Order {
+    sub: String,
+    order_id: u64,
+}
+
+#[get("/typed")]
+fn typed(auth: Jwt<Order>) -> Json<Value> {
+    Json(json!({ "sub": auth.sub, "order_id": auth.order_id, "validator": auth.validator() }))
+}
+
+#[rocket::async_test]
+async fn typed_claims_are_deserialized() {
+    let client = client(&main_validator(), routes![typed]).await;
+    let token = mint(HS256, &claims_with(json!({ "order_id": 42 })));
+    let response = get(&client, "/typed", Some(&token)).await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(
+        response.into_json::<Value>().await,
+        Some(json!({ "sub": "alice", "order_id": 42, "validator": "main" }))
+    );
+}
+
+#[rocket::async_test]
+async fn claims_that_do_not_fit_the_type_are_401() {
+    let client = client(&main_validator(), routes![typed]).await;
+    for changes in [json!({}), json!({ "order_id": "forty-two" }), json!({ "sub": 7, "order_id": 1 })] {
+        let token = mint(HS256, &claims_with(changes));
+        Refusal::of(get(&client, "/typed", Some(&token)).await)
+            .await
+            .assert_invalid_token("main", "token claims do not have the expected shape");
+    }
+}
+
+/// Two guards on one route: the second reuses the first one's decoded token.
+#[get("/twice")]
+fn twice(first: Jwt, second: Jwt<Order>) -> Json<Value> {
+    let shared = std::ptr::eq(first.payload(), second.payload());
+    Json(json!({ "shared": shared }))
+}
+
+#[rocket::async_test]
+async fn the_token_is_decoded_once_per_request() {
+    let client = client(&main_validator(), routes![twice]).await;
+    let token = mint(HS256, &claims_with(json!({ "order_id": 1 })));
+    let response = get(&client, "/twice", Some(&token)).await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(response.into_json::<Value>().await, Some(json!({ "shared": true })));
+}
+
+struct Partners;
+
+impl Policy for Partners {
+    const POLICY: RoutePolicy = RoutePolicy::new().validator("partners");
+}
+
+struct Staff;
+
+impl Policy for Staff {
+    const POLICY: RoutePolicy = RoutePolicy::new().validator("staff");
+}
+
+#[get("/partners")]
+fn partners(auth: Jwt<Value, Partners>) -> String {
+    auth.validator().to_owned()
+}
+
+#[get("/both")]
+fn both(_partner: Jwt<Value, Partners>, _staff: Jwt<Value, Staff>) -> &'static str {
+    "both"
+}
+
+fn two_validators() -> String {
+    validator("partners", HS256, "") + &validator("staff", RS256, "")
+}
+
+#[rocket::async_test]
+async fn a_named_validator_checks_the_route() {
+    let client = client(&two_validators(), routes![partners]).await;
+    let response = get(&client, "/partners", Some(&mint(HS256, &claims()))).await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(response.into_string().await.as_deref(), Some("partners"));
+
+    let refusal = Refusal::of(get(&client, "/partners", Some(&mint(RS256, &claims()))).await).await;
+    refusal.assert_invalid_token("partners", "algorithm not allowed");
+}
+
+#[rocket::async_test]
+async fn a_second_validator_on_one_route_validates_on_its_own() {
+    let client = client(&two_validators(), routes![both]).await;
+    // Valid for `partners`, so the first guard passes; `staff` must not reuse that result.
+    let refusal = Refusal::of(get(&client, "/both", Some(&mint(HS256, &claims()))).await).await;
+    refusal.assert_invalid_token("staff", "algorithm not allowed");
+}
+
+#[rocket::async_test]
+async fn the_header_and_payload_are_exposed() {
+    #[get("/header")]
+    fn header(auth: Jwt) -> Json<Value> {
+        Json(json!({ "alg": format!("{:?}", auth.header().alg), "claims": auth.payload().len() }))
+    }
+    let client = client(&main_validator(), routes![header]).await;
+    let response = get(&client, "/header", Some(&mint(HS256, &claims()))).await;
+    assert_eq!(response.into_json::<Value>().await, Some(json!({ "alg": "HS256", "claims": 4 })));
+}
+
+/// Collects what a tracing subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log lock")).into_owned()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log lock").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[rocket::async_test]
+async fn each_refusal_is_logged_without_the_token() {
+    let client = client(&main_validator(), routes![jwt]).await;
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+    let token = mint(HS256, &claims_with(json!({ "exp": now() - 100 })));
+    {
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let response = get(&client, "/jwt", Some(&token)).await;
+        assert_eq!(response.status(), Status::Unauthorized);
+    }
+    let log = captured.text();
+    assert!(
+        log.contains("refused GET /jwt: 401 Unauthorized, validator `main`: token expired"),
+        "log: {log}"
+    );
+    assert!(token.split('.').all(|part| !log.contains(part)), "the log holds the token: {log}");
+}

@@ -1,0 +1,772 @@
+//! Launch checks: a misconfigured validator aborts launch with messages naming
+//! the validator and the key, and guards are sentinels that refuse to launch
+//! without the fairing or without the validator their policy needs.
+
+mod support;
+
+use std::future::Future;
+use std::io::{self, Write};
+use std::sync::{Arc, Mutex};
+
+use jsonwebtoken::Algorithm::{HS256, RS256};
+use rocket::error::ErrorKind;
+use rocket::figment::providers::{Format, Toml};
+use rocket::figment::Figment;
+use rocket::local::asynchronous::Client;
+use rocket::{routes, Build, Rocket, Route};
+use rocket_warden::{Jwt, OptionalJwt, Policy, RoutePolicy, Validators};
+use serde_json::Value;
+use support::*;
+
+// ---------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------
+
+/// A `tracing` writer appending to a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        let bytes = self.0.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| io::Error::other("poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `future` with a fmt subscriber writing into a buffer as this thread's
+/// default (`rocket::async_test` polls the test's future on the test thread),
+/// and returns what it logged with the future's output.
+async fn logged<F: Future>(future: F) -> (String, F::Output) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .without_time()
+        .finish();
+    let output = {
+        let _guard = tracing::subscriber::set_default(subscriber);
+        future.await
+    };
+    (captured.text(), output)
+}
+
+/// The figment `support::rocket` builds for `config`.
+fn figment(config: &str) -> Figment {
+    Figment::from(rocket::Config::debug_default()).merge(Toml::string(config))
+}
+
+/// The messages `Validators::from_figment` reports for `config`.
+fn config_errors(config: &str) -> Vec<String> {
+    match Validators::from_figment(&figment(config)) {
+        Ok(validators) => panic!("expected configuration errors, got {validators:?}"),
+        Err(errors) => errors.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// Asserts that `config` is refused with exactly the `expected` messages, in
+/// order, and that a rocket with the fairing and a guarded route fails to
+/// ignite because of the rocket_warden fairing, logging every message.
+/// Returns the log.
+async fn assert_launch_aborts(config: &str, expected: &[&str]) -> String {
+    assert_eq!(config_errors(config), expected, "config:\n{config}");
+
+    let (log, result) = logged(rocket(config, routes![jwt, optional]).ignite()).await;
+    let error = match result {
+        Ok(_) => panic!("launch should abort for config:\n{config}"),
+        Err(error) => error,
+    };
+    // Inspecting the kind also defuses `rocket::Error`'s panic on drop.
+    match error.kind() {
+        ErrorKind::FailedFairings(fairings) => assert!(
+            fairings.iter().any(|info| info.name == "rocket_warden"),
+            "the failed fairings {:?} should include rocket_warden",
+            fairings.iter().map(|info| info.name).collect::<Vec<_>>()
+        ),
+        other => panic!("expected FailedFairings, got {other:?}"),
+    }
+    for message in expected {
+        assert!(
+            log.contains(&format!("invalid configuration: {message}")),
+            "the log should contain {message:?}; it was:\n{log}"
+        );
+    }
+    log
+}
+
+/// A validator `main` whose lines are exactly `lines`.
+fn main_with(lines: &str) -> String {
+    format!("[jwt.validators.main]\n{lines}\n")
+}
+
+/// A validator `main` with the test issuer, `algorithms` (TOML) and `key` lines.
+fn main_keyed(algorithms: &str, key: &str) -> String {
+    main_with(&format!(
+        "issuer = {ISSUER:?}\nalgorithms = {algorithms}\n{key}"
+    ))
+}
+
+fn pem_setting(pem: &str) -> String {
+    format!("public_key_pem = '''\n{pem}'''")
+}
+
+/// Asserts that igniting `rocket` fails because of sentinels, one of which is
+/// a guard whose type name contains `guard`; returns the log.
+async fn assert_sentinel_aborts(rocket: Rocket<Build>, guard: &str) -> String {
+    let (log, result) = logged(rocket.ignite()).await;
+    let error = match result {
+        Ok(_) => panic!("launch should abort because of the `{guard}` sentinel"),
+        Err(error) => error,
+    };
+    match error.kind() {
+        ErrorKind::SentinelAborts(sentries) => assert!(
+            sentries.iter().any(|s| s.type_name.contains(guard)),
+            "the sentries {:?} should include a `{guard}`",
+            sentries.iter().map(|s| s.type_name).collect::<Vec<_>>()
+        ),
+        other => panic!("expected SentinelAborts, got {other:?}"),
+    }
+    log
+}
+
+/// Asserts that `rocket` ignites.
+async fn assert_ignites(rocket: Rocket<Build>) -> Rocket<rocket::Ignite> {
+    match rocket.ignite().await {
+        Ok(rocket) => rocket,
+        Err(error) => panic!("launch should succeed: {:?}", error.kind()),
+    }
+}
+
+/// Two valid validators, `alpha` and `beta`.
+fn two_validators() -> String {
+    format!(
+        "{}{}",
+        validator("alpha", HS256, ""),
+        validator("beta", RS256, "")
+    )
+}
+
+struct Billing;
+
+impl Policy for Billing {
+    const POLICY: RoutePolicy = RoutePolicy::new().validator("billing");
+}
+
+struct Beta;
+
+impl Policy for Beta {
+    const POLICY: RoutePolicy = RoutePolicy::new().validator("beta");
+}
+
+#[rocket::get("/billing")]
+fn billing(auth: Jwt<Value, Billing>) -> String {
+    auth.validator().to_owned()
+}
+
+#[rocket::get("/beta")]
+fn beta(auth: Jwt<Value, Beta>) -> String {
+    auth.validator().to_owned()
+}
+
+#[rocket::get("/beta-optional")]
+fn beta_optional(auth: OptionalJwt<Value, Beta>) -> String {
+    auth.as_ref()
+        .map_or("anonymous", |jwt| jwt.validator())
+        .to_owned()
+}
+
+#[rocket::get("/open")]
+fn open() -> &'static str {
+    "open"
+}
+
+/// A rocket built from `config` like `support::rocket`, but WITHOUT the fairing.
+fn rocket_without_fairing(config: &str, routes: Vec<Route>) -> Rocket<Build> {
+    let figment = Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "off"))
+        .merge(Toml::string(config));
+    rocket::custom(figment).mount("/", routes)
+}
+
+// ---------------------------------------------------------------------------
+// Unknown keys and names
+// ---------------------------------------------------------------------------
+
+#[rocket::async_test]
+async fn unknown_key_close_to_a_real_one_suggests_it() {
+    let config = main_with(&format!(
+        "issuer = {ISSUER:?}\nalgorithms = [\"HS256\"]\nsecrt = {SECRET:?}"
+    ));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.secrt`: unknown key `secrt`, did you mean `secret`?"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn unknown_key_far_from_any_lists_the_known_keys() {
+    let config = format!("{}colour = \"blue\"\n", validator("main", HS256, ""));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.colour`: unknown key `colour`, expected one of: issuer, \
+           audiences, algorithms, secret, secret_env, public_key_pem, public_key_file, \
+           leeway_secs, required_claims, token_type, realm"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn validator_name_with_a_dash_aborts_launch() {
+    let config = format!(
+        "[jwt.validators.\"my-api\"]\nissuer = {ISSUER:?}\nalgorithms = [\"HS256\"]\n\
+         secret = {SECRET:?}\n"
+    );
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.my-api`: a validator name must be a Rust identifier (letters, \
+           digits and `_`, not starting with a digit), so routes can name it"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn validator_name_starting_with_a_digit_aborts_launch() {
+    let config = format!(
+        "[jwt.validators.\"1st\"]\nissuer = {ISSUER:?}\nalgorithms = [\"HS256\"]\n\
+         secret = {SECRET:?}\n"
+    );
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.1st`: a validator name must be a Rust identifier (letters, \
+           digits and `_`, not starting with a digit), so routes can name it"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn validators_that_is_not_a_table_aborts_launch() {
+    let config = "[jwt]\nvalidators = \"main\"\n";
+    let errors = config_errors(config);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    // The message must name the key that is wrong, `jwt.validators`.
+    assert!(
+        errors[0].starts_with("`jwt.validators`: "),
+        "the message should name `jwt.validators`: {errors:?}"
+    );
+    assert_launch_aborts(config, &[errors[0].as_str()]).await;
+}
+
+// ---------------------------------------------------------------------------
+// Required keys
+// ---------------------------------------------------------------------------
+
+#[rocket::async_test]
+async fn missing_issuer_aborts_launch() {
+    let config = main_with(&format!("algorithms = [\"HS256\"]\nsecret = {SECRET:?}"));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.issuer`: required: the exact `iss` value accepted tokens carry"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn missing_algorithms_aborts_launch() {
+    let config = main_with(&format!("issuer = {ISSUER:?}\nsecret = {SECRET:?}"));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.algorithms`: required: the list of accepted algorithms, \
+           e.g. [\"RS256\"]"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn empty_algorithms_list_aborts_launch() {
+    let config = main_keyed("[]", &format!("secret = {SECRET:?}"));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.algorithms`: required: the list of accepted algorithms, \
+           e.g. [\"RS256\"]"],
+    )
+    .await;
+}
+
+// ---------------------------------------------------------------------------
+// Algorithms
+// ---------------------------------------------------------------------------
+
+#[rocket::async_test]
+async fn none_in_algorithms_aborts_launch() {
+    let config = main_keyed("[\"HS256\", \"none\"]", &format!("secret = {SECRET:?}"));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.algorithms`: `none` is never accepted: tokens must be signed"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn none_in_any_letter_case_aborts_launch() {
+    let config = main_keyed("[\"None\"]", &format!("secret = {SECRET:?}"));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.algorithms`: `none` is never accepted: tokens must be signed"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn unknown_algorithm_name_aborts_launch() {
+    let config = main_keyed("[\"HS257\"]", &format!("secret = {SECRET:?}"));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.algorithms`: unknown algorithm `HS257`, expected one of \
+           HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA"],
+    )
+    .await;
+}
+
+// ---------------------------------------------------------------------------
+// Key sources
+// ---------------------------------------------------------------------------
+
+#[rocket::async_test]
+async fn no_key_source_aborts_launch() {
+    let config = main_with(&format!("issuer = {ISSUER:?}\nalgorithms = [\"HS256\"]"));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.secret`: no key source: set exactly one of `secret`, \
+           `secret_env`, `public_key_pem` or `public_key_file`"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn two_key_sources_abort_launch() {
+    let config = main_keyed(
+        "[\"HS256\"]",
+        &format!(
+            "secret = {SECRET:?}\n{}",
+            pem_setting(support::keys::RSA_PUBLIC)
+        ),
+    );
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.public_key_pem`: conflicts with `secret`: set exactly one \
+           key source"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn secret_env_naming_an_unset_variable_aborts_launch() {
+    let var = "ROCKET_WARDEN_LAUNCH_TEST_UNSET_SECRET";
+    assert!(std::env::var_os(var).is_none(), "{var} must not be set");
+    let config = main_keyed("[\"HS256\"]", &format!("secret_env = {var:?}"));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.secret_env`: environment variable \
+           `ROCKET_WARDEN_LAUNCH_TEST_UNSET_SECRET` is not set or not UTF-8"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn public_key_file_naming_a_missing_file_aborts_launch() {
+    let config = main_keyed(
+        "[\"RS256\"]",
+        "public_key_file = \"/nonexistent/rocket_warden/idp.pem\"",
+    );
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.public_key_file`: cannot read \
+           `/nonexistent/rocket_warden/idp.pem`: No such file or directory (os error 2)"],
+    )
+    .await;
+}
+
+// ---------------------------------------------------------------------------
+// Keys that do not fit the algorithms, or are unusable
+// ---------------------------------------------------------------------------
+
+#[rocket::async_test]
+async fn hs256_with_a_public_key_aborts_launch() {
+    let config = main_keyed("[\"HS256\"]", &pem_setting(support::keys::RSA_PUBLIC));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.algorithms`: `HS256` cannot verify with a 2048-bit RSA \
+           public key"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn rs256_with_a_secret_aborts_launch() {
+    let config = main_keyed("[\"RS256\"]", &format!("secret = {SECRET:?}"));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.algorithms`: `RS256` cannot verify with an HMAC secret"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn es256_with_a_p384_key_aborts_launch() {
+    let config = main_keyed("[\"ES256\"]", &pem_setting(support::keys::EC_P384_PUBLIC));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.algorithms`: `ES256` cannot verify with a P-384 EC public key"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn es256_with_an_rsa_key_aborts_launch() {
+    let config = main_keyed("[\"ES256\"]", &pem_setting(support::keys::RSA_PUBLIC));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.algorithms`: `ES256` cannot verify with a 2048-bit RSA \
+           public key"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn eddsa_with_an_rsa_key_aborts_launch() {
+    let config = main_keyed("[\"EdDSA\"]", &pem_setting(support::keys::RSA_PUBLIC));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.algorithms`: `EdDSA` cannot verify with a 2048-bit RSA \
+           public key"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn each_algorithm_that_does_not_fit_the_key_is_reported() {
+    let config = main_keyed(
+        "[\"RS256\", \"HS256\", \"ES384\"]",
+        &pem_setting(support::keys::RSA_PUBLIC),
+    );
+    assert_launch_aborts(
+        &config,
+        &[
+            "`jwt.validators.main.algorithms`: `HS256` cannot verify with a 2048-bit RSA \
+             public key",
+            "`jwt.validators.main.algorithms`: `ES384` cannot verify with a 2048-bit RSA \
+             public key",
+        ],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn secret_shorter_than_32_bytes_aborts_launch() {
+    let config = main_keyed("[\"HS256\"]", "secret = \"twelve-bytes\"");
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.secret`: the HMAC secret is 12 bytes; at least 32 are required"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn rsa_key_of_1024_bits_aborts_launch() {
+    let config = main_keyed("[\"RS256\"]", &pem_setting(support::keys::RSA_1024_PUBLIC));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.public_key_pem`: the RSA key has 1024 bits; at least 2048 \
+           are required"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn private_key_given_as_public_key_pem_aborts_launch() {
+    let config = main_keyed("[\"RS256\"]", &pem_setting(support::keys::RSA_PRIVATE));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.public_key_pem`: found a private key (`PRIVATE KEY`); \
+           configure the public key instead"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn text_that_is_not_pem_aborts_launch() {
+    let config = main_keyed("[\"RS256\"]", "public_key_pem = \"not a key\"");
+    let errors = config_errors(&config);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let prefix = "`jwt.validators.main.public_key_pem`: not a PEM document: ";
+    assert!(errors[0].starts_with(prefix), "{errors:?}");
+    // The parser's own words follow; the text itself is not echoed.
+    assert!(!errors[0].contains("not a key"), "{errors:?}");
+    assert_launch_aborts(&config, &[errors[0].as_str()]).await;
+}
+
+// ---------------------------------------------------------------------------
+// leeway_secs
+// ---------------------------------------------------------------------------
+
+#[rocket::async_test]
+async fn leeway_above_the_maximum_aborts_launch() {
+    let config = validator("main", HS256, "leeway_secs = 86401");
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.leeway_secs`: at most 86400 seconds"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn leeway_of_the_maximum_launches() {
+    let config = validator("main", HS256, "leeway_secs = 86400");
+    client(&config, routes![jwt]).await;
+}
+
+#[rocket::async_test]
+async fn leeway_given_as_a_string_aborts_launch() {
+    let config = validator("main", HS256, "leeway_secs = \"ten\"");
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.leeway_secs`: invalid type: found string \"ten\", expected u64"],
+    )
+    .await;
+}
+
+// ---------------------------------------------------------------------------
+// Several problems
+// ---------------------------------------------------------------------------
+
+#[rocket::async_test]
+async fn every_problem_of_one_validator_is_reported() {
+    let config = main_with("algorithms = [\"RS256\", \"none\"]\nsecret = \"short\"\nleeway_secs = 100000");
+    assert_launch_aborts(
+        &config,
+        &[
+            "`jwt.validators.main.issuer`: required: the exact `iss` value accepted tokens carry",
+            "`jwt.validators.main.algorithms`: `none` is never accepted: tokens must be signed",
+            "`jwt.validators.main.secret`: the HMAC secret is 5 bytes; at least 32 are required",
+            "`jwt.validators.main.leeway_secs`: at most 86400 seconds",
+        ],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn problems_in_two_validators_are_all_reported_by_name() {
+    // Written out of order: reports come by validator name.
+    let config = format!(
+        "{}{}{}",
+        main_keyed("[\"RS256\"]", &format!("secret = {SECRET:?}")),
+        validator("ok", HS256, ""),
+        "[jwt.validators.alpha]\nalgorithms = [\"HS256\"]\nsecret = \"short\"\n",
+    );
+    assert_launch_aborts(
+        &config,
+        &[
+            "`jwt.validators.alpha.issuer`: required: the exact `iss` value accepted tokens carry",
+            "`jwt.validators.alpha.secret`: the HMAC secret is 5 bytes; at least 32 are required",
+            "`jwt.validators.main.algorithms`: `RS256` cannot verify with an HMAC secret",
+        ],
+    )
+    .await;
+}
+
+#[test]
+fn config_errors_display_one_problem_a_line() {
+    let config = format!(
+        "{}{}",
+        main_with("algorithms = [\"HS256\"]"),
+        "[jwt.validators.other]\nissuer = \"x\"\nalgorithms = [\"HS256\"]\nsecret = \"short\"\n"
+    );
+    let errors = Validators::from_figment(&figment(&config)).expect_err("refused");
+    assert_eq!(
+        errors.to_string(),
+        "`jwt.validators.main.issuer`: required: the exact `iss` value accepted tokens carry\n\
+         `jwt.validators.main.secret`: no key source: set exactly one of `secret`, \
+         `secret_env`, `public_key_pem` or `public_key_file`\n\
+         `jwt.validators.other.secret`: the HMAC secret is 5 bytes; at least 32 are required"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Configurations that launch
+// ---------------------------------------------------------------------------
+
+#[rocket::async_test]
+async fn valid_configuration_launches() {
+    let config = format!(
+        "{}{}",
+        validator("main", HS256, "audiences = [\"me\"]\nleeway_secs = 30"),
+        validator("other", RS256, ""),
+    );
+    let validators = Validators::from_figment(&figment(&config)).expect("valid config");
+    assert_eq!(validators.len(), 2);
+    assert!(validators.get("main").is_some() && validators.get("other").is_some());
+    let client = Client::tracked(rocket(&config, routes![open]))
+        .await
+        .expect("launches");
+    let state = client.rocket().state::<Validators>().expect("managed");
+    assert_eq!(state.len(), 2);
+}
+
+#[test]
+fn every_key_kind_is_accepted_with_its_algorithm() {
+    let config = format!(
+        "{}{}{}{}{}",
+        validator("hmac", HS256, ""),
+        validator("rsa", RS256, ""),
+        main_keyed("[\"RS256\"]", &pem_setting(support::keys::RSA_PUBLIC_PKCS1))
+            .replace("validators.main", "validators.rsa_pkcs1"),
+        validator("ec", jsonwebtoken::Algorithm::ES256, ""),
+        validator("ed", jsonwebtoken::Algorithm::EdDSA, ""),
+    );
+    let validators = Validators::from_figment(&figment(&config)).expect("valid config");
+    assert_eq!(validators.len(), 5);
+}
+
+#[rocket::async_test]
+async fn no_jwt_table_ignites_when_no_route_uses_a_guard() {
+    assert!(Validators::from_figment(&figment(""))
+        .expect("no config is fine")
+        .is_empty());
+    let rocket = assert_ignites(support::rocket("", routes![open])).await;
+    let validators = rocket.state::<Validators>().expect("managed");
+    assert!(validators.is_empty());
+}
+
+#[rocket::async_test]
+async fn empty_validators_table_ignites_when_no_route_uses_a_guard() {
+    let rocket = assert_ignites(support::rocket("[jwt.validators]\n", routes![open])).await;
+    assert!(rocket.state::<Validators>().expect("managed").is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Sentinels
+// ---------------------------------------------------------------------------
+
+#[rocket::async_test]
+async fn jwt_route_without_the_fairing_aborts_launch() {
+    let config = validator("main", HS256, "");
+    let log = assert_sentinel_aborts(rocket_without_fairing(&config, routes![jwt]), "Jwt").await;
+    assert!(
+        log.contains("the rocket_warden fairing is not attached")
+            && log.contains(".attach(rocket_warden::Warden::fairing())"),
+        "{log}"
+    );
+}
+
+#[rocket::async_test]
+async fn optional_jwt_route_without_the_fairing_aborts_launch() {
+    let config = validator("main", HS256, "");
+    let log = assert_sentinel_aborts(
+        rocket_without_fairing(&config, routes![optional]),
+        "OptionalJwt",
+    )
+    .await;
+    assert!(
+        log.contains("a `OptionalJwt` guard")
+            && log.contains("the rocket_warden fairing is not attached"),
+        "{log}"
+    );
+}
+
+#[rocket::async_test]
+async fn route_naming_an_unconfigured_validator_aborts_launch() {
+    let log = assert_sentinel_aborts(rocket(&two_validators(), routes![billing]), "Jwt").await;
+    let expected = format!(
+        "a `Jwt` guard (policy `{}`) names validator `billing`, which is not configured \
+         (configured: `alpha`, `beta`)",
+        std::any::type_name::<Billing>()
+    );
+    assert!(log.contains(&expected), "expected {expected:?} in:\n{log}");
+}
+
+#[rocket::async_test]
+async fn route_naming_a_validator_when_none_is_configured_aborts_launch() {
+    let log = assert_sentinel_aborts(rocket("", routes![billing]), "Jwt").await;
+    assert!(
+        log.contains(
+            "names validator `billing`, but no validator is configured under `jwt.validators`"
+        ),
+        "{log}"
+    );
+}
+
+#[rocket::async_test]
+async fn default_policy_jwt_with_no_validator_aborts_launch() {
+    let log = assert_sentinel_aborts(rocket("", routes![jwt]), "Jwt").await;
+    assert!(
+        log.contains("a `Jwt` guard")
+            && log.contains("needs a validator, but none is configured under `jwt.validators`"),
+        "{log}"
+    );
+}
+
+#[rocket::async_test]
+async fn default_policy_jwt_with_two_validators_aborts_launch() {
+    let log = assert_sentinel_aborts(rocket(&two_validators(), routes![jwt]), "Jwt").await;
+    assert!(
+        log.contains(
+            "names no validator, and several are configured (`alpha`, `beta`): name one in \
+             the route's policy"
+        ),
+        "{log}"
+    );
+}
+
+#[rocket::async_test]
+async fn default_policy_optional_jwt_with_no_validator_aborts_launch() {
+    let log = assert_sentinel_aborts(rocket("", routes![optional]), "OptionalJwt").await;
+    assert!(
+        log.contains("a `OptionalJwt` guard")
+            && log.contains("needs a validator, but none is configured"),
+        "{log}"
+    );
+}
+
+#[rocket::async_test]
+async fn default_policy_optional_jwt_with_two_validators_aborts_launch() {
+    let log =
+        assert_sentinel_aborts(rocket(&two_validators(), routes![optional]), "OptionalJwt").await;
+    assert!(
+        log.contains("a `OptionalJwt` guard")
+            && log.contains("several are configured (`alpha`, `beta`)"),
+        "{log}"
+    );
+}
+
+#[rocket::async_test]
+async fn named_policy_with_two_validators_configured_launches() {
+    let client = Client::tracked(rocket(&two_validators(), routes![beta, beta_optional]))
+        .await
+        .expect("launches");
+    let token = mint(RS256, &claims());
+    let response = get(&client, "/beta", Some(&token)).await;
+    assert_eq!(response.into_string().await.as_deref(), Some("beta"));
+    let response = get(&client, "/beta-optional", None).await;
+    assert_eq!(response.into_string().await.as_deref(), Some("anonymous"));
+}
+
+#[rocket::async_test]
+async fn default_policy_with_exactly_one_validator_launches() {
+    let config = validator("main", HS256, "");
+    assert_ignites(rocket(&config, routes![jwt, optional])).await;
+}

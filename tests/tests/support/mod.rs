@@ -1,0 +1,200 @@
+//! Shared by the integration tests: real keys, token minting, Rocket instances
+//! built from a TOML snippet, and assertions on refusals.
+//!
+//! Each test binary uses a part of this module.
+#![allow(dead_code, unreachable_pub)]
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rocket::figment::providers::{Format, Toml};
+use rocket::figment::Figment;
+use rocket::http::{Header as HttpHeader, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use rocket::serde::json::Json;
+use rocket::{Build, Rocket, Route};
+use rocket_warden::{Jwt, OptionalJwt, Warden};
+use serde_json::{json, Value};
+
+/// The issuer every test validator expects.
+pub const ISSUER: &str = "https://issuer.test";
+
+/// An HS256 secret of 34 bytes.
+pub const SECRET: &str = "rocket-warden-test-secret-0123456";
+
+/// Test keys, generated once with openssl and kept in `tests/keys`.
+pub mod keys {
+    pub const RSA_PRIVATE: &str = include_str!("../../keys/rsa.key");
+    pub const RSA_PUBLIC: &str = include_str!("../../keys/rsa.pub");
+    /// The same RSA public key as `RSA_PUBLIC`, in PKCS#1 (`RSA PUBLIC KEY`) form.
+    pub const RSA_PUBLIC_PKCS1: &str = include_str!("../../keys/rsa-pkcs1.pub");
+    pub const RSA_OTHER_PRIVATE: &str = include_str!("../../keys/rsa-other.key");
+    pub const RSA_OTHER_PUBLIC: &str = include_str!("../../keys/rsa-other.pub");
+    /// A 1024-bit RSA public key: too small to configure.
+    pub const RSA_1024_PUBLIC: &str = include_str!("../../keys/rsa1024.pub");
+    pub const EC_P256_PRIVATE: &str = include_str!("../../keys/ec-p256.key");
+    pub const EC_P256_PUBLIC: &str = include_str!("../../keys/ec-p256.pub");
+    pub const EC_P384_PUBLIC: &str = include_str!("../../keys/ec-p384.pub");
+    pub const ED25519_PRIVATE: &str = include_str!("../../keys/ed25519.key");
+    pub const ED25519_PUBLIC: &str = include_str!("../../keys/ed25519.pub");
+}
+
+/// Seconds since the epoch.
+pub fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Claims that a validator configured by [`validator`] accepts.
+pub fn claims() -> Value {
+    json!({ "iss": ISSUER, "sub": "alice", "iat": now(), "exp": now() + 300 })
+}
+
+/// `claims()` with the given members replaced (a `null` removes one).
+pub fn claims_with(changes: Value) -> Value {
+    let mut claims = claims();
+    let (Value::Object(base), Value::Object(changes)) = (&mut claims, changes) else {
+        panic!("claims are objects");
+    };
+    for (name, value) in changes {
+        if value.is_null() {
+            base.remove(&name);
+        } else {
+            base.insert(name, value);
+        }
+    }
+    claims
+}
+
+/// The private key that signs tokens for `algorithm` in these tests.
+pub fn signing_key(algorithm: Algorithm) -> EncodingKey {
+    use Algorithm::*;
+    let key = match algorithm {
+        HS256 | HS384 | HS512 => return EncodingKey::from_secret(SECRET.as_bytes()),
+        RS256 | RS384 | RS512 | PS256 | PS384 | PS512 => {
+            EncodingKey::from_rsa_pem(keys::RSA_PRIVATE.as_bytes())
+        }
+        ES256 => EncodingKey::from_ec_pem(keys::EC_P256_PRIVATE.as_bytes()),
+        EdDSA => EncodingKey::from_ed_pem(keys::ED25519_PRIVATE.as_bytes()),
+        other => panic!("no test key for {other:?}"),
+    };
+    key.expect("test keys parse")
+}
+
+/// The `Rocket.toml` lines giving a validator the public key (or secret) that
+/// verifies what [`signing_key`] signs for `algorithm`.
+pub fn key_setting(algorithm: Algorithm) -> String {
+    use Algorithm::*;
+    let pem = match algorithm {
+        HS256 | HS384 | HS512 => return format!("secret = {SECRET:?}"),
+        RS256 | RS384 | RS512 | PS256 | PS384 | PS512 => keys::RSA_PUBLIC,
+        ES256 => keys::EC_P256_PUBLIC,
+        EdDSA => keys::ED25519_PUBLIC,
+        other => panic!("no test key for {other:?}"),
+    };
+    format!("public_key_pem = '''\n{pem}'''")
+}
+
+/// A signed token with a `typ: JWT` header.
+pub fn mint(algorithm: Algorithm, claims: &Value) -> String {
+    mint_with(&Header::new(algorithm), claims, &signing_key(algorithm))
+}
+
+/// A signed token with the given header and key.
+pub fn mint_with(header: &Header, claims: &Value, key: &EncodingKey) -> String {
+    jsonwebtoken::encode(header, claims, key).expect("test tokens encode")
+}
+
+/// A validator section: `[jwt.validators.<name>]` accepting `algorithm` from
+/// [`ISSUER`] with the test key, plus `extra` lines.
+pub fn validator(name: &str, algorithm: Algorithm, extra: &str) -> String {
+    format!(
+        "[jwt.validators.{name}]\nissuer = {ISSUER:?}\nalgorithms = [\"{algorithm:?}\"]\n{}\n{extra}\n",
+        key_setting(algorithm)
+    )
+}
+
+/// A Rocket configured by the TOML `config` (global keys, no profiles) and
+/// nothing else from the environment, with the fairing attached.
+pub fn rocket(config: &str, routes: Vec<Route>) -> Rocket<Build> {
+    let figment = Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "off"))
+        .merge(Toml::string(config));
+    rocket::custom(figment).attach(Warden::fairing()).mount("/", routes)
+}
+
+/// A tracked client for [`rocket`], panicking if launch aborts.
+pub async fn client(config: &str, routes: Vec<Route>) -> Client {
+    Client::tracked(rocket(config, routes)).await.expect("the test rocket launches")
+}
+
+/// `GET path`, with `Authorization: Bearer <token>` when a token is given.
+pub async fn get<'c>(client: &'c Client, path: &'c str, token: Option<&str>) -> LocalResponse<'c> {
+    let request = client.get(path);
+    match token {
+        Some(token) => request.header(bearer(token)).dispatch().await,
+        None => request.dispatch().await,
+    }
+}
+
+/// `Authorization: Bearer <token>`.
+pub fn bearer(token: &str) -> HttpHeader<'static> {
+    HttpHeader::new("Authorization", format!("Bearer {token}"))
+}
+
+/// What a refused request answered.
+#[derive(Debug)]
+pub struct Refusal {
+    pub status: Status,
+    pub challenge: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Value,
+}
+
+impl Refusal {
+    pub async fn of(response: LocalResponse<'_>) -> Self {
+        let status = response.status();
+        let challenge = response.headers().get_one("WWW-Authenticate").map(str::to_owned);
+        let content_type = response.content_type().map(|t| t.to_string());
+        let body = response.into_json::<Value>().await.unwrap_or(Value::Null);
+        Self { status, challenge, content_type, body }
+    }
+
+    /// Asserts a 401 `invalid_token` refusal with this description, in the
+    /// challenge and the body alike.
+    pub fn assert_invalid_token(&self, realm: &str, description: &str) {
+        self.assert(Status::Unauthorized, realm, Some("invalid_token"), description);
+    }
+
+    /// Asserts the status, the challenge (with or without an error code) and
+    /// the JSON body.
+    pub fn assert(&self, status: Status, realm: &str, code: Option<&str>, description: &str) {
+        assert_eq!(self.status, status, "status of {self:?}");
+        let expected = match code {
+            Some(code) => format!(
+                "Bearer realm=\"{realm}\", error=\"{code}\", error_description=\"{description}\""
+            ),
+            None => format!("Bearer realm=\"{realm}\""),
+        };
+        assert_eq!(self.challenge.as_deref(), Some(expected.as_str()), "challenge of {self:?}");
+        assert_eq!(self.content_type.as_deref(), Some("application/json"), "type of {self:?}");
+        assert_eq!(self.body["error_description"], description, "body of {self:?}");
+        if let Some(code) = code {
+            assert_eq!(self.body["error"], code, "body of {self:?}");
+        }
+    }
+}
+
+/// `GET /jwt`: the payload of a valid token from the only validator.
+#[rocket::get("/jwt")]
+pub fn jwt(auth: Jwt) -> Json<Value> {
+    Json(Value::Object(auth.payload().clone()))
+}
+
+/// `GET /optional`: `{"anonymous": true}` or the token's `sub`.
+#[rocket::get("/optional")]
+pub fn optional(auth: OptionalJwt) -> Json<Value> {
+    match auth.as_ref() {
+        Some(jwt) => Json(json!({ "anonymous": false, "sub": jwt["sub"] })),
+        None => Json(json!({ "anonymous": true })),
+    }
+}
