@@ -5,15 +5,15 @@
 //! Every problem is reported at once, each naming the validator and the key,
 //! and launch aborts.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use jsonwebtoken::Algorithm;
 use rocket::figment::value::magic::RelativePathBuf;
+use rocket::figment::value::{Dict, Value};
 use rocket::figment::{self, Figment};
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::keys::StaticKey;
 
@@ -28,9 +28,11 @@ const VALIDATORS_KEY: &str = "jwt.validators";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// The `jwt` table itself cannot be read.
-    #[error("`jwt`: {problem}")]
+    /// The `jwt` table, or its `validators` table, is wrong.
+    #[error("`{key}`: {problem}")]
     Table {
+        /// The offending key: `jwt`, `jwt.validators`, or `jwt.<unknown>`.
+        key: String,
         /// What is wrong.
         problem: String,
     },
@@ -77,29 +79,35 @@ impl fmt::Display for ConfigErrors {
 
 impl std::error::Error for ConfigErrors {}
 
-/// `jwt`, as written.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JwtSettings {
-    #[serde(default)]
-    validators: BTreeMap<String, figment::value::Value>,
-}
+/// The keys the `jwt` table may hold.
+const JWT_KEYS: &[&str] = &["validators"];
 
-/// `jwt.validators.<name>`, as written. Options stay options here so that a
-/// missing key gets our message rather than serde's.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The keys a validator's table may hold.
+const VALIDATOR_KEYS: &[&str] = &[
+    "issuer",
+    "audiences",
+    "algorithms",
+    "secret",
+    "secret_env",
+    "public_key_pem",
+    "public_key_file",
+    "leeway_secs",
+    "required_claims",
+    "token_type",
+    "realm",
+];
+
+/// `jwt.validators.<name>`, as written. Each key was read on its own, so a
+/// key of the wrong type is reported and left `None` without hiding others.
 struct Settings {
     issuer: Option<String>,
-    #[serde(default)]
-    audiences: Vec<String>,
+    audiences: Option<Vec<String>>,
     algorithms: Option<Vec<String>>,
     secret: Option<String>,
     secret_env: Option<String>,
     public_key_pem: Option<String>,
     public_key_file: Option<RelativePathBuf>,
-    #[serde(default)]
-    leeway_secs: u64,
+    leeway_secs: Option<u64>,
     required_claims: Option<Vec<String>>,
     token_type: Option<String>,
     realm: Option<String>,
@@ -121,22 +129,36 @@ pub(crate) struct ValidatorConfig {
 
 /// Reads and checks every validator under `jwt.validators`.
 pub(crate) fn read(figment: &Figment) -> Result<Vec<ValidatorConfig>, ConfigErrors> {
-    let settings = if figment.contains("jwt") {
-        figment
-            .extract_inner::<JwtSettings>("jwt")
-            .map_err(|error| {
-                ConfigErrors(vec![ConfigError::Table {
-                    problem: describe(&error.kind),
-                }])
-            })?
-    } else {
-        return Ok(Vec::new());
+    let table_error = |key: &str, problem: String| ConfigError::Table {
+        key: key.to_owned(),
+        problem,
+    };
+    let jwt = match figment.find_value("jwt") {
+        Ok(jwt) => jwt,
+        Err(error) if matches!(error.kind, figment::error::Kind::MissingField(_)) => {
+            return Ok(Vec::new())
+        }
+        // A configuration source that cannot be read at all (a TOML syntax error, say).
+        Err(error) => return Err(ConfigErrors(vec![table_error("jwt", error.to_string())])),
+    };
+    let Some(jwt) = jwt.as_dict() else {
+        return Err(ConfigErrors(vec![table_error("jwt", expected_table(&jwt))]));
+    };
+    let mut errors: Vec<_> = unknown_keys(jwt, JWT_KEYS)
+        .map(|(key, problem)| table_error(&format!("jwt.{key}"), problem))
+        .collect();
+    let validators = match jwt.get("validators") {
+        None => Dict::new(),
+        Some(Value::Dict(_, validators)) => validators.clone(),
+        Some(other) => {
+            errors.push(table_error(VALIDATORS_KEY, expected_table(other)));
+            Dict::new()
+        }
     };
 
     let mut configs = Vec::new();
-    let mut errors = Vec::new();
-    for name in settings.validators.keys() {
-        match read_validator(figment, name) {
+    for (name, settings) in &validators {
+        match read_validator(figment, name, settings) {
             Ok(config) => configs.push(config),
             Err(mut problems) => errors.append(&mut problems),
         }
@@ -148,7 +170,11 @@ pub(crate) fn read(figment: &Figment) -> Result<Vec<ValidatorConfig>, ConfigErro
     }
 }
 
-fn read_validator(figment: &Figment, name: &str) -> Result<ValidatorConfig, Vec<ConfigError>> {
+fn read_validator(
+    figment: &Figment,
+    name: &str,
+    table: &Value,
+) -> Result<ValidatorConfig, Vec<ConfigError>> {
     let mut problems = Problems {
         validator: name,
         errors: Vec::new(),
@@ -160,12 +186,26 @@ fn read_validator(figment: &Figment, name: &str) -> Result<ValidatorConfig, Vec<
         );
         return Err(problems.errors);
     }
-    let settings = figment
-        .extract_inner::<Settings>(&format!("{VALIDATORS_KEY}.{name}"))
-        .map_err(|error| {
-            problems.add_figment_error(&error);
-            problems.errors.clone()
-        })?;
+    let Some(table) = table.as_dict() else {
+        problems.whole(expected_table(table));
+        return Err(problems.errors);
+    };
+    for (key, problem) in unknown_keys(table, VALIDATOR_KEYS) {
+        problems.add(key, problem);
+    }
+    let settings = Settings {
+        issuer: problems.read(figment, "issuer"),
+        audiences: problems.read(figment, "audiences"),
+        algorithms: problems.read(figment, "algorithms"),
+        secret: problems.read(figment, "secret"),
+        secret_env: problems.read(figment, "secret_env"),
+        public_key_pem: problems.read(figment, "public_key_pem"),
+        public_key_file: problems.read(figment, "public_key_file"),
+        leeway_secs: problems.read(figment, "leeway_secs"),
+        required_claims: problems.read(figment, "required_claims"),
+        token_type: problems.read(figment, "token_type"),
+        realm: problems.read(figment, "realm"),
+    };
     problems.check(settings).ok_or(problems.errors)
 }
 
@@ -192,17 +232,27 @@ impl Problems<'_> {
         });
     }
 
-    fn add_figment_error(&mut self, error: &figment::Error) {
-        use figment::error::Kind;
-        match &error.kind {
-            Kind::UnknownField(field, expected) => {
-                self.add(field, unknown_key(field, expected));
-            }
-            kind => match error.path.last() {
-                Some(key) if !self.validator.eq(key) => self.add(key, describe(kind)),
-                _ => self.whole(describe(kind)),
-            },
+    /// Whether a problem was already recorded for `key`.
+    fn has(&self, key: &str) -> bool {
+        self.errors.iter().any(|error| match error {
+            ConfigError::Validator {
+                key: Some(found), ..
+            } => found == key,
+            _ => false,
+        })
+    }
+
+    /// Reads `key` of this validator: `None` when absent, or when of the
+    /// wrong type (then recorded, naming the key and the types, never the value).
+    fn read<T: DeserializeOwned>(&mut self, figment: &Figment, key: &str) -> Option<T> {
+        let path = format!("{VALIDATORS_KEY}.{}.{key}", self.validator);
+        if !figment.contains(&path) {
+            return None;
         }
+        figment
+            .extract_inner(&path)
+            .map_err(|error| self.add(key, describe(&error.kind)))
+            .ok()
     }
 
     /// Checks every setting, recording each problem; `None` if any was found.
@@ -223,10 +273,12 @@ impl Problems<'_> {
                 );
             }
         }
-        if settings.audiences.iter().any(String::is_empty) {
+        let audiences = settings.audiences.unwrap_or_default();
+        if audiences.iter().any(String::is_empty) {
             self.add("audiences", "an audience cannot be empty");
         }
-        if settings.leeway_secs > MAX_LEEWAY_SECS {
+        let leeway_secs = settings.leeway_secs.unwrap_or(0);
+        if leeway_secs > MAX_LEEWAY_SECS {
             self.add("leeway_secs", format!("at most {MAX_LEEWAY_SECS} seconds"));
         }
         let required_claims = settings
@@ -257,10 +309,10 @@ impl Problems<'_> {
             name: self.validator.into(),
             realm: realm.into(),
             issuer: issuer?,
-            audiences: settings.audiences,
+            audiences,
             algorithms: algorithms?,
             key: key?,
-            leeway_secs: settings.leeway_secs,
+            leeway_secs,
             required_claims,
             token_type: settings.token_type,
         })
@@ -282,6 +334,7 @@ impl Problems<'_> {
     fn algorithms(&mut self, names: Option<Vec<String>>) -> Option<Vec<Algorithm>> {
         let names = match names {
             Some(names) if !names.is_empty() => names,
+            _ if self.has("algorithms") => return None,
             _ => {
                 self.add(
                     "algorithms",
@@ -315,9 +368,9 @@ impl Problems<'_> {
     /// Loads the one key source that must be set.
     fn key(&mut self, sources: Vec<KeySource>) -> Option<StaticKey> {
         match sources.as_slice() {
+            [] if KEY_SOURCES.iter().any(|key| self.has(key)) => None,
             [] => {
-                self.add(
-                    "secret",
+                self.whole(
                     "no key source: set exactly one of `secret`, `secret_env`, \
                      `public_key_pem` or `public_key_file`",
                 );
@@ -338,6 +391,9 @@ impl Problems<'_> {
         }
     }
 }
+
+/// The keys that give a validator its key.
+const KEY_SOURCES: [&str; 4] = ["secret", "secret_env", "public_key_pem", "public_key_file"];
 
 /// One of the four ways to give a validator its key.
 enum KeySource {
@@ -422,7 +478,54 @@ fn unknown_key(field: &str, expected: &[&str]) -> String {
     }
 }
 
-/// figment's description of a problem, without its own key path (ours is better).
+/// The keys of `table` that are not in `known`, each with its problem.
+fn unknown_keys<'a>(table: &'a Dict, known: &'a [&str]) -> impl Iterator<Item = (&'a str, String)> {
+    table
+        .keys()
+        .filter(|key| !known.contains(&key.as_str()))
+        .map(|key| (key.as_str(), unknown_key(key, known)))
+}
+
+/// "expected a table, found …" for a value that should have been a table.
+fn expected_table(found: &Value) -> String {
+    format!("expected a table, found {}", value_kind(found))
+}
+
+/// What kind of TOML value `value` is, in TOML's words.
+fn value_kind(value: &Value) -> &'static str {
+    match value {
+        Value::String(..) | Value::Char(..) => "a string",
+        Value::Bool(..) => "a boolean",
+        Value::Num(..) => "a number",
+        Value::Empty(..) => "nothing",
+        Value::Dict(..) => "a table",
+        Value::Array(..) => "a list",
+    }
+}
+
+/// A figment problem with one key, in TOML's words. The value found is named
+/// by its type only: the key might be a secret.
 fn describe(kind: &figment::error::Kind) -> String {
-    kind.to_string()
+    use figment::error::{Actual, Kind};
+    let found = |actual: &Actual| match actual {
+        Actual::Str(_) | Actual::Char(_) => "a string",
+        Actual::Bool(_) => "a boolean",
+        Actual::Signed(v) if *v < 0 => "a negative number",
+        Actual::Unsigned(_) | Actual::Signed(_) | Actual::Float(_) => "a number",
+        Actual::Seq => "a list",
+        Actual::Map => "a table",
+        _ => "another kind of value",
+    };
+    let expected = |expected: &str| match expected {
+        "u64" => "a whole number of 0 or more".to_owned(),
+        "a sequence" => "a list".to_owned(),
+        "a map" => "a table".to_owned(),
+        other => other.to_owned(),
+    };
+    match kind {
+        Kind::InvalidType(actual, wanted) | Kind::InvalidValue(actual, wanted) => {
+            format!("expected {}, found {}", expected(wanted), found(actual))
+        }
+        _ => "cannot be read".to_owned(),
+    }
 }

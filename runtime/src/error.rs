@@ -26,7 +26,13 @@ pub enum AuthError {
     /// says a challenge for a request without credentials names no error code).
     #[error("bearer token required")]
     Missing,
-    /// The `Authorization` header is not `Bearer <token>`: 401 `invalid_token`.
+    /// The `Authorization` header uses another scheme (`Basic`, say): 401 with
+    /// a bare challenge, since RFC 6750 §3.1 gives no error code to a request
+    /// that "attempted using an unsupported authentication method". On an
+    /// optional route it is still a 401: a header was sent.
+    #[error("authorization scheme must be Bearer")]
+    UnsupportedScheme,
+    /// The `Authorization` header is a malformed `Bearer` credential: 401 `invalid_token`.
     #[error("{0}")]
     MalformedCredentials(&'static str),
     /// The request carries credentials more than once (two `Authorization`
@@ -52,6 +58,7 @@ impl AuthError {
     pub fn status(&self) -> Status {
         match self {
             Self::Missing
+            | Self::UnsupportedScheme
             | Self::MalformedCredentials(_)
             | Self::InvalidToken(_)
             | Self::ClaimsShape => Status::Unauthorized,
@@ -63,7 +70,7 @@ impl AuthError {
     /// The RFC 6750 error code, or `None` where the challenge carries none.
     pub fn code(&self) -> Option<&'static str> {
         match self {
-            Self::Missing | Self::NotConfigured => None,
+            Self::Missing | Self::UnsupportedScheme | Self::NotConfigured => None,
             Self::MalformedCredentials(_) | Self::InvalidToken(_) | Self::ClaimsShape => {
                 Some("invalid_token")
             }
@@ -76,6 +83,7 @@ impl AuthError {
     fn body_code(&self) -> &'static str {
         self.code().unwrap_or(match self {
             Self::NotConfigured => "server_error",
+            Self::UnsupportedScheme => "unsupported_scheme",
             _ => "missing_token",
         })
     }
@@ -87,8 +95,8 @@ impl AuthError {
     ///
     /// assert_eq!(AuthError::Missing.challenge("api"), r#"Bearer realm="api""#);
     /// assert_eq!(
-    ///     AuthError::MalformedCredentials("authorization scheme must be Bearer").challenge("api"),
-    ///     r#"Bearer realm="api", error="invalid_token", error_description="authorization scheme must be Bearer""#,
+    ///     AuthError::MalformedCredentials("bearer token is empty").challenge("api"),
+    ///     r#"Bearer realm="api", error="invalid_token", error_description="bearer token is empty""#,
     /// );
     /// ```
     pub fn challenge(&self, realm: &str) -> String {

@@ -35,11 +35,14 @@ fn parse_bearer(value: &str) -> Result<&str, AuthError> {
     if value.len() > MAX_HEADER_BYTES {
         return Err(AuthError::MalformedCredentials("token too large"));
     }
+    if value.trim().is_empty() {
+        return Err(AuthError::MalformedCredentials(
+            "Authorization header is empty",
+        ));
+    }
     let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(AuthError::MalformedCredentials(
-            "authorization scheme must be Bearer",
-        ));
+        return Err(AuthError::UnsupportedScheme);
     }
     let token = rest.trim_start_matches(' ');
     if token.is_empty() {
@@ -91,15 +94,19 @@ mod tests {
     }
 
     #[test]
-    fn other_schemes_are_refused() {
-        assert_eq!(
-            refused("Basic dXNlcjpwYXNz"),
-            AuthError::MalformedCredentials("authorization scheme must be Bearer")
-        );
-        assert_eq!(
-            refused("Bearer-a.b.c"),
-            AuthError::MalformedCredentials("authorization scheme must be Bearer")
-        );
+    fn other_schemes_are_unsupported() {
+        assert_eq!(refused("Basic dXNlcjpwYXNz"), AuthError::UnsupportedScheme);
+        assert_eq!(refused("Bearer-a.b.c"), AuthError::UnsupportedScheme);
+    }
+
+    #[test]
+    fn an_empty_header_is_malformed() {
+        for value in ["", "  "] {
+            assert_eq!(
+                refused(value),
+                AuthError::MalformedCredentials("Authorization header is empty")
+            );
+        }
     }
 
     #[test]

@@ -1,12 +1,16 @@
 //! Token validation: shape, algorithm allow-list, signature, header and claims.
 //!
-//! jsonwebtoken checks the signature, `exp`, `nbf`, `iss`, `aud` and the
-//! presence of registered claims. This module adds what a resource server must
-//! also refuse and jsonwebtoken lets through: a token of the wrong shape (five
-//! parts: an encrypted JWE), a `crit` header, a `typ` other than the expected
-//! one, an `iss` given as an array, an `iat` in the future, and a missing
-//! non-registered required claim.
+//! jsonwebtoken checks the signature, the values of `exp` and `nbf`, and the
+//! values of `iss` and `aud` when it can parse them. This module checks the
+//! rest, because jsonwebtoken treats a claim it cannot parse as absent (an
+//! `aud` of `42` would pass a validator with no audiences) and reports required
+//! claims in no fixed order: the presence of required claims (in configuration
+//! order, `null` counting as absent), the types of `iss` (a single string) and
+//! `aud` (a string or an array of strings), `iat` not in the future, and, on
+//! the header side, the compact shape (five parts is an encrypted JWE), `crit`
+//! and `typ`.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
@@ -17,9 +21,6 @@ use serde_json::{Map, Value};
 use crate::config::ValidatorConfig;
 use crate::keys::KeyKind;
 use crate::token::MAX_TOKEN_BYTES;
-
-/// Claims jsonwebtoken can require itself; any other required claim is checked here.
-const REGISTERED_CLAIMS: [&str; 5] = ["exp", "nbf", "iss", "aud", "sub"];
 
 /// Why a token did not validate. Each description is short, fixed, and never
 /// contains the token.
@@ -35,7 +36,11 @@ pub enum TokenError {
     /// Not three base64url parts, or a part that is not the JSON it should be.
     #[error("{0}")]
     Malformed(&'static str),
-    /// The header's `alg` is not on the validator's allow-list (`none` never is).
+    /// The signature part is empty: an unsecured token (`alg: none`).
+    #[error("unsigned tokens are not accepted")]
+    Unsigned,
+    /// The header's `alg` is missing, unknown, or not on the validator's
+    /// allow-list (`none` never is).
     #[error("algorithm not allowed")]
     AlgorithmNotAllowed,
     /// The header has a `crit` parameter; none of its extensions are understood here
@@ -60,7 +65,8 @@ pub enum TokenError {
     /// `iss` is not the configured issuer (or is not a single string).
     #[error("wrong issuer")]
     WrongIssuer,
-    /// `aud` names none of the configured audiences, or is present while none are configured.
+    /// `aud` names none of the configured audiences, is present while none are
+    /// configured, or is neither a string nor an array of strings.
     #[error("wrong audience")]
     WrongAudience,
     /// A required claim is absent.
@@ -113,7 +119,9 @@ pub struct Validator {
     key: jsonwebtoken::DecodingKey,
     rules: Validation,
     leeway: u64,
-    other_required: Box<[Box<str>]>,
+    /// Claims that must be present: `iss`, `aud` when audiences are
+    /// configured, then `required_claims` in configuration order.
+    required: Box<[Box<str>]>,
     token_type: Option<Box<str>>,
 }
 
@@ -131,23 +139,28 @@ impl fmt::Debug for Validator {
 
 impl Validator {
     pub(crate) fn new(config: ValidatorConfig) -> Self {
-        let mut rules = Validation::default();
-        rules.algorithms = config.algorithms;
-        rules.leeway = config.leeway_secs;
-        rules.validate_exp = true;
-        rules.validate_nbf = true;
-        rules.validate_aud = true;
+        let mut rules = Validation {
+            algorithms: config.algorithms,
+            leeway: config.leeway_secs,
+            validate_exp: true,
+            validate_nbf: true,
+            validate_aud: true,
+            aud: (!config.audiences.is_empty()).then(|| config.audiences.into_iter().collect()),
+            // Presence is checked in `check_claims`, where a claim of the
+            // wrong type counts as present (and is then refused for its type).
+            required_spec_claims: HashSet::new(),
+            ..Validation::default()
+        };
         rules.set_issuer(&[&config.issuer]);
-        rules.aud = (!config.audiences.is_empty()).then(|| config.audiences.into_iter().collect());
 
-        let (registered, other): (Vec<_>, Vec<_>) = config
-            .required_claims
-            .into_iter()
-            .partition(|claim| REGISTERED_CLAIMS.contains(&claim.as_str()));
-        rules.required_spec_claims = registered.into_iter().collect();
-        rules.required_spec_claims.insert("iss".to_owned());
+        let mut required = vec!["iss".to_owned()];
         if rules.aud.is_some() {
-            rules.required_spec_claims.insert("aud".to_owned());
+            required.push("aud".to_owned());
+        }
+        for claim in config.required_claims {
+            if !required.contains(&claim) {
+                required.push(claim);
+            }
         }
 
         Self {
@@ -157,7 +170,7 @@ impl Validator {
             key: config.key.key,
             leeway: rules.leeway,
             rules,
-            other_required: other.into_iter().map(Into::into).collect(),
+            required: required.into_iter().map(Into::into).collect(),
             token_type: config.token_type.map(Into::into),
         }
     }
@@ -198,7 +211,8 @@ impl Validator {
     /// Validates `token` completely: shape, algorithm, signature, header, claims.
     pub(crate) fn verify(&self, token: &str) -> Result<Verified, TokenError> {
         check_shape(token)?;
-        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &self.key, &self.rules)?;
+        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &self.key, &self.rules)
+            .map_err(|error| self.explain(token, error))?;
         self.check_header(&data.header)?;
         self.check_claims(&data.claims)?;
         Ok(Verified {
@@ -206,6 +220,30 @@ impl Validator {
             header: data.header,
             payload: data.claims,
         })
+    }
+
+    /// Turns a jsonwebtoken error into the refusal to give. Runs only on the
+    /// failure path, so it may look at the token again.
+    fn explain(&self, token: &str, error: jsonwebtoken::errors::Error) -> TokenError {
+        match error.kind() {
+            // jsonwebtoken cannot parse a header whose `alg` it does not know
+            // (`none` among them): say so rather than "not valid JSON".
+            ErrorKind::Json(_) if !has_known_alg(token) => TokenError::AlgorithmNotAllowed,
+            ErrorKind::InvalidEcdsaKey
+            | ErrorKind::InvalidEddsaKey
+            | ErrorKind::InvalidRsaKey(_)
+            | ErrorKind::InvalidKeyFormat
+            | ErrorKind::Provider(_) => {
+                // The server's key failed, not the client's token.
+                tracing::error!(
+                    target: "rocket_warden",
+                    "validator `{}`: the configured key cannot verify signatures: {error}",
+                    self.name
+                );
+                TokenError::BadSignature
+            }
+            _ => error.into(),
+        }
     }
 
     fn check_header(&self, header: &Header) -> Result<(), TokenError> {
@@ -219,29 +257,41 @@ impl Validator {
         }
     }
 
+    /// The claim checks jsonwebtoken does not make (see the module docs).
     fn check_claims(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {
-        // jsonwebtoken accepts an `iss` array that contains the issuer; RFC 7519
-        // makes `iss` a single StringOrURI, so anything else is refused.
+        let present = |name: &str| claims.get(name).is_some_and(|value| !value.is_null());
+        if let Some(missing) = self.required.iter().find(|claim| !present(claim)) {
+            return Err(TokenError::MissingClaim(missing.clone()));
+        }
+        // RFC 7519 §4.1.1: `iss` is a single StringOrURI. jsonwebtoken would
+        // accept an array containing the issuer, and skip a number.
         if !matches!(claims.get("iss"), Some(Value::String(_))) {
             return Err(TokenError::WrongIssuer);
         }
-        if let Some(iat) = claims.get("iat") {
+        if present("aud") && (self.rules.aud.is_none() || !is_audience(&claims["aud"])) {
+            return Err(TokenError::WrongAudience);
+        }
+        if let Some(iat) = claims.get("iat").filter(|iat| !iat.is_null()) {
             let iat = iat
                 .as_f64()
                 .ok_or_else(|| TokenError::MalformedClaim("iat".into()))?;
             let latest = jsonwebtoken::get_current_timestamp().saturating_add(self.leeway);
-            if iat > latest as f64 {
+            // Rounded as jsonwebtoken rounds `exp` and `nbf`.
+            if iat.round() > latest as f64 {
                 return Err(TokenError::IssuedInFuture);
             }
         }
-        match self
-            .other_required
-            .iter()
-            .find(|claim| !claims.contains_key(&***claim))
-        {
-            Some(claim) => Err(TokenError::MissingClaim(claim.clone())),
-            None => Ok(()),
-        }
+        Ok(())
+    }
+}
+
+/// Whether `aud` has the shape RFC 7519 §4.1.3 allows: a string or an array
+/// of strings. Whether it names a configured audience jsonwebtoken checks.
+fn is_audience(aud: &Value) -> bool {
+    match aud {
+        Value::String(_) => true,
+        Value::Array(items) => items.iter().all(Value::is_string),
+        _ => false,
     }
 }
 
@@ -256,6 +306,9 @@ fn check_shape(token: &str) -> Result<(), TokenError> {
         4 => return Err(TokenError::Encrypted),
         _ => return Err(TokenError::Malformed("a token has three parts")),
     }
+    if token.ends_with('.') && !token.starts_with('.') && !token.contains("..") {
+        return Err(TokenError::Unsigned);
+    }
     let base64url = |part: &str| {
         !part.is_empty()
             && part
@@ -266,6 +319,25 @@ fn check_shape(token: &str) -> Result<(), TokenError> {
         Ok(())
     } else {
         Err(TokenError::Malformed("token is not valid base64url"))
+    }
+}
+
+/// Whether the token's header is a JSON object whose `alg` is an algorithm
+/// jsonwebtoken knows (allowed or not).
+fn has_known_alg(token: &str) -> bool {
+    use base64::Engine as _;
+    let Some(header) = token.split('.').next() else {
+        return false;
+    };
+    let Ok(json) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header) else {
+        return true; // not a header problem this function can name
+    };
+    match serde_json::from_slice::<Value>(&json) {
+        Ok(header) => header
+            .get("alg")
+            .and_then(Value::as_str)
+            .is_some_and(|alg| alg.parse::<Algorithm>().is_ok()),
+        Err(_) => true,
     }
 }
 
@@ -302,9 +374,15 @@ mod tests {
     #[test]
     fn shape_wants_non_empty_base64url_parts() {
         let bad = Err(TokenError::Malformed("token is not valid base64url"));
-        assert_eq!(check_shape("a.b."), bad);
+        assert_eq!(check_shape(".b.c"), bad);
+        assert_eq!(check_shape("a..c"), bad);
         assert_eq!(check_shape("a+b.c.d"), bad);
         assert_eq!(check_shape("ab==.c.d"), bad);
+    }
+
+    #[test]
+    fn an_empty_signature_is_an_unsigned_token() {
+        assert_eq!(check_shape("a.b."), Err(TokenError::Unsigned));
     }
 
     #[test]

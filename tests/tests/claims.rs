@@ -338,6 +338,50 @@ async fn required_claim_present_is_accepted() {
 }
 
 #[rocket::async_test]
+async fn required_claim_that_is_null_counts_as_missing() {
+    let client = main_client(r#"required_claims = ["exp", "email"]"#).await;
+    let mut claims = claims();
+    claims["email"] = Value::Null;
+    assert_claims_refused(&client, &claims, "main", "missing required claim `email`").await;
+}
+
+#[rocket::async_test]
+async fn missing_claims_are_reported_in_configuration_order() {
+    let client = main_client(r#"required_claims = ["email", "tenant", "exp"]"#).await;
+    let without_iss = claims_with(json!({ "iss": null }));
+    assert_claims_refused(
+        &client,
+        &without_iss,
+        "main",
+        "missing required claim `iss`",
+    )
+    .await;
+    let without_email_and_tenant = claims();
+    assert_claims_refused(
+        &client,
+        &without_email_and_tenant,
+        "main",
+        "missing required claim `email`",
+    )
+    .await;
+    let without_tenant = claims_with(json!({ "email": "alice@example.com" }));
+    assert_claims_refused(
+        &client,
+        &without_tenant,
+        "main",
+        "missing required claim `tenant`",
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn iat_is_rounded_to_the_second_like_exp_and_nbf() {
+    let client = main_client("").await;
+    let claims = claims_with(json!({ "iat": now() as f64 + 0.4 }));
+    assert_claims_accepted(&client, &claims).await;
+}
+
+#[rocket::async_test]
 async fn required_claims_still_require_exp_when_listed() {
     let client = main_client(r#"required_claims = ["exp", "email"]"#).await;
     let claims = claims_with(json!({ "exp": null, "email": "alice@example.com" }));

@@ -12,8 +12,12 @@ use support::{get, now, Refusal};
 /// The demo as `cargo run -p warden-demo` builds it, quiet.
 async fn demo() -> (Client, Value) {
     let figment = warden_demo::figment().merge(("log_level", "off"));
-    let settings: Value = figment.extract_inner("jwt.validators.demo").expect("the demo has a `demo` validator");
-    let client = Client::tracked(warden_demo::rocket_from(figment)).await.expect("the demo launches");
+    let settings: Value = figment
+        .extract_inner("jwt.validators.demo")
+        .expect("the demo has a `demo` validator");
+    let client = Client::tracked(warden_demo::rocket_from(figment))
+        .await
+        .expect("the demo launches");
     (client, settings)
 }
 
@@ -26,8 +30,15 @@ fn demo_token(settings: &Value, claims: Value) -> String {
     for (name, value) in claims.as_object().into_iter().flatten() {
         payload[name] = value.clone();
     }
-    let secret = settings["secret"].as_str().expect("the demo validator has a secret");
-    encode(&Header::default(), &payload, &EncodingKey::from_secret(secret.as_bytes())).expect("encodes")
+    let secret = settings["secret"]
+        .as_str()
+        .expect("the demo validator has a secret");
+    encode(
+        &Header::default(),
+        &payload,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("encodes")
 }
 
 #[rocket::async_test]
@@ -35,13 +46,17 @@ async fn health_is_public() {
     let (client, _) = demo().await;
     let response = get(&client, "/health", None).await;
     assert_eq!(response.status(), Status::Ok);
-    assert_eq!(response.into_json::<Value>().await, Some(json!({ "status": "ok" })));
+    assert_eq!(
+        response.into_json::<Value>().await,
+        Some(json!({ "status": "ok" }))
+    );
 }
 
 #[rocket::async_test]
 async fn the_printed_development_token_gets_a_200() {
     let (client, _) = demo().await;
-    let token = warden_demo::mint_dev_token(&warden_demo::figment()).expect("the demo mints a token");
+    let token =
+        warden_demo::mint_dev_token(&warden_demo::figment()).expect("the demo mints a token");
     let response = get(&client, "/whoami", Some(&token)).await;
     assert_eq!(response.status(), Status::Ok);
     let body: Value = response.into_json().await.expect("json");
@@ -55,7 +70,12 @@ async fn whoami_answers_the_contract_shape() {
     let response = get(&client, "/whoami", Some(&token)).await;
     assert_eq!(response.status(), Status::Ok);
     let body: Value = response.into_json().await.expect("json");
-    let keys: Vec<_> = body.as_object().expect("an object").keys().cloned().collect();
+    let keys: Vec<_> = body
+        .as_object()
+        .expect("an object")
+        .keys()
+        .cloned()
+        .collect();
     assert_eq!(keys, ["claims", "partner", "roles", "user"]);
     assert_eq!(body["user"], Value::Null);
     assert_eq!(body["partner"], Value::Null);
@@ -94,7 +114,12 @@ async fn public_or_jwt_is_anonymous_without_credentials() {
 #[rocket::async_test]
 async fn public_or_jwt_authenticates_a_token_and_refuses_a_bad_one() {
     let (client, settings) = demo().await;
-    let response = get(&client, "/whoami-public-or-jwt", Some(&demo_token(&settings, json!({})))).await;
+    let response = get(
+        &client,
+        "/whoami-public-or-jwt",
+        Some(&demo_token(&settings, json!({}))),
+    )
+    .await;
     assert_eq!(response.status(), Status::Ok);
     let body: Value = response.into_json().await.expect("json");
     assert_eq!(body["claims"]["sub"], "bob");

@@ -44,10 +44,17 @@ async fn refusal_never_echoes_the_token() {
     let client = client(&main_validator(), routes![jwt]).await;
     let token = mint(HS256, &claims_with(json!({ "exp": now() - 100 })));
     let response = get(&client, "/jwt", Some(&token)).await;
-    let challenge = response.headers().get_one("WWW-Authenticate").unwrap_or("").to_owned();
+    let challenge = response
+        .headers()
+        .get_one("WWW-Authenticate")
+        .unwrap_or("")
+        .to_owned();
     let body = response.into_string().await.unwrap_or_default();
     for part in token.split('.') {
-        assert!(!challenge.contains(part), "challenge {challenge:?} contains a token part");
+        assert!(
+            !challenge.contains(part),
+            "challenge {challenge:?} contains a token part"
+        );
         assert!(!body.contains(part), "body {body:?} contains a token part");
     }
 }
@@ -85,7 +92,10 @@ async fn optional_route_without_credentials_runs_anonymous() {
     let response = get(&client, "/optional", None).await;
     assert_eq!(response.status(), Status::Ok);
     assert!(response.headers().get_one("WWW-Authenticate").is_none());
-    assert_eq!(response.into_json::<Value>().await, Some(json!({ "anonymous": true })));
+    assert_eq!(
+        response.into_json::<Value>().await,
+        Some(json!({ "anonymous": true }))
+    );
 }
 
 #[rocket::async_test]
@@ -107,13 +117,38 @@ async fn optional_route_with_a_bad_token_is_401_never_anonymous() {
         .await
         .assert_invalid_token("main", "token expired");
 
-    let response = client.get("/optional").header(Header::new("Authorization", "Bearer")).dispatch().await;
-    Refusal::of(response).await.assert_invalid_token("main", "bearer token is empty");
-
-    let response = client.get("/optional").header(Header::new("Authorization", "")).dispatch().await;
+    let response = client
+        .get("/optional")
+        .header(Header::new("Authorization", "Bearer"))
+        .dispatch()
+        .await;
     Refusal::of(response)
         .await
-        .assert_invalid_token("main", "authorization scheme must be Bearer");
+        .assert_invalid_token("main", "bearer token is empty");
+
+    let response = client
+        .get("/optional")
+        .header(Header::new("Authorization", ""))
+        .dispatch()
+        .await;
+    Refusal::of(response)
+        .await
+        .assert_invalid_token("main", "Authorization header is empty");
+
+    // Another scheme is answered as RFC 6750 §3.1 says (no error code), but a
+    // header was sent, so the request is not anonymous.
+    let response = client
+        .get("/optional")
+        .header(Header::new("Authorization", "Basic dTpw"))
+        .dispatch()
+        .await;
+    let refusal = Refusal::of(response).await;
+    refusal.assert(
+        Status::Unauthorized,
+        "main",
+        None,
+        "authorization scheme must be Bearer",
+    );
 }
 
 #[derive(Debug, Deserialize)]
@@ -142,7 +177,11 @@ async fn typed_claims_are_deserialized() {
 #[rocket::async_test]
 async fn claims_that_do_not_fit_the_type_are_401() {
     let client = client(&main_validator(), routes![typed]).await;
-    for changes in [json!({}), json!({ "order_id": "forty-two" }), json!({ "sub": 7, "order_id": 1 })] {
+    for changes in [
+        json!({}),
+        json!({ "order_id": "forty-two" }),
+        json!({ "sub": 7, "order_id": 1 }),
+    ] {
         let token = mint(HS256, &claims_with(changes));
         Refusal::of(get(&client, "/typed", Some(&token)).await)
             .await
@@ -163,7 +202,10 @@ async fn the_token_is_decoded_once_per_request() {
     let token = mint(HS256, &claims_with(json!({ "order_id": 1 })));
     let response = get(&client, "/twice", Some(&token)).await;
     assert_eq!(response.status(), Status::Ok);
-    assert_eq!(response.into_json::<Value>().await, Some(json!({ "shared": true })));
+    assert_eq!(
+        response.into_json::<Value>().await,
+        Some(json!({ "shared": true }))
+    );
 }
 
 struct Partners;
@@ -219,7 +261,10 @@ async fn the_header_and_payload_are_exposed() {
     }
     let client = client(&main_validator(), routes![header]).await;
     let response = get(&client, "/header", Some(&mint(HS256, &claims()))).await;
-    assert_eq!(response.into_json::<Value>().await, Some(json!({ "alg": "HS256", "claims": 4 })));
+    assert_eq!(
+        response.into_json::<Value>().await,
+        Some(json!({ "alg": "HS256", "claims": 4 }))
+    );
 }
 
 /// Collects what a tracing subscriber writes.
@@ -248,7 +293,10 @@ async fn each_refusal_is_logged_without_the_token() {
     let client = client(&main_validator(), routes![jwt]).await;
     let captured = Captured::default();
     let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
     let token = mint(HS256, &claims_with(json!({ "exp": now() - 100 })));
     {
         let _guard = tracing::subscriber::set_default(subscriber);
@@ -260,5 +308,8 @@ async fn each_refusal_is_logged_without_the_token() {
         log.contains("refused GET /jwt: 401 Unauthorized, validator `main`: token expired"),
         "log: {log}"
     );
-    assert!(token.split('.').all(|part| !log.contains(part)), "the log holds the token: {log}");
+    assert!(
+        token.split('.').all(|part| !log.contains(part)),
+        "the log holds the token: {log}"
+    );
 }

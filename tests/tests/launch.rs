@@ -213,7 +213,12 @@ async fn unknown_key_close_to_a_real_one_suggests_it() {
     ));
     assert_launch_aborts(
         &config,
-        &["`jwt.validators.main.secrt`: unknown key `secrt`, did you mean `secret`?"],
+        &[
+            "`jwt.validators.main.secrt`: unknown key `secrt`, did you mean `secret`?",
+            // True as well: the misspelt key leaves the validator without a key.
+            "`jwt.validators.main`: no key source: set exactly one of `secret`, `secret_env`, \
+             `public_key_pem` or `public_key_file`",
+        ],
     )
     .await;
 }
@@ -223,9 +228,11 @@ async fn unknown_key_far_from_any_lists_the_known_keys() {
     let config = format!("{}colour = \"blue\"\n", validator("main", HS256, ""));
     assert_launch_aborts(
         &config,
-        &["`jwt.validators.main.colour`: unknown key `colour`, expected one of: issuer, \
+        &[
+            "`jwt.validators.main.colour`: unknown key `colour`, expected one of: issuer, \
            audiences, algorithms, secret, secret_env, public_key_pem, public_key_file, \
-           leeway_secs, required_claims, token_type, realm"],
+           leeway_secs, required_claims, token_type, realm",
+        ],
     )
     .await;
 }
@@ -238,8 +245,10 @@ async fn validator_name_with_a_dash_aborts_launch() {
     );
     assert_launch_aborts(
         &config,
-        &["`jwt.validators.my-api`: a validator name must be a Rust identifier (letters, \
-           digits and `_`, not starting with a digit), so routes can name it"],
+        &[
+            "`jwt.validators.my-api`: a validator name must be a Rust identifier (letters, \
+           digits and `_`, not starting with a digit), so routes can name it",
+        ],
     )
     .await;
 }
@@ -252,23 +261,66 @@ async fn validator_name_starting_with_a_digit_aborts_launch() {
     );
     assert_launch_aborts(
         &config,
-        &["`jwt.validators.1st`: a validator name must be a Rust identifier (letters, \
-           digits and `_`, not starting with a digit), so routes can name it"],
+        &[
+            "`jwt.validators.1st`: a validator name must be a Rust identifier (letters, \
+           digits and `_`, not starting with a digit), so routes can name it",
+        ],
     )
     .await;
 }
 
 #[rocket::async_test]
 async fn validators_that_is_not_a_table_aborts_launch() {
-    let config = "[jwt]\nvalidators = \"main\"\n";
+    // The message must name the key that is wrong: `jwt.validators`, not `jwt`.
+    assert_launch_aborts(
+        "[jwt]\nvalidators = \"main\"\n",
+        &["`jwt.validators`: expected a table, found a string"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn validator_that_is_not_a_table_aborts_launch() {
+    let config = "[jwt.validators]\nmain = 3\n";
     let errors = config_errors(config);
     assert_eq!(errors.len(), 1, "{errors:?}");
-    // The message must name the key that is wrong, `jwt.validators`.
     assert!(
-        errors[0].starts_with("`jwt.validators`: "),
-        "the message should name `jwt.validators`: {errors:?}"
+        errors[0].starts_with("`jwt.validators.main`: "),
+        "{errors:?}"
     );
+    // The user wrote TOML: the message should not name the library's Rust types.
+    assert!(!errors[0].contains("struct Settings"), "{errors:?}");
     assert_launch_aborts(config, &[errors[0].as_str()]).await;
+}
+
+#[rocket::async_test]
+async fn unknown_key_in_the_jwt_table_names_the_key() {
+    let config = format!("[jwt]\nvalidator = 1\n{}", validator("main", HS256, ""));
+    let errors = config_errors(&config);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("`jwt.validator`: ") && errors[0].contains("`validators`"),
+        "the message should name the key `jwt.validator` and suggest `validators`: {errors:?}"
+    );
+    assert!(!errors[0].contains("``"), "doubled backticks: {errors:?}");
+    assert_launch_aborts(&config, &[errors[0].as_str()]).await;
+}
+
+#[rocket::async_test]
+async fn unknown_key_does_not_hide_the_other_problems() {
+    let config = main_with(&format!(
+        "algorithms = [\"HS256\"]\nsecret = {SECRET:?}\nleway_secs = 5"
+    ));
+    let expected = [
+        "`jwt.validators.main.issuer`: required: the exact `iss` value accepted tokens carry",
+        "`jwt.validators.main.leway_secs`: unknown key `leway_secs`, did you mean `leeway_secs`?",
+    ];
+    let mut errors = config_errors(&config);
+    errors.sort();
+    assert_eq!(errors, expected, "every problem is reported at once");
+    let errors = config_errors(&config);
+    let errors: Vec<&str> = errors.iter().map(String::as_str).collect();
+    assert_launch_aborts(&config, &errors).await;
 }
 
 // ---------------------------------------------------------------------------
@@ -290,8 +342,10 @@ async fn missing_algorithms_aborts_launch() {
     let config = main_with(&format!("issuer = {ISSUER:?}\nsecret = {SECRET:?}"));
     assert_launch_aborts(
         &config,
-        &["`jwt.validators.main.algorithms`: required: the list of accepted algorithms, \
-           e.g. [\"RS256\"]"],
+        &[
+            "`jwt.validators.main.algorithms`: required: the list of accepted algorithms, \
+           e.g. [\"RS256\"]",
+        ],
     )
     .await;
 }
@@ -301,8 +355,10 @@ async fn empty_algorithms_list_aborts_launch() {
     let config = main_keyed("[]", &format!("secret = {SECRET:?}"));
     assert_launch_aborts(
         &config,
-        &["`jwt.validators.main.algorithms`: required: the list of accepted algorithms, \
-           e.g. [\"RS256\"]"],
+        &[
+            "`jwt.validators.main.algorithms`: required: the list of accepted algorithms, \
+           e.g. [\"RS256\"]",
+        ],
     )
     .await;
 }
@@ -336,8 +392,10 @@ async fn unknown_algorithm_name_aborts_launch() {
     let config = main_keyed("[\"HS257\"]", &format!("secret = {SECRET:?}"));
     assert_launch_aborts(
         &config,
-        &["`jwt.validators.main.algorithms`: unknown algorithm `HS257`, expected one of \
-           HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA"],
+        &[
+            "`jwt.validators.main.algorithms`: unknown algorithm `HS257`, expected one of \
+           HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA",
+        ],
     )
     .await;
 }
@@ -351,8 +409,10 @@ async fn no_key_source_aborts_launch() {
     let config = main_with(&format!("issuer = {ISSUER:?}\nalgorithms = [\"HS256\"]"));
     assert_launch_aborts(
         &config,
-        &["`jwt.validators.main.secret`: no key source: set exactly one of `secret`, \
-           `secret_env`, `public_key_pem` or `public_key_file`"],
+        &[
+            "`jwt.validators.main`: no key source: set exactly one of `secret`, \
+           `secret_env`, `public_key_pem` or `public_key_file`",
+        ],
     )
     .await;
 }
@@ -368,8 +428,10 @@ async fn two_key_sources_abort_launch() {
     );
     assert_launch_aborts(
         &config,
-        &["`jwt.validators.main.public_key_pem`: conflicts with `secret`: set exactly one \
-           key source"],
+        &[
+            "`jwt.validators.main.public_key_pem`: conflicts with `secret`: set exactly one \
+           key source",
+        ],
     )
     .await;
 }
@@ -410,8 +472,10 @@ async fn hs256_with_a_public_key_aborts_launch() {
     let config = main_keyed("[\"HS256\"]", &pem_setting(support::keys::RSA_PUBLIC));
     assert_launch_aborts(
         &config,
-        &["`jwt.validators.main.algorithms`: `HS256` cannot verify with a 2048-bit RSA \
-           public key"],
+        &[
+            "`jwt.validators.main.algorithms`: `HS256` cannot verify with a 2048-bit RSA \
+           public key",
+        ],
     )
     .await;
 }
@@ -441,8 +505,10 @@ async fn es256_with_an_rsa_key_aborts_launch() {
     let config = main_keyed("[\"ES256\"]", &pem_setting(support::keys::RSA_PUBLIC));
     assert_launch_aborts(
         &config,
-        &["`jwt.validators.main.algorithms`: `ES256` cannot verify with a 2048-bit RSA \
-           public key"],
+        &[
+            "`jwt.validators.main.algorithms`: `ES256` cannot verify with a 2048-bit RSA \
+           public key",
+        ],
     )
     .await;
 }
@@ -452,8 +518,10 @@ async fn eddsa_with_an_rsa_key_aborts_launch() {
     let config = main_keyed("[\"EdDSA\"]", &pem_setting(support::keys::RSA_PUBLIC));
     assert_launch_aborts(
         &config,
-        &["`jwt.validators.main.algorithms`: `EdDSA` cannot verify with a 2048-bit RSA \
-           public key"],
+        &[
+            "`jwt.validators.main.algorithms`: `EdDSA` cannot verify with a 2048-bit RSA \
+           public key",
+        ],
     )
     .await;
 }
@@ -491,8 +559,10 @@ async fn rsa_key_of_1024_bits_aborts_launch() {
     let config = main_keyed("[\"RS256\"]", &pem_setting(support::keys::RSA_1024_PUBLIC));
     assert_launch_aborts(
         &config,
-        &["`jwt.validators.main.public_key_pem`: the RSA key has 1024 bits; at least 2048 \
-           are required"],
+        &[
+            "`jwt.validators.main.public_key_pem`: the RSA key has 1024 bits; at least 2048 \
+           are required",
+        ],
     )
     .await;
 }
@@ -502,8 +572,10 @@ async fn private_key_given_as_public_key_pem_aborts_launch() {
     let config = main_keyed("[\"RS256\"]", &pem_setting(support::keys::RSA_PRIVATE));
     assert_launch_aborts(
         &config,
-        &["`jwt.validators.main.public_key_pem`: found a private key (`PRIVATE KEY`); \
-           configure the public key instead"],
+        &[
+            "`jwt.validators.main.public_key_pem`: found a private key (`PRIVATE KEY`); \
+           configure the public key instead",
+        ],
     )
     .await;
 }
@@ -535,6 +607,16 @@ async fn leeway_above_the_maximum_aborts_launch() {
 }
 
 #[rocket::async_test]
+async fn algorithms_given_as_a_string_aborts_launch_naming_the_key() {
+    let config = main_keyed("\"HS256\"", &format!("secret = {SECRET:?}"));
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.algorithms`: expected a list, found a string"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
 async fn leeway_of_the_maximum_launches() {
     let config = validator("main", HS256, "leeway_secs = 86400");
     client(&config, routes![jwt]).await;
@@ -545,7 +627,7 @@ async fn leeway_given_as_a_string_aborts_launch() {
     let config = validator("main", HS256, "leeway_secs = \"ten\"");
     assert_launch_aborts(
         &config,
-        &["`jwt.validators.main.leeway_secs`: invalid type: found string \"ten\", expected u64"],
+        &["`jwt.validators.main.leeway_secs`: expected a whole number of 0 or more, found a string"],
     )
     .await;
 }
@@ -556,7 +638,8 @@ async fn leeway_given_as_a_string_aborts_launch() {
 
 #[rocket::async_test]
 async fn every_problem_of_one_validator_is_reported() {
-    let config = main_with("algorithms = [\"RS256\", \"none\"]\nsecret = \"short\"\nleeway_secs = 100000");
+    let config =
+        main_with("algorithms = [\"RS256\", \"none\"]\nsecret = \"short\"\nleeway_secs = 100000");
     assert_launch_aborts(
         &config,
         &[
@@ -600,7 +683,7 @@ fn config_errors_display_one_problem_a_line() {
     assert_eq!(
         errors.to_string(),
         "`jwt.validators.main.issuer`: required: the exact `iss` value accepted tokens carry\n\
-         `jwt.validators.main.secret`: no key source: set exactly one of `secret`, \
+         `jwt.validators.main`: no key source: set exactly one of `secret`, \
          `secret_env`, `public_key_pem` or `public_key_file`\n\
          `jwt.validators.other.secret`: the HMAC secret is 5 bytes; at least 32 are required"
     );
@@ -769,4 +852,26 @@ async fn named_policy_with_two_validators_configured_launches() {
 async fn default_policy_with_exactly_one_validator_launches() {
     let config = validator("main", HS256, "");
     assert_ignites(rocket(&config, routes![jwt, optional])).await;
+}
+
+#[rocket::async_test]
+async fn a_mistyped_secret_is_described_by_type_never_echoed() {
+    let config = main_keyed("[\"HS256\"]", "secret = 86753098675309");
+    let log = assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.secret`: expected a string, found a number"],
+    )
+    .await;
+    assert!(!log.contains("8675309"), "the log echoes the secret: {log}");
+}
+
+#[rocket::async_test]
+async fn an_unreadable_configuration_source_is_not_mistaken_for_no_validators() {
+    let figment = rocket::figment::Figment::from(rocket::Config::debug_default()).merge(
+        rocket::figment::providers::Toml::string("[jwt.validators.main\nissuer = "),
+    );
+    let errors =
+        rocket_warden::Validators::from_figment(&figment).expect_err("a syntax error is reported");
+    let message = errors.to_string();
+    assert!(message.starts_with("`jwt`: "), "{message}");
 }

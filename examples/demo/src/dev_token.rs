@@ -43,14 +43,19 @@ pub struct DevToken;
 #[rocket::async_trait]
 impl Fairing for DevToken {
     fn info(&self) -> Info {
-        Info { name: "demo development token", kind: Kind::Liftoff }
+        Info {
+            name: "demo development token",
+            kind: Kind::Liftoff,
+        }
     }
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
         if rocket.config().profile != rocket::Config::DEBUG_PROFILE {
             return;
         }
-        let Some(token) = mint_dev_token(rocket.figment()) else { return };
+        let Some(token) = mint_dev_token(rocket.figment()) else {
+            return;
+        };
         let host = match rocket.config().address {
             address if address.is_unspecified() => "127.0.0.1".to_owned(),
             std::net::IpAddr::V6(address) => format!("[{address}]"),

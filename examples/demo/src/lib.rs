@@ -26,7 +26,10 @@ pub fn figment() -> Figment {
     Figment::from(rocket::Config::default())
         .merge(Toml::file(file).nested())
         .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
-        .select(Profile::from_env_or("ROCKET_PROFILE", rocket::Config::DEFAULT_PROFILE))
+        .select(Profile::from_env_or(
+            "ROCKET_PROFILE",
+            rocket::Config::DEFAULT_PROFILE,
+        ))
 }
 
 /// The demo, configured from [`figment`].

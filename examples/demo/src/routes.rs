@@ -25,11 +25,21 @@ pub struct WhoAmI {
 
 impl WhoAmI {
     fn authenticated(auth: &Jwt) -> Self {
-        Self { user: None, partner: None, claims: Some(auth.payload().clone()), roles: Vec::new() }
+        Self {
+            user: None,
+            partner: None,
+            claims: Some(auth.payload().clone()),
+            roles: Vec::new(),
+        }
     }
 
     fn anonymous() -> Self {
-        Self { user: None, partner: None, claims: None, roles: Vec::new() }
+        Self {
+            user: None,
+            partner: None,
+            claims: None,
+            roles: Vec::new(),
+        }
     }
 }
 
@@ -53,5 +63,8 @@ fn whoami(auth: Jwt) -> Json<WhoAmI> {
 /// Validator `demo`, optional: anonymous without credentials, a 401 for bad ones.
 #[rocket::get("/whoami-public-or-jwt")]
 fn whoami_public_or_jwt(auth: OptionalJwt) -> Json<WhoAmI> {
-    Json(auth.as_ref().map_or_else(WhoAmI::anonymous, WhoAmI::authenticated))
+    Json(
+        auth.as_ref()
+            .map_or_else(WhoAmI::anonymous, WhoAmI::authenticated),
+    )
 }

@@ -41,7 +41,9 @@ pub mod keys {
 
 /// Seconds since the epoch.
 pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Claims that a validator configured by [`validator`] accepts.
@@ -119,12 +121,16 @@ pub fn rocket(config: &str, routes: Vec<Route>) -> Rocket<Build> {
     let figment = Figment::from(rocket::Config::debug_default())
         .merge(("log_level", "off"))
         .merge(Toml::string(config));
-    rocket::custom(figment).attach(Warden::fairing()).mount("/", routes)
+    rocket::custom(figment)
+        .attach(Warden::fairing())
+        .mount("/", routes)
 }
 
 /// A tracked client for [`rocket`], panicking if launch aborts.
 pub async fn client(config: &str, routes: Vec<Route>) -> Client {
-    Client::tracked(rocket(config, routes)).await.expect("the test rocket launches")
+    Client::tracked(rocket(config, routes))
+        .await
+        .expect("the test rocket launches")
 }
 
 /// `GET path`, with `Authorization: Bearer <token>` when a token is given.
@@ -153,16 +159,29 @@ pub struct Refusal {
 impl Refusal {
     pub async fn of(response: LocalResponse<'_>) -> Self {
         let status = response.status();
-        let challenge = response.headers().get_one("WWW-Authenticate").map(str::to_owned);
+        let challenge = response
+            .headers()
+            .get_one("WWW-Authenticate")
+            .map(str::to_owned);
         let content_type = response.content_type().map(|t| t.to_string());
         let body = response.into_json::<Value>().await.unwrap_or(Value::Null);
-        Self { status, challenge, content_type, body }
+        Self {
+            status,
+            challenge,
+            content_type,
+            body,
+        }
     }
 
     /// Asserts a 401 `invalid_token` refusal with this description, in the
     /// challenge and the body alike.
     pub fn assert_invalid_token(&self, realm: &str, description: &str) {
-        self.assert(Status::Unauthorized, realm, Some("invalid_token"), description);
+        self.assert(
+            Status::Unauthorized,
+            realm,
+            Some("invalid_token"),
+            description,
+        );
     }
 
     /// Asserts the status, the challenge (with or without an error code) and
@@ -175,9 +194,20 @@ impl Refusal {
             ),
             None => format!("Bearer realm=\"{realm}\""),
         };
-        assert_eq!(self.challenge.as_deref(), Some(expected.as_str()), "challenge of {self:?}");
-        assert_eq!(self.content_type.as_deref(), Some("application/json"), "type of {self:?}");
-        assert_eq!(self.body["error_description"], description, "body of {self:?}");
+        assert_eq!(
+            self.challenge.as_deref(),
+            Some(expected.as_str()),
+            "challenge of {self:?}"
+        );
+        assert_eq!(
+            self.content_type.as_deref(),
+            Some("application/json"),
+            "type of {self:?}"
+        );
+        assert_eq!(
+            self.body["error_description"], description,
+            "body of {self:?}"
+        );
         if let Some(code) = code {
             assert_eq!(self.body["error"], code, "body of {self:?}");
         }
