@@ -108,16 +108,7 @@ where
     type Error = AuthError;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthError> {
-        let validator = match resolve(request, &P::POLICY) {
-            Ok(validator) => validator,
-            Err(refused) => return refused,
-        };
-        let result = match attempt(request, validator).await {
-            Ok(Some(token)) => deserialize(token),
-            Ok(None) => Err(AuthError::Missing),
-            Err(error) => Err(error),
-        };
-        conclude(request, validator, result)
+        guard(request, |jwt| jwt.ok_or(AuthError::Missing)).await
     }
 }
 
@@ -182,16 +173,7 @@ where
     type Error = AuthError;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthError> {
-        let validator = match resolve(request, &P::POLICY) {
-            Ok(validator) => validator,
-            Err(refused) => return refused,
-        };
-        let result = match attempt(request, validator).await {
-            Ok(Some(token)) => deserialize(token).map(Some),
-            Ok(None) => Ok(None),
-            Err(error) => Err(error),
-        };
-        conclude(request, validator, result.map(OptionalJwt))
+        guard(request, |jwt| Ok(OptionalJwt(jwt))).await
     }
 }
 
@@ -199,6 +181,27 @@ impl<C, P: Policy> Sentinel for OptionalJwt<C, P> {
     fn abort(rocket: &Rocket<Ignite>) -> bool {
         guard_aborts::<P>(rocket, "OptionalJwt")
     }
+}
+
+/// How a guard is made from the request's token (`None`: no credentials).
+type MakeGuard<C, P, G> = fn(Option<Jwt<C, P>>) -> Result<G, AuthError>;
+
+/// The work of both guards: validate the request's credentials for policy
+/// `P`, then `make` the guard.
+async fn guard<C, P, G>(request: &Request<'_>, make: MakeGuard<C, P, G>) -> Outcome<G, AuthError>
+where
+    C: DeserializeOwned,
+    P: Policy,
+{
+    let validator = match resolve(request, &P::POLICY) {
+        Ok(validator) => validator,
+        Err(refused) => return refused,
+    };
+    let result = attempt(request, validator)
+        .await
+        .and_then(|token| token.map(deserialize).transpose())
+        .and_then(make);
+    conclude(request, validator, result)
 }
 
 /// What a request's credentials came to with one validator: no credentials,

@@ -4,9 +4,6 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use jsonwebtoken::Algorithm::{HS256, RS256};
 use rocket::http::{Header, Status};
 use rocket::local::asynchronous::Client;
@@ -267,43 +264,12 @@ async fn the_header_and_payload_are_exposed() {
     );
 }
 
-/// Collects what a tracing subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("log lock")).into_owned()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log lock").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[rocket::async_test]
 async fn each_refusal_is_logged_without_the_token() {
     let client = client(&main_validator(), routes![jwt]).await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
     let token = mint(HS256, &claims_with(json!({ "exp": now() - 100 })));
-    {
-        let _guard = tracing::subscriber::set_default(subscriber);
-        let response = get(&client, "/jwt", Some(&token)).await;
-        assert_eq!(response.status(), Status::Unauthorized);
-    }
-    let log = captured.text();
+    let (log, status) = logged(async { get(&client, "/jwt", Some(&token)).await.status() }).await;
+    assert_eq!(status, Status::Unauthorized);
     assert!(
         log.contains("refused GET /jwt: 401 Unauthorized, validator `main`: token expired"),
         "log: {log}"

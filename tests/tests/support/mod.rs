@@ -4,6 +4,9 @@
 //! Each test binary uses a part of this module.
 #![allow(dead_code, unreachable_pub)]
 
+use std::future::Future;
+use std::io::{self, Write};
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -227,4 +230,47 @@ pub fn optional(auth: OptionalJwt) -> Json<Value> {
         Some(jwt) => Json(json!({ "anonymous": false, "sub": jwt["sub"] })),
         None => Json(json!({ "anonymous": true })),
     }
+}
+
+/// A `tracing` writer appending to a shared buffer.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        let bytes = self.0.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| io::Error::other("poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `future` with a fmt subscriber writing into a buffer as this thread's
+/// default (`rocket::async_test` polls the test's future on the test thread),
+/// and returns what it logged with the future's output.
+pub async fn logged<F: Future>(future: F) -> (String, F::Output) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .without_time()
+        .finish();
+    let output = {
+        let _guard = tracing::subscriber::set_default(subscriber);
+        future.await
+    };
+    (captured.text(), output)
 }
