@@ -321,6 +321,7 @@ impl Problems<'_> {
     fn issuer(&mut self, issuer: Option<String>) -> Option<String> {
         match issuer {
             Some(issuer) if !issuer.is_empty() => Some(issuer),
+            _ if self.has("issuer") => None,
             _ => {
                 self.add(
                     "issuer",

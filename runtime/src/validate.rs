@@ -77,28 +77,26 @@ pub enum TokenError {
     MalformedClaim(Box<str>),
 }
 
-impl From<jsonwebtoken::errors::Error> for TokenError {
-    fn from(error: jsonwebtoken::errors::Error) -> Self {
-        match error.into_kind() {
-            ErrorKind::InvalidAlgorithm
-            | ErrorKind::MissingAlgorithm
-            | ErrorKind::InvalidAlgorithmName
-            | ErrorKind::UnsupportedAlgorithm => Self::AlgorithmNotAllowed,
-            ErrorKind::ExpiredSignature => Self::Expired,
-            ErrorKind::ImmatureSignature => Self::NotYetValid,
-            ErrorKind::InvalidIssuer => Self::WrongIssuer,
-            ErrorKind::InvalidAudience => Self::WrongAudience,
-            ErrorKind::MissingRequiredClaim(claim) => Self::MissingClaim(claim.into()),
-            ErrorKind::InvalidClaimFormat(claim) => Self::MalformedClaim(claim.into()),
-            ErrorKind::Base64(_) => Self::Malformed("token is not valid base64url"),
-            // An unknown `alg` value (`none` among them) fails header parsing.
-            ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
-                Self::Malformed("token header or claims are not valid JSON")
-            }
-            // Key and provider errors surface when a signature cannot be
-            // checked at all; to the client that is an invalid signature.
-            _ => Self::BadSignature,
+/// The refusal for a jsonwebtoken validation error (key and provider
+/// errors are handled before, by [`Validator::explain`]).
+fn refusal(error: jsonwebtoken::errors::Error) -> TokenError {
+    match error.into_kind() {
+        ErrorKind::InvalidAlgorithm
+        | ErrorKind::MissingAlgorithm
+        | ErrorKind::InvalidAlgorithmName
+        | ErrorKind::UnsupportedAlgorithm => TokenError::AlgorithmNotAllowed,
+        ErrorKind::ExpiredSignature => TokenError::Expired,
+        ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+        ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
+        ErrorKind::InvalidAudience => TokenError::WrongAudience,
+        ErrorKind::MissingRequiredClaim(claim) => TokenError::MissingClaim(claim.into()),
+        ErrorKind::InvalidClaimFormat(claim) => TokenError::MalformedClaim(claim.into()),
+        ErrorKind::Base64(_) => TokenError::Malformed("token is not valid base64url"),
+        ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
+            TokenError::Malformed("token header or claims are not valid JSON")
         }
+        // What remains means the signature could not be checked as given.
+        _ => TokenError::BadSignature,
     }
 }
 
@@ -242,7 +240,7 @@ impl Validator {
                 );
                 TokenError::BadSignature
             }
-            _ => error.into(),
+            _ => refusal(error),
         }
     }
 

@@ -828,3 +828,62 @@ async fn an_unreadable_configuration_source_is_not_mistaken_for_no_validators() 
     let message = errors.to_string();
     assert!(message.starts_with("`jwt`: "), "{message}");
 }
+
+#[rocket::async_test]
+async fn a_key_of_the_wrong_type_is_reported_once() {
+    let config = main_with(&format!("issuer = 5\nalgorithms = 7\nsecret = {SECRET:?}"));
+    assert_launch_aborts(
+        &config,
+        &[
+            "`jwt.validators.main.issuer`: expected a string, found a number",
+            "`jwt.validators.main.algorithms`: expected a list, found a number",
+        ],
+    )
+    .await;
+}
+
+/// Rocket's standard sources: `ROCKET_CONFIG` naming a file, and `ROCKET_JWT`
+/// in the environment, read through `rocket::Config::figment()`. One test
+/// touches these variables, and removes them once the figment has read them.
+#[rocket::async_test]
+async fn validators_come_from_rocket_config_files_and_environment() {
+    let file = std::env::temp_dir().join(format!("warden-launch-{}.toml", std::process::id()));
+    let from_file = validator("from_file", HS256, "").replace("[jwt.", "[default.jwt.");
+    std::fs::write(&file, from_file).expect("writes the config file");
+    std::env::set_var("ROCKET_CONFIG", &file);
+    std::env::set_var(
+        "ROCKET_JWT",
+        format!(
+            "{{validators={{from_env={{issuer={ISSUER:?},algorithms=[\"RS256\"],\
+             public_key_pem={:?}}}}}}}",
+            support::keys::RSA_PUBLIC
+        ),
+    );
+    let figment = rocket::Config::figment().merge(("log_level", "off"));
+    std::env::remove_var("ROCKET_CONFIG");
+    std::env::remove_var("ROCKET_JWT");
+    let _ = std::fs::remove_file(&file);
+
+    let validators = Validators::from_figment(&figment).expect("both sources are valid");
+    let names: Vec<_> = validators.iter().map(|v| v.name().to_owned()).collect();
+    assert_eq!(names, ["from_env", "from_file"]);
+
+    // And a real request through a validator that came from the environment.
+    let rocket = rocket::custom(figment)
+        .attach(rocket_warden::Warden::fairing())
+        .mount("/", routes![from_env_route]);
+    let client = Client::tracked(rocket).await.expect("launches");
+    let response = get(&client, "/from-env", Some(&mint(RS256, &claims()))).await;
+    assert_eq!(response.status(), rocket::http::Status::Ok);
+}
+
+struct FromEnv;
+
+impl Policy for FromEnv {
+    const POLICY: RoutePolicy = RoutePolicy::new().validator("from_env");
+}
+
+#[rocket::get("/from-env")]
+fn from_env_route(auth: Jwt<Value, FromEnv>) -> String {
+    auth.validator().to_owned()
+}
