@@ -150,9 +150,13 @@ pub(crate) fn render<'r>(request: &'r Request<'_>, response: &mut Response<'r>) 
     if response.status() != refusal.error.status() {
         return;
     }
-    let challenge = refusal.error.challenge(&refusal.realm);
+    // A challenge invites the client to retry with credentials; a server
+    // fault (500) carries none.
+    if refusal.error.status().code < 500 {
+        let challenge = refusal.error.challenge(&refusal.realm);
+        response.set_header(Header::new("WWW-Authenticate", challenge));
+    }
     let body = refusal.error.body();
-    response.set_header(Header::new("WWW-Authenticate", challenge));
     response.set_header(ContentType::JSON);
     response.set_sized_body(body.len(), Cursor::new(body));
 }

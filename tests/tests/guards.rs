@@ -279,3 +279,35 @@ async fn each_refusal_is_logged_without_the_token() {
         "the log holds the token: {log}"
     );
 }
+
+/// An application guard that asks for a `Jwt` itself, where sentinels cannot see it.
+struct Wrapped;
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for Wrapped {
+    type Error = rocket_warden::AuthError;
+
+    async fn from_request(request: &'r Request<'_>) -> rocket::request::Outcome<Self, Self::Error> {
+        request.guard::<Jwt>().await.map(|_| Wrapped)
+    }
+}
+
+#[rocket::async_test]
+async fn a_guard_reached_around_its_sentinel_answers_500_without_a_challenge() {
+    #[get("/wrapped")]
+    fn wrapped(_auth: Wrapped) -> &'static str {
+        "unreachable without a validator"
+    }
+    // No validator is configured, and no sentinel sees the inner `Jwt`.
+    let client = client("", routes![wrapped]).await;
+    let response = get(&client, "/wrapped", Some(&mint(HS256, &claims()))).await;
+    assert_eq!(response.status(), Status::InternalServerError);
+    assert!(response.headers().get_one("WWW-Authenticate").is_none());
+    assert_eq!(
+        response.into_json::<Value>().await,
+        Some(json!({
+            "error": "server_error",
+            "error_description": "authentication is not configured for this route",
+        }))
+    );
+}
