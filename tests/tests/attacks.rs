@@ -590,3 +590,32 @@ async fn two_authorization_headers_are_400_invalid_request() {
         );
     }
 }
+
+// --- exhaustive mutations ------------------------------------------------------
+
+/// Every token one character away from a valid one, and every truncation of
+/// it, is refused as an `invalid_token` 401 with a JSON body: no mutation
+/// panics, answers 5xx, or slips through.
+#[rocket::async_test]
+async fn every_one_character_mutation_and_truncation_is_refused() {
+    let client = api(HS256).await;
+    let token = mint(HS256, &claims());
+    let mut forged = Vec::new();
+    for (at, original) in token.char_indices() {
+        for replacement in ['A', 'z', '0', '-', '_', '.', '+', '='] {
+            if replacement != original {
+                let mut mutated = token.clone();
+                mutated.replace_range(at..at + 1, &replacement.to_string());
+                forged.push(mutated);
+            }
+        }
+        forged.push(token[..at].to_owned());
+    }
+    for candidate in forged.iter().filter(|candidate| !candidate.is_empty()) {
+        let response = get(&client, "/jwt", Some(candidate)).await;
+        let status = response.status();
+        let body: Value = response.into_json().await.unwrap_or(Value::Null);
+        assert_eq!(status, Status::Unauthorized, "{candidate}");
+        assert_eq!(body["error"], "invalid_token", "{candidate}: {body}");
+    }
+}
