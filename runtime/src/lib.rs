@@ -46,7 +46,9 @@
 //! default `exp` is required), no `nbf` or `iat` in the future, exactly the
 //! configured `iss` (a single string), an `aud` naming one of the configured
 //! audiences — or no `aud` at all when none are configured — and every claim
-//! in `required_claims`. `leeway_secs` (default 0) relaxes the time checks.
+//! in `required_claims` (a `null` counts as absent). `leeway_secs` (default 0)
+//! relaxes the time checks. Keys come only from configuration: headers that
+//! name keys (`jwk`, `jku`, `x5u`, `x5c`) are ignored.
 //!
 //! # Refusals
 //!
@@ -57,8 +59,12 @@
 //! | case | answer |
 //! |---|---|
 //! | no credentials | 401, `Bearer realm="…"` |
+//! | another scheme (`Basic …`) | 401, `Bearer realm="…"` (RFC 6750 §3.1) |
 //! | malformed header or token, failed validation, claims not fitting `C` | 401 `invalid_token` |
 //! | two `Authorization` headers | 400 `invalid_request` |
+//!
+//! An [`OptionalJwt`] route runs anonymous only when no `Authorization`
+//! header was sent; any header that does not authenticate is refused.
 //!
 //! # Launch checks
 //!
