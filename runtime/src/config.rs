@@ -148,16 +148,16 @@ pub(crate) fn read(figment: &Figment) -> Result<Vec<ValidatorConfig>, ConfigErro
         .map(|(key, problem)| table_error(&format!("jwt.{key}"), problem))
         .collect();
     let validators = match jwt.get("validators") {
-        None => Dict::new(),
-        Some(Value::Dict(_, validators)) => validators.clone(),
+        None => None,
+        Some(Value::Dict(_, validators)) => Some(validators),
         Some(other) => {
             errors.push(table_error(VALIDATORS_KEY, expected_table(other)));
-            Dict::new()
+            None
         }
     };
 
     let mut configs = Vec::new();
-    for (name, settings) in &validators {
+    for (name, settings) in validators.into_iter().flatten() {
         match read_validator(figment, name, settings) {
             Ok(config) => configs.push(config),
             Err(mut problems) => errors.append(&mut problems),

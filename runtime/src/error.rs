@@ -36,7 +36,7 @@ pub enum AuthError {
     #[error("{0}")]
     MalformedCredentials(&'static str),
     /// The request carries credentials more than once (two `Authorization`
-    /// headers, or a header and a query parameter): 400 `invalid_request`.
+    /// headers): 400 `invalid_request`.
     #[error("{0}")]
     InvalidRequest(&'static str),
     /// The token was read but did not validate: 401 `invalid_token`.
@@ -144,6 +144,11 @@ impl Refusal {
 /// `request`, if the response still has that refusal's status (an application
 /// catcher that changed the status keeps its own answer).
 pub(crate) fn render<'r>(request: &'r Request<'_>, response: &mut Response<'r>) {
+    // Refusals are 4xx or 5xx. Checking first keeps every other response from
+    // touching (and so filling) the request-local cache.
+    if response.status().code < 400 {
+        return;
+    }
     let Some(refusal) = request.local_cache(|| None::<Refusal>) else {
         return;
     };

@@ -11,7 +11,6 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use jsonwebtoken::Header;
-use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome};
 use rocket::{Ignite, Request, Rocket, Sentinel};
 use serde::de::DeserializeOwned;
@@ -268,11 +267,15 @@ fn resolve<'r, T>(
 
 fn refuse_unconfigured<T>(request: &Request<'_>, problem: &str) -> Outcome<T, AuthError> {
     tracing::error!(target: "rocket_warden", "route {}: {problem}", route_name(request));
-    let error = AuthError::NotConfigured;
+    refuse(request, FALLBACK_REALM.into(), AuthError::NotConfigured)
+}
+
+/// Records `error` on the request for the fairing to render, and fails the guard.
+fn refuse<T>(request: &Request<'_>, realm: Arc<str>, error: AuthError) -> Outcome<T, AuthError> {
     let status = error.status();
     Refusal {
         error: error.clone(),
-        realm: FALLBACK_REALM.into(),
+        realm,
     }
     .record(request);
     Outcome::Error((status, error))
@@ -287,20 +290,15 @@ fn conclude<T>(
     match result {
         Ok(value) => Outcome::Success(value),
         Err(error) => {
-            let status: Status = error.status();
             tracing::info!(
                 target: "rocket_warden",
-                "refused {} {}: {status}, validator `{}`: {error}",
+                "refused {} {}: {}, validator `{}`: {error}",
                 request.method(),
                 request.uri().path(),
+                error.status(),
                 validator.name,
             );
-            Refusal {
-                error: error.clone(),
-                realm: validator.realm.clone(),
-            }
-            .record(request);
-            Outcome::Error((status, error))
+            refuse(request, validator.realm.clone(), error)
         }
     }
 }

@@ -50,16 +50,20 @@ impl Validators {
     }
 
     /// The validator a route uses: the one named, or else the only one.
-    pub(crate) fn resolve(&self, name: Option<&str>) -> Result<&Validator, Unresolved<'_>> {
-        match name {
-            Some(name) => self.get(name).ok_or(Unresolved::Unknown {
-                name: name.to_owned(),
-                known: self,
-            }),
-            None if self.len() == 1 => Ok(self.iter().next().ok_or(Unresolved::NoneConfigured)?),
-            None if self.is_empty() => Err(Unresolved::NoneConfigured),
-            None => Err(Unresolved::Ambiguous { known: self }),
-        }
+    pub(crate) fn resolve<'a>(
+        &'a self,
+        name: Option<&'a str>,
+    ) -> Result<&'a Validator, Unresolved<'a>> {
+        let Some(name) = name else {
+            let mut all = self.iter();
+            return match (all.next(), all.next()) {
+                (Some(only), None) => Ok(only),
+                (None, _) => Err(Unresolved::NoneConfigured),
+                (Some(_), Some(_)) => Err(Unresolved::Ambiguous { known: self }),
+            };
+        };
+        self.get(name)
+            .ok_or(Unresolved::Unknown { name, known: self })
     }
 
     fn names(&self) -> String {
@@ -75,9 +79,14 @@ impl Validators {
 /// Why a route's validator could not be found.
 #[derive(Debug)]
 pub(crate) enum Unresolved<'a> {
-    Unknown { name: String, known: &'a Validators },
+    Unknown {
+        name: &'a str,
+        known: &'a Validators,
+    },
     NoneConfigured,
-    Ambiguous { known: &'a Validators },
+    Ambiguous {
+        known: &'a Validators,
+    },
 }
 
 impl fmt::Display for Unresolved<'_> {

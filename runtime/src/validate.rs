@@ -266,8 +266,10 @@ impl Validator {
         if !matches!(claims.get("iss"), Some(Value::String(_))) {
             return Err(TokenError::WrongIssuer);
         }
-        if present("aud") && (self.rules.aud.is_none() || !is_audience(&claims["aud"])) {
-            return Err(TokenError::WrongAudience);
+        if let Some(aud) = claims.get("aud").filter(|aud| !aud.is_null()) {
+            if self.rules.aud.is_none() || !is_audience(aud) {
+                return Err(TokenError::WrongAudience);
+            }
         }
         if let Some(iat) = claims.get("iat").filter(|iat| !iat.is_null()) {
             let iat = iat
