@@ -16,6 +16,7 @@ use rocket::figment::{self, Figment};
 use serde::de::DeserializeOwned;
 
 use crate::keys::StaticKey;
+use crate::options::{self, Options};
 
 /// The largest `leeway_secs` accepted: a day. More is a misconfiguration, and
 /// it keeps time arithmetic far from overflow.
@@ -56,7 +57,7 @@ fn key_suffix(key: &Option<String>) -> String {
 
 /// All the configuration problems found at ignite, one a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigErrors(Vec<ConfigError>);
+pub struct ConfigErrors(pub(crate) Vec<ConfigError>);
 
 impl ConfigErrors {
     /// The problems, in the order found (validators by name).
@@ -95,6 +96,21 @@ const VALIDATOR_KEYS: &[&str] = &[
     "required_claims",
     "token_type",
     "realm",
+    // Identity, chains, token sources, cookie mode: read by `options`.
+    "user_strategy",
+    "static_user",
+    "user_claim",
+    "partner_strategy",
+    "partner_claim",
+    "partner_required",
+    "next",
+    "query_param",
+    "cookie_enabled",
+    "cookie_name",
+    "cookie_max_age_secs",
+    "cookie_secure",
+    "cookie_path",
+    "reject_session_cookies",
 ];
 
 /// `jwt.validators.<name>`, as written. Each key was read on its own, so a
@@ -125,6 +141,7 @@ pub(crate) struct ValidatorConfig {
     pub(crate) leeway_secs: u64,
     pub(crate) required_claims: Vec<String>,
     pub(crate) token_type: Option<String>,
+    pub(crate) options: Options,
 }
 
 /// Reads and checks every validator under `jwt.validators`.
@@ -206,17 +223,25 @@ fn read_validator(
         token_type: problems.read(figment, "token_type"),
         realm: problems.read(figment, "realm"),
     };
-    problems.check(settings).ok_or(problems.errors)
+    let options = options::read(&mut problems, figment);
+    let config = problems.check(settings).ok_or(problems.errors)?;
+    Ok(ValidatorConfig { options, ..config })
 }
 
 /// The problems found with one validator.
-struct Problems<'a> {
+pub(crate) struct Problems<'a> {
     validator: &'a str,
     errors: Vec<ConfigError>,
 }
 
 impl Problems<'_> {
-    fn add(&mut self, key: &str, problem: impl Into<String>) {
+    /// The name of the validator these problems are about.
+    pub(crate) fn validator(&self) -> &str {
+        self.validator
+    }
+
+    /// Records a problem with `key`.
+    pub(crate) fn add(&mut self, key: &str, problem: impl Into<String>) {
         self.errors.push(ConfigError::Validator {
             validator: self.validator.to_owned(),
             key: Some(key.to_owned()),
@@ -244,7 +269,7 @@ impl Problems<'_> {
 
     /// Reads `key` of this validator: `None` when absent, or when of the
     /// wrong type (then recorded, naming the key and the types, never the value).
-    fn read<T: DeserializeOwned>(&mut self, figment: &Figment, key: &str) -> Option<T> {
+    pub(crate) fn read<T: DeserializeOwned>(&mut self, figment: &Figment, key: &str) -> Option<T> {
         let path = format!("{VALIDATORS_KEY}.{}.{key}", self.validator);
         if !figment.contains(&path) {
             return None;
@@ -315,6 +340,7 @@ impl Problems<'_> {
             leeway_secs,
             required_claims,
             token_type: settings.token_type,
+            options: Options::default(),
         })
     }
 

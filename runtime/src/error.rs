@@ -46,6 +46,31 @@ pub enum AuthError {
     /// type the handler asked for: 401 `invalid_token`.
     #[error("token claims do not have the expected shape")]
     ClaimsShape,
+    /// The request carries a cookie named in `reject_session_cookies`: a
+    /// session-authenticated request must not reach a token route. 401 with
+    /// a bare challenge, logged as a warning.
+    #[error("session cookies are not accepted here")]
+    SessionCookie,
+    /// The authentication cookie (cookie mode) does not decrypt or does not
+    /// hold an identity: forged or tampered with. 401 `invalid_token`.
+    #[error("authentication cookie is invalid")]
+    InvalidCookie,
+    /// The authentication cookie (cookie mode) is past its expiry: 401
+    /// `invalid_token`, never anonymous.
+    #[error("authentication cookie expired")]
+    CookieExpired,
+    /// The validator requires a partner (`partner_required`) and the token's
+    /// partner strategy found none: 401 `invalid_token`.
+    #[error("no partner for this token")]
+    NoPartner,
+    /// An [`AuthUser`](crate::AuthUser) guard found no user for the token:
+    /// 401 `invalid_token`.
+    #[error("no user for this token")]
+    NoUser,
+    /// A user or partner lookup failed (the directory is down, say): 503, so
+    /// the client may retry; the cause is logged, never sent.
+    #[error("identity lookup unavailable, try again later")]
+    IdentityUnavailable,
     /// The route's guard could not find its validator. Sentinels abort launch
     /// before this can happen, so it means the application was assembled in an
     /// unusual way: 500, since the fault is the server's.
@@ -61,19 +86,33 @@ impl AuthError {
             | Self::UnsupportedScheme
             | Self::MalformedCredentials(_)
             | Self::InvalidToken(_)
-            | Self::ClaimsShape => Status::Unauthorized,
+            | Self::ClaimsShape
+            | Self::SessionCookie
+            | Self::InvalidCookie
+            | Self::CookieExpired
+            | Self::NoPartner
+            | Self::NoUser => Status::Unauthorized,
             Self::InvalidRequest(_) => Status::BadRequest,
             Self::NotConfigured => Status::InternalServerError,
+            Self::IdentityUnavailable => Status::ServiceUnavailable,
         }
     }
 
     /// The RFC 6750 error code, or `None` where the challenge carries none.
     pub fn code(&self) -> Option<&'static str> {
         match self {
-            Self::Missing | Self::UnsupportedScheme | Self::NotConfigured => None,
-            Self::MalformedCredentials(_) | Self::InvalidToken(_) | Self::ClaimsShape => {
-                Some("invalid_token")
-            }
+            Self::Missing
+            | Self::UnsupportedScheme
+            | Self::NotConfigured
+            | Self::SessionCookie
+            | Self::IdentityUnavailable => None,
+            Self::MalformedCredentials(_)
+            | Self::InvalidToken(_)
+            | Self::ClaimsShape
+            | Self::InvalidCookie
+            | Self::CookieExpired
+            | Self::NoPartner
+            | Self::NoUser => Some("invalid_token"),
             Self::InvalidRequest(_) => Some("invalid_request"),
         }
     }
@@ -83,6 +122,8 @@ impl AuthError {
     fn body_code(&self) -> &'static str {
         self.code().unwrap_or(match self {
             Self::NotConfigured => "server_error",
+            Self::IdentityUnavailable => "temporarily_unavailable",
+            Self::SessionCookie => "session_cookie_refused",
             Self::UnsupportedScheme => "unsupported_scheme",
             _ => "missing_token",
         })

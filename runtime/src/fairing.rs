@@ -1,8 +1,11 @@
 //! The fairing: builds the validators at ignite and answers refusals.
 
+use std::sync::Arc;
+
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::{Build, Orbit, Request, Response, Rocket};
 
+use crate::identity::{PartnerDirectory, PartnerStrategy, Strategies, UserStrategy};
 use crate::registry::Validators;
 use crate::{backend, error};
 
@@ -24,13 +27,36 @@ use crate::{backend, error};
 /// `{"error": "...", "error_description": "..."}`.
 #[derive(Debug, Default)]
 pub struct Warden {
-    _private: (),
+    strategies: Strategies,
 }
 
 impl Warden {
     /// The fairing, with the built-in behaviour.
     pub fn fairing() -> Self {
         Self::default()
+    }
+
+    /// Registers a user strategy under `name`, for validators that set
+    /// `user_strategy = "<name>"`. The built-in names (`static`, `claim`)
+    /// cannot be taken; a mistake here aborts launch.
+    pub fn user_strategy(mut self, name: &str, strategy: impl UserStrategy) -> Self {
+        self.strategies.add_user(name, Arc::new(strategy));
+        self
+    }
+
+    /// Registers a partner strategy under `name`, for validators that set
+    /// `partner_strategy = "<name>"`. The built-in names (`none`, `email`,
+    /// `claim`) cannot be taken; a mistake here aborts launch.
+    pub fn partner_strategy(mut self, name: &str, strategy: impl PartnerStrategy) -> Self {
+        self.strategies.add_partner(name, Arc::new(strategy));
+        self
+    }
+
+    /// The directory the built-in `email` and `claim` partner strategies
+    /// look partners up in.
+    pub fn partner_directory(mut self, directory: impl PartnerDirectory) -> Self {
+        self.strategies.set_directory(Arc::new(directory));
+        self
     }
 }
 
@@ -45,7 +71,7 @@ impl Fairing for Warden {
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
         backend::install();
-        match Validators::from_figment(rocket.figment()) {
+        match Validators::build(rocket.figment(), &self.strategies) {
             Ok(validators) => Ok(rocket.manage(validators)),
             Err(errors) => {
                 for error in errors.iter() {

@@ -16,11 +16,12 @@ use rocket::{Ignite, Request, Rocket, Sentinel};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::authenticate::authenticate;
 use crate::error::{AuthError, Refusal};
+use crate::identity::{Authenticated, Partner};
 use crate::policy::{DefaultPolicy, Policy, RoutePolicy};
 use crate::registry::Validators;
-use crate::token;
-use crate::validate::{Validator, Verified};
+use crate::validate::Validator;
 
 /// The realm of a refusal made before any validator was found.
 const FALLBACK_REALM: &str = "rocket_warden";
@@ -50,7 +51,7 @@ const FALLBACK_REALM: &str = "rocket_warden";
 /// ```
 pub struct Jwt<C = Value, P = DefaultPolicy> {
     claims: C,
-    token: Arc<Verified>,
+    token: Arc<Authenticated>,
     policy: PhantomData<fn() -> P>,
 }
 
@@ -75,9 +76,22 @@ impl<C, P> Jwt<C, P> {
         &self.token.header
     }
 
-    /// The name of the validator that accepted the token.
+    /// The name of the validator that accepted the token: the route's, or
+    /// one further down its chain (`next`).
     pub fn validator(&self) -> &str {
         &self.token.validator
+    }
+
+    /// The user the request runs as, by the accepting validator's
+    /// `user_strategy`; `None` when the token names no user.
+    pub fn user(&self) -> Option<&str> {
+        self.token.user.as_deref()
+    }
+
+    /// The partner the request acts for, by the accepting validator's
+    /// `partner_strategy`; `None` when there is none.
+    pub fn partner(&self) -> Option<&Partner> {
+        self.token.partner.as_ref()
     }
 }
 
@@ -93,6 +107,8 @@ impl<C, P> fmt::Debug for Jwt<C, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Jwt")
             .field("validator", &self.validator())
+            .field("user", &self.user())
+            .field("partner", &self.partner())
             .field("payload", self.payload())
             .finish_non_exhaustive()
     }
@@ -203,22 +219,19 @@ where
     conclude(request, validator, result)
 }
 
-/// What a request's credentials came to with one validator: no credentials,
-/// a verified token, or a refusal. Cached on the request.
+/// What a request's credentials came to with one validator (and its chain):
+/// no credentials, an identity, or a refusal. Cached on the request, keyed
+/// by the route's validator, whichever validator of its chain accepted.
 struct Attempt {
     validator: Arc<str>,
-    result: Result<Option<Arc<Verified>>, AuthError>,
+    result: Result<Option<Arc<Authenticated>>, AuthError>,
 }
 
 impl Attempt {
     async fn run(request: &Request<'_>, validator: &Validator) -> Self {
-        let result = match token::bearer_token(request) {
-            Ok(Some(token)) => validator
-                .verify(token)
-                .map(|v| Some(Arc::new(v)))
-                .map_err(Into::into),
-            Ok(None) => Ok(None),
-            Err(error) => Err(error),
+        let result = match request.rocket().state::<Validators>() {
+            Some(validators) => authenticate(request, validators, validator).await,
+            None => Err(AuthError::NotConfigured),
         };
         Self {
             validator: validator.name.clone(),
@@ -233,7 +246,7 @@ impl Attempt {
 async fn attempt(
     request: &Request<'_>,
     validator: &Validator,
-) -> Result<Option<Arc<Verified>>, AuthError> {
+) -> Result<Option<Arc<Authenticated>>, AuthError> {
     let cached = request
         .local_cache_async(Attempt::run(request, validator))
         .await;
@@ -304,7 +317,9 @@ fn conclude<T>(
 }
 
 /// Deserializes a verified token's claims into the handler's type.
-fn deserialize<C: DeserializeOwned, P>(token: Arc<Verified>) -> Result<Jwt<C, P>, AuthError> {
+fn deserialize<C: DeserializeOwned, P>(
+    token: Arc<Authenticated>,
+) -> Result<Jwt<C, P>, AuthError> {
     match C::deserialize(&token.payload) {
         Ok(claims) => Ok(Jwt {
             claims,

@@ -81,21 +81,29 @@
 
 #![deny(missing_docs)]
 
+mod auth_user;
+mod authenticate;
 mod backend;
 mod config;
+mod cookie;
 mod error;
 mod fairing;
 mod guard;
+mod identity;
 mod keys;
+mod options;
 mod policy;
+mod profile;
 mod registry;
 mod token;
 mod validate;
 
+pub use auth_user::AuthUser;
 pub use config::{ConfigError, ConfigErrors, MAX_LEEWAY_SECS};
 pub use error::AuthError;
 pub use fairing::Warden;
 pub use guard::{Jwt, OptionalJwt};
+pub use identity::{Claims, LookupError, Partner, PartnerDirectory, PartnerStrategy, UserStrategy};
 pub use jsonwebtoken::{Algorithm, Header};
 pub use keys::{MIN_RSA_BITS, MIN_SECRET_BYTES};
 pub use policy::{DefaultPolicy, Policy, RoutePolicy};

@@ -2,10 +2,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use rocket::figment::Figment;
 
 use crate::config::{self, ConfigErrors};
+use crate::identity::Strategies;
+use crate::profile::{self, Profile};
 use crate::validate::Validator;
 
 /// Every validator configured under `jwt.validators`, by name.
@@ -16,17 +19,47 @@ use crate::validate::Validator;
 #[derive(Debug, Default)]
 pub struct Validators {
     by_name: BTreeMap<Box<str>, Validator>,
+    /// Each validator's identity rules, chain, token sources and cookie.
+    profiles: BTreeMap<Arc<str>, Profile>,
 }
 
 impl Validators {
     /// Reads and checks `jwt.validators` from `figment`, as the fairing does at
     /// ignite. Every problem found is returned, each naming the validator and key.
+    ///
+    /// Only the built-in user and partner strategies are known here; a
+    /// validator naming a strategy registered with the fairing is refused.
     pub fn from_figment(figment: &Figment) -> Result<Self, ConfigErrors> {
-        let by_name = config::read(figment)?
-            .into_iter()
-            .map(|config| (Box::from(&*config.name), Validator::new(config)))
-            .collect();
-        Ok(Self { by_name })
+        Self::build(figment, &Strategies::default())
+    }
+
+    /// Reads and checks `jwt.validators`, resolving strategy names against
+    /// `strategies` and `next` into chains.
+    pub(crate) fn build(figment: &Figment, strategies: &Strategies) -> Result<Self, ConfigErrors> {
+        let mut by_name = BTreeMap::new();
+        let mut options = BTreeMap::new();
+        for mut config in config::read(figment)? {
+            options.insert(config.name.clone(), std::mem::take(&mut config.options));
+            by_name.insert(Box::from(&*config.name), Validator::new(config));
+        }
+        let profiles = profile::build(&options, strategies).map_err(ConfigErrors)?;
+        Ok(Self { by_name, profiles })
+    }
+
+    /// `entry` and the validators of its chain, in the order they are tried,
+    /// each with its profile.
+    pub(crate) fn chain<'a>(
+        &'a self,
+        entry: &'a Validator,
+    ) -> impl Iterator<Item = (&'a Validator, &'a Profile)> + Clone + 'a {
+        let rest = self
+            .profiles
+            .get(&entry.name)
+            .map(|profile| &profile.chain[..])
+            .unwrap_or_default();
+        std::iter::once(&entry.name)
+            .chain(rest)
+            .filter_map(|name| Some((self.by_name.get(&**name)?, self.profiles.get(name)?)))
     }
 
     /// The validator called `name`.

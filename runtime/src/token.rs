@@ -15,6 +15,92 @@ pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// `Bearer` plus the separating spaces a client may reasonably send.
 const MAX_HEADER_BYTES: usize = MAX_TOKEN_BYTES + 64;
 
+/// Where a request's token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source<'a> {
+    /// `Authorization: Bearer …`.
+    Header,
+    /// The query parameter of this name (a validator's `query_param`).
+    Query(&'a str),
+}
+
+/// A token read from a request, not yet validated.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Credential<'r> {
+    pub(crate) token: &'r str,
+    pub(crate) source: Source<'r>,
+}
+
+/// The token of `request`, from its `Authorization` header or from one of
+/// the `query_params`: `Ok(None)` when it carries neither. A token in both
+/// places is a 400 `invalid_request` (RFC 6750 §2: one method per request).
+pub(crate) fn credential<'r>(
+    request: &'r Request<'_>,
+    query_params: impl Iterator<Item = &'r str> + Clone,
+) -> Result<Option<Credential<'r>>, AuthError> {
+    let query = query_token(request, query_params)?;
+    if query.is_some() && request.headers().contains("Authorization") {
+        return Err(AuthError::InvalidRequest(
+            "token in both the Authorization header and the query",
+        ));
+    }
+    if let Some((name, token)) = query {
+        return Ok(Some(Credential {
+            token,
+            source: Source::Query(name),
+        }));
+    }
+    Ok(bearer_token(request)?.map(|token| Credential {
+        token,
+        source: Source::Header,
+    }))
+}
+
+/// The token in the first of `names` the query carries. Never logged: a
+/// query string ends up in access logs, which is why RFC 6750 §2.3
+/// discourages it and why validators must opt in.
+fn query_token<'r>(
+    request: &'r Request<'_>,
+    names: impl Iterator<Item = &'r str> + Clone,
+) -> Result<Option<(&'r str, &'r str)>, AuthError> {
+    if names.clone().next().is_none() || request.uri().query().is_none() {
+        return Ok(None);
+    }
+    let mut found = None;
+    for field in request.query_fields() {
+        let Some(name) = names.clone().find(|name| field.name == *name) else {
+            continue;
+        };
+        if found.is_some() {
+            return Err(AuthError::InvalidRequest(
+                "more than one access token in the query",
+            ));
+        }
+        found = Some((name, field.value));
+    }
+    let Some((name, token)) = found else {
+        return Ok(None);
+    };
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(AuthError::MalformedCredentials("token too large"));
+    }
+    if token.is_empty() || !is_b64token(token) {
+        return Err(AuthError::MalformedCredentials(
+            "query token has invalid characters",
+        ));
+    }
+    Ok(Some((name, token)))
+}
+
+/// The first of `names` that `request` carries as a cookie.
+pub(crate) fn session_cookie<'a>(
+    request: &Request<'_>,
+    mut names: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let jar = request.cookies();
+    names.find(|name| jar.get(name).is_some())
+}
+
 /// The bearer token of `request`: `Ok(None)` when it carries no credentials.
 pub(crate) fn bearer_token<'r>(request: &'r Request<'_>) -> Result<Option<&'r str>, AuthError> {
     let mut values = request.headers().get("Authorization");

@@ -1,0 +1,99 @@
+//! [`AuthUser`]: a guard for handlers that need only who the request runs as.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
+
+use rocket::request::{FromRequest, Outcome};
+use rocket::{Ignite, Request, Rocket, Sentinel};
+use serde_json::Value;
+
+use crate::error::{AuthError, Refusal};
+use crate::guard::Jwt;
+use crate::policy::{DefaultPolicy, Policy};
+use crate::registry::Validators;
+
+/// A request guard for the user a valid token resolves to, by the accepting
+/// validator's `user_strategy`.
+///
+/// It authenticates exactly as [`Jwt`] with the same policy `P` (and shares
+/// its work when a route has both), then refuses with a 401 `invalid_token`
+/// a token that names no user.
+///
+/// ```
+/// use rocket_warden::AuthUser;
+///
+/// #[rocket::get("/me")]
+/// fn me(user: AuthUser) -> String {
+///     format!("you are user {}", user.id())
+/// }
+/// ```
+pub struct AuthUser<P = DefaultPolicy> {
+    id: String,
+    policy: PhantomData<fn() -> P>,
+}
+
+impl<P> AuthUser<P> {
+    /// The user's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Takes the user's id out.
+    pub fn into_id(self) -> String {
+        self.id
+    }
+}
+
+impl<P> Deref for AuthUser<P> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.id
+    }
+}
+
+impl<P> fmt::Debug for AuthUser<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("AuthUser").field(&self.id).finish()
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, P: Policy> FromRequest<'r> for AuthUser<P> {
+    type Error = AuthError;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthError> {
+        let jwt = rocket::outcome::try_outcome!(request.guard::<Jwt<Value, P>>().await);
+        if let Some(id) = jwt.user() {
+            return Outcome::Success(Self {
+                id: id.to_owned(),
+                policy: PhantomData,
+            });
+        }
+        tracing::info!(
+            target: "rocket_warden",
+            "refused {} {}: 401, validator `{}`: the token names no user",
+            request.method(),
+            request.uri().path(),
+            jwt.validator(),
+        );
+        let realm = request
+            .rocket()
+            .state::<Validators>()
+            .and_then(|validators| validators.resolve(P::POLICY.validator_name()).ok())
+            .map_or_else(|| jwt.validator().into(), |validator| validator.realm.clone());
+        Refusal {
+            error: AuthError::NoUser,
+            realm,
+        }
+        .record(request);
+        Outcome::Error((AuthError::NoUser.status(), AuthError::NoUser))
+    }
+}
+
+impl<P: Policy> Sentinel for AuthUser<P> {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        Jwt::<Value, P>::abort(rocket)
+    }
+}

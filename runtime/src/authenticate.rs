@@ -1,0 +1,136 @@
+//! What a request authenticates as, with the validator a route names: its
+//! session cookies refused, its credential read (header, query, cookie), the
+//! validator chain tried in order, the user and partner resolved, the cookie
+//! issued. Guards run this once per request (see `guard`).
+
+use std::sync::Arc;
+
+use rocket::Request;
+
+use crate::cookie;
+use crate::error::AuthError;
+use crate::identity::Authenticated;
+use crate::profile::Profile;
+use crate::registry::Validators;
+use crate::token::{self, Credential, Source};
+use crate::validate::Validator;
+
+/// The identity `request` authenticates as with `entry` and its chain:
+/// `Ok(None)` when it carries no credentials at all (no token, no cookie).
+pub(crate) async fn authenticate(
+    request: &Request<'_>,
+    validators: &Validators,
+    entry: &Validator,
+) -> Result<Option<Arc<Authenticated>>, AuthError> {
+    let chain = validators.chain(entry);
+    // Checked before anything else: a request riding on a session must not
+    // reach a token route at all (OCA `auth_jwt`).
+    let refused = chain
+        .clone()
+        .flat_map(|(_, profile)| profile.reject_session_cookies.iter().map(|name| &**name));
+    if let Some(cookie) = token::session_cookie(request, refused) {
+        tracing::warn!(
+            target: "rocket_warden",
+            "refused {} {}: session cookie `{cookie}` on a token route, validator `{}`",
+            request.method(),
+            request.uri().path(),
+            entry.name,
+        );
+        return Err(AuthError::SessionCookie);
+    }
+    let query_params = chain
+        .clone()
+        .filter_map(|(_, profile)| profile.query_param.as_deref());
+    match token::credential(request, query_params)? {
+        Some(credential) => bearer(request, chain, credential).await.map(Some),
+        None => from_cookie(request, chain).await,
+    }
+}
+
+
+/// Tries the token with each validator of the chain that takes tokens from
+/// where it came; the first to accept it decides the identity. A failure
+/// after acceptance (the partner) is final.
+async fn bearer<'a>(
+    request: &Request<'_>,
+    chain: impl Iterator<Item = (&'a Validator, &'a Profile)>,
+    credential: Credential<'_>,
+) -> Result<Arc<Authenticated>, AuthError> {
+    let mut refusals: Vec<(&str, AuthError)> = Vec::new();
+    for (validator, profile) in chain {
+        if !takes(profile, credential.source) {
+            continue;
+        }
+        match validator.verify(credential.token) {
+            Ok(token) => {
+                let identity = profile.identity.resolve(request, token).await?;
+                if let Some(settings) = &profile.cookie {
+                    cookie::issue(request, settings, &identity);
+                }
+                return Ok(identity);
+            }
+            Err(error) => refusals.push((validator.name(), error.into())),
+        }
+    }
+    Err(refusal(request, refusals))
+}
+
+/// Whether a validator takes tokens from `source`: every validator reads the
+/// header; a query token only the validators whose `query_param` it is.
+fn takes(profile: &Profile, source: Source<'_>) -> bool {
+    match source {
+        Source::Header => true,
+        Source::Query(name) => profile.query_param.as_deref() == Some(name),
+    }
+}
+
+/// The one refusal for a token every validator refused, after logging each
+/// validator's reason. A server-side failure (5xx) wins, since the token may
+/// be good; otherwise the first validator's reason answers.
+fn refusal(request: &Request<'_>, refusals: Vec<(&str, AuthError)>) -> AuthError {
+    if refusals.len() > 1 {
+        let reasons: Vec<_> = refusals
+            .iter()
+            .map(|(name, error)| format!("`{name}`: {error}"))
+            .collect();
+        tracing::info!(
+            target: "rocket_warden",
+            "{} {}: every validator of the chain refused the token: {}",
+            request.method(),
+            request.uri().path(),
+            reasons.join("; "),
+        );
+    }
+    let server_fault = refusals
+        .iter()
+        .position(|(_, error)| error.status().code >= 500);
+    let mut refusals = refusals.into_iter().map(|(_, error)| error);
+    match server_fault {
+        Some(at) => refusals.nth(at),
+        None => refusals.next(),
+    }
+    .unwrap_or(AuthError::Missing)
+}
+
+/// The identity kept in a cookie of the chain, resolved again and re-issued
+/// with a fresh expiry: `Ok(None)` when there is no such cookie.
+async fn from_cookie<'a>(
+    request: &Request<'_>,
+    chain: impl Iterator<Item = (&'a Validator, &'a Profile)> + Clone,
+) -> Result<Option<Arc<Authenticated>>, AuthError> {
+    let candidates = chain
+        .clone()
+        .filter_map(|(validator, profile)| Some((validator.name(), profile.cookie.as_ref()?)));
+    let Some(token) = cookie::restore(request, candidates)? else {
+        return Ok(None);
+    };
+    let mut chain = chain;
+    let Some((_, profile)) = chain.find(|(validator, _)| validator.name == token.validator) else {
+        return Err(AuthError::InvalidCookie);
+    };
+    let identity = profile.identity.resolve(request, token).await?;
+    if let Some(settings) = &profile.cookie {
+        cookie::issue(request, settings, &identity);
+    }
+    Ok(Some(identity))
+}

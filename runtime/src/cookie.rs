@@ -1,0 +1,215 @@
+//! Cookie mode (`cookie_enabled`): a browser keeps the identity a bearer
+//! token proved, in a Rocket private cookie, and sends that instead.
+//!
+//! After a bearer token is accepted by a validator with cookie mode on, the
+//! response sets an HttpOnly, SameSite=Strict (and, unless `cookie_secure =
+//! false`, Secure) private cookie. Rocket encrypts and authenticates it with
+//! the application's `secret_key` (AES-256-GCM), so a client can neither read
+//! nor forge it. It holds JSON:
+//!
+//! ```json
+//! {"validator": "demo_cookie", "header": {…}, "payload": {…}, "exp": 1767225600}
+//! ```
+//!
+//! the name of the validator that accepted the token, the token's header and
+//! payload, and the cookie's own expiry in seconds since the epoch (now plus
+//! `cookie_max_age_secs`, independent of the token's `exp`, as in OCA
+//! `auth_jwt`). The user and partner are not stored: they are resolved again
+//! from the payload on each request, so a changed partner or an unreachable
+//! directory shows at once. A request with no token but such a cookie is
+//! authenticated by it, and the cookie is issued again with a fresh expiry
+//! (sliding). A cookie that does not decrypt, does not parse, names another
+//! validator or is past its `exp` is a 401, never anonymous.
+//!
+//! The cookie needs Rocket's `secrets` feature, which rocket_warden turns on
+//! with its own `cookies` feature; without it, `cookie_enabled = true` aborts
+//! launch.
+
+use std::sync::Arc;
+
+use rocket::figment::Figment;
+use rocket::Request;
+
+use crate::config::Problems;
+use crate::error::AuthError;
+use crate::validate::Verified;
+
+/// The default `cookie_max_age_secs`: a year, as OCA `auth_jwt`.
+const DEFAULT_MAX_AGE_SECS: u64 = 31_536_000;
+
+/// The largest `cookie_max_age_secs`: ten years keeps time arithmetic safe.
+const MAX_MAX_AGE_SECS: u64 = 315_360_000;
+
+/// A validator's cookie settings, present when `cookie_enabled = true`.
+#[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "cookies"), allow(dead_code))]
+pub(crate) struct CookieSettings {
+    pub(crate) name: Arc<str>,
+    max_age_secs: u64,
+    secure: bool,
+    path: String,
+}
+
+/// Reads the cookie keys of the validator `problems` is about.
+pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<CookieSettings> {
+    let enabled: bool = problems.read(figment, "cookie_enabled").unwrap_or(false);
+    let name: Option<String> = problems.read(figment, "cookie_name");
+    let max_age_secs: Option<u64> = problems.read(figment, "cookie_max_age_secs");
+    let secure: Option<bool> = problems.read(figment, "cookie_secure");
+    let path: Option<String> = problems.read(figment, "cookie_path");
+    if !enabled {
+        let set = [
+            ("cookie_name", name.is_some()),
+            ("cookie_max_age_secs", max_age_secs.is_some()),
+            ("cookie_secure", secure.is_some()),
+            ("cookie_path", path.is_some()),
+        ];
+        for (key, _) in set.iter().filter(|(_, set)| *set) {
+            problems.add(key, "is not used unless `cookie_enabled = true`");
+        }
+        return None;
+    }
+    if !cfg!(feature = "cookies") {
+        problems.add(
+            "cookie_enabled",
+            "cookie mode needs rocket_warden's `cookies` feature (it turns on Rocket's \
+             `secrets`): add `features = [\"cookies\"]` to the rocket_warden dependency",
+        );
+        return None;
+    }
+    let name = name.unwrap_or_else(|| format!("{}_auth", problems.validator()));
+    if !crate::options::is_token(&name) {
+        problems.add("cookie_name", "a cookie name: letters, digits, `-`, `_`, `.`");
+    }
+    let max_age_secs = max_age_secs.unwrap_or(DEFAULT_MAX_AGE_SECS);
+    if !(1..=MAX_MAX_AGE_SECS).contains(&max_age_secs) {
+        problems.add(
+            "cookie_max_age_secs",
+            format!("from 1 to {MAX_MAX_AGE_SECS} seconds"),
+        );
+    }
+    let path = path.unwrap_or_else(|| "/".to_owned());
+    if !path.starts_with('/') || !path.bytes().all(|b| b.is_ascii_graphic() && b != b';') {
+        problems.add(
+            "cookie_path",
+            "a path starting with `/`, printable ASCII without `;`",
+        );
+    }
+    Some(CookieSettings {
+        name: name.into(),
+        max_age_secs,
+        secure: secure.unwrap_or(true),
+        path,
+    })
+}
+
+#[cfg(feature = "cookies")]
+mod jar {
+    use rocket::http::{Cookie, SameSite};
+    use rocket::time::{Duration, OffsetDateTime};
+    use serde::{Deserialize, Serialize};
+    use serde_json::{Map, Value};
+
+    use super::*;
+
+    /// Browsers keep cookies of up to 4096 bytes (name, value and
+    /// attributes); encryption adds 28 bytes and base64 a third.
+    const MAX_STORED_JSON: usize = 2800;
+
+    /// What the cookie holds (see the module docs).
+    #[derive(Serialize, Deserialize)]
+    struct Stored {
+        validator: String,
+        header: jsonwebtoken::Header,
+        payload: Map<String, Value>,
+        exp: u64,
+    }
+
+    fn now() -> u64 {
+        jsonwebtoken::get_current_timestamp()
+    }
+
+    /// Adds the cookie for `token` to the response, through the request's jar
+    /// (Rocket sends the jar's changes with a successful response only).
+    pub(crate) fn issue(request: &Request<'_>, settings: &CookieSettings, token: &Verified) {
+        let stored = Stored {
+            validator: token.validator.to_string(),
+            header: token.header.clone(),
+            payload: token.payload.clone(),
+            exp: now() + settings.max_age_secs,
+        };
+        let value = match serde_json::to_string(&stored) {
+            Ok(value) if value.len() <= MAX_STORED_JSON => value,
+            _ => {
+                tracing::warn!(
+                    target: "rocket_warden",
+                    "validator `{}`: the token is too large to keep in cookie `{}`; no cookie set",
+                    token.validator,
+                    settings.name
+                );
+                return;
+            }
+        };
+        let max_age = Duration::seconds(settings.max_age_secs as i64);
+        let cookie = Cookie::build((settings.name.to_string(), value))
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(settings.secure)
+            .path(settings.path.clone())
+            .max_age(max_age)
+            .expires(OffsetDateTime::now_utc() + max_age);
+        request.cookies().add_private(cookie);
+    }
+
+    /// The identity kept in the first cookie of `candidates` the request
+    /// carries: `Ok(None)` when it carries none. Each candidate is a
+    /// validator with cookie mode on, with its settings.
+    pub(crate) fn restore<'a>(
+        request: &Request<'_>,
+        candidates: impl Iterator<Item = (&'a str, &'a CookieSettings)> + Clone,
+    ) -> Result<Option<Verified>, AuthError> {
+        let jar = request.cookies();
+        let Some(name) = candidates
+            .clone()
+            .map(|(_, settings)| &settings.name)
+            .find(|name| jar.get(name).is_some())
+        else {
+            return Ok(None);
+        };
+        // A cookie that does not decrypt was forged or tampered with.
+        let cookie = jar.get_private(name).ok_or(AuthError::InvalidCookie)?;
+        let stored: Stored =
+            serde_json::from_str(cookie.value()).map_err(|_| AuthError::InvalidCookie)?;
+        let owner = candidates
+            .map(|(validator, settings)| (validator, &settings.name))
+            .find(|(validator, owned)| *validator == stored.validator && *owned == name);
+        let Some((validator, _)) = owner else {
+            return Err(AuthError::InvalidCookie);
+        };
+        if stored.exp <= now() {
+            return Err(AuthError::CookieExpired);
+        }
+        Ok(Some(Verified {
+            validator: validator.into(),
+            header: stored.header,
+            payload: stored.payload,
+        }))
+    }
+}
+
+#[cfg(feature = "cookies")]
+pub(crate) use jar::{issue, restore};
+
+/// Without the `cookies` feature no validator has cookie mode on (launch
+/// refuses `cookie_enabled`), so there is never a cookie to issue.
+#[cfg(not(feature = "cookies"))]
+pub(crate) fn issue(_request: &Request<'_>, _settings: &CookieSettings, _token: &Verified) {}
+
+/// Without the `cookies` feature there is never a cookie to read.
+#[cfg(not(feature = "cookies"))]
+pub(crate) fn restore<'a>(
+    _request: &Request<'_>,
+    _candidates: impl Iterator<Item = (&'a str, &'a CookieSettings)> + Clone,
+) -> Result<Option<Verified>, AuthError> {
+    Ok(None)
+}
