@@ -70,5 +70,8 @@ impl Fairing for DevToken {
 fn print_try_it(base: &str, token: &str) {
     println!("\nTry the demo (this development token is valid for an hour):");
     println!("  curl -i {base}/whoami -H 'Authorization: Bearer {token}'   # 200");
-    println!("  curl -i {base}/whoami                                       # 401\n");
+    println!("  curl -i {base}/whoami                                       # 401");
+    println!("Cookie mode: the first request stores the cookie, the second sends it:");
+    println!("  curl -i -c jar {base}/cookie/whoami -H 'Authorization: Bearer {token}'");
+    println!("  curl -i -b jar {base}/cookie/whoami\n");
 }

@@ -5,15 +5,18 @@
 //! minted token, so a newcomer sees a 200 and a 401 in a minute.
 
 mod dev_token;
+mod partners;
 mod routes;
 
 use rocket::figment::providers::{Env, Format, Toml};
 use rocket::figment::{Figment, Profile};
 use rocket::{Build, Rocket};
+use rocket_db_pools::Database;
 use rocket_warden::Warden;
 
 pub use dev_token::{mint_dev_token, DevToken};
-pub use routes::WhoAmI;
+pub use partners::{anchor_database, schema, PartnersDb, SqlDirectory, URL_KEY};
+pub use routes::{Demo, DemoCookie, WhoAmI};
 
 /// The configuration file used when `ROCKET_CONFIG` is not set: the demo's
 /// own, wherever `cargo run` is started from.
@@ -23,13 +26,14 @@ pub const DEFAULT_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/Rocket.to
 /// the default file.
 pub fn figment() -> Figment {
     let file = Env::var("ROCKET_CONFIG").unwrap_or_else(|| DEFAULT_CONFIG.to_owned());
-    Figment::from(rocket::Config::default())
+    let figment = Figment::from(rocket::Config::default())
         .merge(Toml::file(file).nested())
         .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
         .select(Profile::from_env_or(
             "ROCKET_PROFILE",
             rocket::Config::DEFAULT_PROFILE,
-        ))
+        ));
+    anchor_database(figment)
 }
 
 /// The demo, configured from [`figment`].
@@ -40,7 +44,9 @@ pub fn rocket() -> Rocket<Build> {
 /// The demo, configured from `figment` (tests pass their own).
 pub fn rocket_from(figment: Figment) -> Rocket<Build> {
     rocket::custom(figment)
-        .attach(Warden::fairing())
+        .attach(PartnersDb::init())
+        .attach(schema())
+        .attach(Warden::fairing().partner_directory(SqlDirectory))
         .attach(DevToken)
         .mount("/", routes::all())
 }

@@ -2,21 +2,36 @@
 
 use rocket::serde::json::Json;
 use rocket::Route;
-use rocket_warden::{Jwt, OptionalJwt};
+use rocket_warden::{Jwt, OptionalJwt, Partner, Policy, RoutePolicy};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+/// Routes whose tokens the `demo` validator checks.
+#[derive(Debug)]
+pub enum Demo {}
+
+impl Policy for Demo {
+    const POLICY: RoutePolicy = RoutePolicy::new().validator("demo");
+}
+
+/// Routes whose tokens (or cookie) the `demo_cookie` validator checks.
+#[derive(Debug)]
+pub enum DemoCookie {}
+
+impl Policy for DemoCookie {
+    const POLICY: RoutePolicy = RoutePolicy::new().validator("demo_cookie");
+}
+
 /// What every protected route answers: who the request runs as.
 ///
-/// `user` and `partner` stay `null` and `roles` empty until user and partner
-/// strategies and roles arrive; `claims` is the decoded payload, or `null` for
-/// an anonymous request.
+/// `roles` stays empty until roles arrive; `claims` is the decoded payload,
+/// and everything is `null` for an anonymous request.
 #[derive(Debug, Serialize)]
 pub struct WhoAmI {
     /// The resolved user id.
     pub user: Option<String>,
     /// The partner the request acts for: `{"id", "name", "email"}`.
-    pub partner: Option<Value>,
+    pub partner: Option<Partner>,
     /// The token's decoded payload.
     pub claims: Option<Map<String, Value>>,
     /// The roles the token grants.
@@ -24,10 +39,10 @@ pub struct WhoAmI {
 }
 
 impl WhoAmI {
-    fn authenticated(auth: &Jwt) -> Self {
+    fn authenticated<P>(auth: &Jwt<Value, P>) -> Self {
         Self {
-            user: None,
-            partner: None,
+            user: auth.user().map(str::to_owned),
+            partner: auth.partner().cloned(),
             claims: Some(auth.payload().clone()),
             roles: Vec::new(),
         }
@@ -41,11 +56,22 @@ impl WhoAmI {
             roles: Vec::new(),
         }
     }
+
+    fn optional<P>(auth: &OptionalJwt<Value, P>) -> Self {
+        auth.as_ref()
+            .map_or_else(Self::anonymous, Self::authenticated)
+    }
 }
 
 /// Every route of the demo.
 pub(crate) fn all() -> Vec<Route> {
-    rocket::routes![health, whoami, whoami_public_or_jwt]
+    rocket::routes![
+        health,
+        whoami,
+        whoami_public_or_jwt,
+        cookie_whoami,
+        cookie_whoami_public_or_jwt
+    ]
 }
 
 /// Open to everyone.
@@ -56,15 +82,24 @@ fn health() -> Json<Value> {
 
 /// Validator `demo`: a valid token is required.
 #[rocket::get("/whoami")]
-fn whoami(auth: Jwt) -> Json<WhoAmI> {
+fn whoami(auth: Jwt<Value, Demo>) -> Json<WhoAmI> {
     Json(WhoAmI::authenticated(&auth))
 }
 
 /// Validator `demo`, optional: anonymous without credentials, a 401 for bad ones.
 #[rocket::get("/whoami-public-or-jwt")]
-fn whoami_public_or_jwt(auth: OptionalJwt) -> Json<WhoAmI> {
-    Json(
-        auth.as_ref()
-            .map_or_else(WhoAmI::anonymous, WhoAmI::authenticated),
-    )
+fn whoami_public_or_jwt(auth: OptionalJwt<Value, Demo>) -> Json<WhoAmI> {
+    Json(WhoAmI::optional(&auth))
+}
+
+/// Validator `demo_cookie`: a token (header or `?access_token=`) or its cookie.
+#[rocket::get("/cookie/whoami")]
+fn cookie_whoami(auth: Jwt<Value, DemoCookie>) -> Json<WhoAmI> {
+    Json(WhoAmI::authenticated(&auth))
+}
+
+/// Validator `demo_cookie`, optional: anonymous with neither token nor cookie.
+#[rocket::get("/cookie/whoami-public-or-jwt")]
+fn cookie_whoami_public_or_jwt(auth: OptionalJwt<Value, DemoCookie>) -> Json<WhoAmI> {
+    Json(WhoAmI::optional(&auth))
 }
