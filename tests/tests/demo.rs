@@ -9,13 +9,16 @@ use rocket::local::asynchronous::Client;
 use serde_json::{json, Value};
 use support::{get, now, Refusal};
 
-/// The demo as `cargo run -p warden-demo` builds it, quiet.
+/// The demo as `cargo run -p warden-demo` builds it, quiet, with its
+/// partners in a database file of its own.
 async fn demo() -> (Client, Value) {
-    let figment = warden_demo::figment().merge(("log_level", "off"));
+    let (db, url) = support::partners::temp_db();
+    let figment = support::partners::with_db(warden_demo::figment(), &url)
+        .merge(("log_level", "off"));
     let settings: Value = figment
         .extract_inner("jwt.validators.demo")
         .expect("the demo has a `demo` validator");
-    let client = Client::tracked(warden_demo::rocket_from(figment))
+    let client = Client::tracked(warden_demo::rocket_from(figment).manage(db))
         .await
         .expect("the demo launches");
     (client, settings)
@@ -77,8 +80,11 @@ async fn whoami_answers_the_contract_shape() {
         .cloned()
         .collect();
     assert_eq!(keys, ["claims", "partner", "roles", "user"]);
-    assert_eq!(body["user"], Value::Null);
-    assert_eq!(body["partner"], Value::Null);
+    assert_eq!(body["user"], "bob");
+    assert_eq!(
+        body["partner"],
+        json!({ "id": 2, "name": "Bob Trading", "email": "bob@example.com" })
+    );
     assert_eq!(body["roles"], json!([]));
     assert_eq!(body["claims"]["sub"], "bob");
     assert_eq!(body["claims"]["email"], "bob@example.com");

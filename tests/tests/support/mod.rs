@@ -4,6 +4,9 @@
 //! Each test binary uses a part of this module.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod ignite;
+pub mod partners;
+
 use std::future::Future;
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
@@ -121,12 +124,15 @@ pub fn validator(name: &str, algorithm: Algorithm, extra: &str) -> String {
 /// A Rocket configured by the TOML `config` (global keys, no profiles) and
 /// nothing else from the environment, with the fairing attached.
 pub fn rocket(config: &str, routes: Vec<Route>) -> Rocket<Build> {
+    rocket_with(Warden::fairing(), config, routes)
+}
+
+/// [`rocket`] with the given fairing (one with registered strategies, say).
+pub fn rocket_with(warden: Warden, config: &str, routes: Vec<Route>) -> Rocket<Build> {
     let figment = Figment::from(rocket::Config::debug_default())
         .merge(("log_level", "off"))
         .merge(Toml::string(config));
-    rocket::custom(figment)
-        .attach(Warden::fairing())
-        .mount("/", routes)
+    rocket::custom(figment).attach(warden).mount("/", routes)
 }
 
 /// A tracked client for [`rocket`], panicking if launch aborts.
