@@ -114,7 +114,7 @@ async fn a_token_without_the_user_claim_has_no_user() {
 
 #[rocket::async_test]
 async fn a_user_claim_that_is_not_an_id_names_no_user() {
-    let client = client("user_claim = "uid"").await;
+    let client = client("user_claim = \"uid\"").await;
     for uid in [json!({ "nested": 1 }), json!(["a"]), json!(""), json!(1.5)] {
         let (status, body) = who_with(&client, json!({ "uid": uid })).await;
         assert_eq!(status, Status::Ok);
