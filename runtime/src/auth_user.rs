@@ -82,7 +82,10 @@ impl<'r, P: Policy> FromRequest<'r> for AuthUser<P> {
             .rocket()
             .state::<Validators>()
             .and_then(|validators| validators.resolve(P::POLICY.validator_name()).ok())
-            .map_or_else(|| jwt.validator().into(), |validator| validator.realm.clone());
+            .map_or_else(
+                || jwt.validator().into(),
+                |validator| validator.realm.clone(),
+            );
         Refusal {
             error: AuthError::NoUser,
             realm,

@@ -47,7 +47,6 @@ pub(crate) async fn authenticate(
     }
 }
 
-
 /// Tries the token with each validator of the chain that takes tokens from
 /// where it came; the first to accept it decides the identity. A failure
 /// after acceptance (the partner) is final.

@@ -79,7 +79,10 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<Coo
     }
     let name = name.unwrap_or_else(|| format!("{}_auth", problems.validator()));
     if !crate::options::is_token(&name) {
-        problems.add("cookie_name", "a cookie name: letters, digits, `-`, `_`, `.`");
+        problems.add(
+            "cookie_name",
+            "a cookie name: letters, digits, `-`, `_`, `.`",
+        );
     }
     let max_age_secs = max_age_secs.unwrap_or(DEFAULT_MAX_AGE_SECS);
     if !(1..=MAX_MAX_AGE_SECS).contains(&max_age_secs) {

@@ -317,9 +317,7 @@ fn conclude<T>(
 }
 
 /// Deserializes a verified token's claims into the handler's type.
-fn deserialize<C: DeserializeOwned, P>(
-    token: Arc<Authenticated>,
-) -> Result<Jwt<C, P>, AuthError> {
+fn deserialize<C: DeserializeOwned, P>(token: Arc<Authenticated>) -> Result<Jwt<C, P>, AuthError> {
     match C::deserialize(&token.payload) {
         Ok(claims) => Ok(Jwt {
             claims,

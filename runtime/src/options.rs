@@ -77,7 +77,10 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Options {
     let query_param: Option<String> = problems.read(figment, "query_param");
     if let Some(name) = &query_param {
         if !is_token(name) {
-            problems.add("query_param", "a parameter name: letters, digits, `-`, `_`, `.`");
+            problems.add(
+                "query_param",
+                "a parameter name: letters, digits, `-`, `_`, `.`",
+            );
         }
     }
     let reject_session_cookies: Vec<String> = problems
@@ -112,7 +115,10 @@ fn user_choice(problems: &mut Problems<'_>, figment: &Figment) -> UserChoice {
     });
     let unused = |problems: &mut Problems<'_>, key: &str, set: bool| {
         if set {
-            problems.add(key, format!("is not used by `user_strategy = \"{strategy}\"`"));
+            problems.add(
+                key,
+                format!("is not used by `user_strategy = \"{strategy}\"`"),
+            );
         }
     };
     match strategy.as_str() {

@@ -95,7 +95,11 @@ fn chain(
             let cycle = &path[at..];
             let first = cycle.iter().min();
             return Err((at == 0 && first == Some(start)).then(|| {
-                let names: Vec<_> = cycle.iter().chain([next]).map(|n| format!("`{n}`")).collect();
+                let names: Vec<_> = cycle
+                    .iter()
+                    .chain([next])
+                    .map(|n| format!("`{n}`"))
+                    .collect();
                 problem(format!("the chain is a cycle: {}", names.join(" -> ")))
             }));
         }

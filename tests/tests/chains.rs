@@ -157,7 +157,10 @@ async fn when_every_validator_refuses_one_401_lists_each_reason() {
         ),
         "log: {log}"
     );
-    assert!(token.split('.').all(|part| !log.contains(part)), "log: {log}");
+    assert!(
+        token.split('.').all(|part| !log.contains(part)),
+        "log: {log}"
+    );
 }
 
 #[rocket::async_test]
@@ -173,7 +176,10 @@ async fn a_partner_failure_is_final_not_retried_with_the_next() {
         validator("b", HS256, "")
     );
     let client = client(&config).await;
-    let token = mint(HS256, &claims_with(json!({ "email": "nobody@example.com" })));
+    let token = mint(
+        HS256,
+        &claims_with(json!({ "email": "nobody@example.com" })),
+    );
     let refusal = Refusal::of(get(&client, "/a", Some(&token)).await).await;
     refusal.assert_invalid_token("a", "no partner for this token");
 
@@ -268,8 +274,10 @@ async fn next_naming_an_unknown_validator_aborts_launch() {
     let config = a_then_b("", "next = \"zz\"");
     assert_aborts(
         rocket(&config, all_routes()),
-        &["`jwt.validators.b.next`: names validator `zz`, which is not configured \
-           (configured: `a`, `b`)"],
+        &[
+            "`jwt.validators.b.next`: names validator `zz`, which is not configured \
+           (configured: `a`, `b`)",
+        ],
     )
     .await;
 }

@@ -104,7 +104,10 @@ async fn cookie_secure_and_path_are_configurable() {
 async fn the_cookie_name_defaults_to_the_validator_name() {
     let client = client_with("cookie_enabled = true").await;
     let response = get(&client, "/jwt", Some(&mint(HS256, &claims()))).await;
-    let cookie = response.cookies().get("main_auth").expect("main_auth is set");
+    let cookie = response
+        .cookies()
+        .get("main_auth")
+        .expect("main_auth is set");
     assert_eq!(cookie.max_age(), Some(Duration::seconds(31_536_000)));
 }
 
@@ -138,7 +141,11 @@ async fn each_cookie_request_issues_it_again_with_a_full_max_age() {
     let response = client.get("/jwt").cookie(renewed.clone()).dispatch().await;
     assert_eq!(response.status(), Status::Ok);
     let again = issued(&response).expect("and again");
-    assert_ne!(again.value(), renewed.value(), "freshly encrypted each time");
+    assert_ne!(
+        again.value(),
+        renewed.value(),
+        "freshly encrypted each time"
+    );
 }
 
 #[rocket::async_test]
@@ -274,7 +281,11 @@ async fn in_a_chain_the_accepting_validators_cookie_is_used() {
     let config = format!(
         "{}{}",
         validator("a", HS256, "next = \"b\""),
-        validator("b", RS256, "cookie_enabled = true\ncookie_name = \"b_auth\"")
+        validator(
+            "b",
+            RS256,
+            "cookie_enabled = true\ncookie_name = \"b_auth\""
+        )
     );
     let client = Client::untracked(rocket(&config, routes![via_a, via_a_optional]))
         .await
@@ -284,7 +295,11 @@ async fn in_a_chain_the_accepting_validators_cookie_is_used() {
     assert_eq!(response.cookies().iter().count(), 0);
     // `b` has: its tokens do, on `a`'s routes too, and the cookie works there.
     let response = get(&client, "/a", Some(&mint(RS256, &claims()))).await;
-    let cookie = response.cookies().get("b_auth").cloned().expect("b's cookie");
+    let cookie = response
+        .cookies()
+        .get("b_auth")
+        .cloned()
+        .expect("b's cookie");
     let response = client.get("/a").cookie(cookie.clone()).dispatch().await;
     assert_eq!(
         response.into_json::<Value>().await,

@@ -13,8 +13,8 @@ use support::{get, now, Refusal};
 /// partners in a database file of its own.
 async fn demo() -> (Client, Value) {
     let (db, url) = support::partners::temp_db();
-    let figment = support::partners::with_db(warden_demo::figment(), &url)
-        .merge(("log_level", "off"));
+    let figment =
+        support::partners::with_db(warden_demo::figment(), &url).merge(("log_level", "off"));
     let settings: Value = figment
         .extract_inner("jwt.validators.demo")
         .expect("the demo has a `demo` validator");

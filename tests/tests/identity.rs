@@ -46,7 +46,11 @@ fn all_routes() -> Vec<Route> {
 /// SQLite directory behind `warden`, and partners in a fresh database.
 async fn client_with(warden: Warden, extra: &str) -> Client {
     let config = validator("main", HS256, extra);
-    let rocket = rocket_with(warden.partner_directory(SqlDirectory), &config, all_routes());
+    let rocket = rocket_with(
+        warden.partner_directory(SqlDirectory),
+        &config,
+        all_routes(),
+    );
     Client::tracked(with_partners(rocket))
         .await
         .expect("launches")
@@ -209,9 +213,13 @@ async fn failing_user_lookup_is_503_and_logged() {
         .await
         .expect("launches");
     let token = mint(HS256, &claims());
-    let (log, refusal) = logged(async { Refusal::of(get(&client, "/who", Some(&token)).await).await }).await;
+    let (log, refusal) =
+        logged(async { Refusal::of(get(&client, "/who", Some(&token)).await).await }).await;
     assert_eq!(refusal.status, Status::ServiceUnavailable);
-    assert_eq!(refusal.challenge, None, "a server fault carries no challenge");
+    assert_eq!(
+        refusal.challenge, None,
+        "a server fault carries no challenge"
+    );
     assert_eq!(refusal.body["error"], "temporarily_unavailable");
     assert!(
         log.contains("validator `main`: the user lookup failed: accounts database is down"),
@@ -225,8 +233,10 @@ async fn unknown_user_strategy_aborts_launch() {
     let config = validator("main", HS256, "user_strategy = \"ldap\"");
     assert_aborts(
         rocket(&config, all_routes()),
-        &["`jwt.validators.main.user_strategy`: unknown strategy `ldap` (known: `static`, \
-           `claim`); register it with the fairing"],
+        &[
+            "`jwt.validators.main.user_strategy`: unknown strategy `ldap` (known: `static`, \
+           `claim`); register it with the fairing",
+        ],
     )
     .await;
 }
@@ -243,7 +253,11 @@ async fn static_strategy_without_static_user_aborts_launch() {
 
 #[rocket::async_test]
 async fn a_key_the_strategy_does_not_use_aborts_launch() {
-    let config = validator("main", HS256, "user_strategy = \"claim\"\nstatic_user = \"1\"");
+    let config = validator(
+        "main",
+        HS256,
+        "user_strategy = \"claim\"\nstatic_user = \"1\"",
+    );
     assert_aborts(
         rocket(&config, all_routes()),
         &["`jwt.validators.main.static_user`: is not used by `user_strategy = \"claim\"`"],
@@ -291,7 +305,11 @@ async fn email_with_no_match_is_no_partner() {
     assert_eq!(status, Status::Ok);
     assert_eq!(body["partner"], Value::Null);
     let (status, body) = who_with(&client, json!({})).await;
-    assert_eq!((status, &body["partner"]), (Status::Ok, &Value::Null), "no email claim");
+    assert_eq!(
+        (status, &body["partner"]),
+        (Status::Ok, &Value::Null),
+        "no email claim"
+    );
 }
 
 #[rocket::async_test]
@@ -348,8 +366,13 @@ async fn failing_directory_is_503_never_no_partner() {
         .await;
         execute(&client, "DROP TABLE partners").await;
         let token = mint(HS256, &claims_with(json!({ "email": "alice@example.com" })));
-        let (log, refusal) = logged(async { Refusal::of(get(&client, "/who", Some(&token)).await).await }).await;
-        assert_eq!(refusal.status, Status::ServiceUnavailable, "required = {required}");
+        let (log, refusal) =
+            logged(async { Refusal::of(get(&client, "/who", Some(&token)).await).await }).await;
+        assert_eq!(
+            refusal.status,
+            Status::ServiceUnavailable,
+            "required = {required}"
+        );
         assert_eq!(refusal.body["error"], "temporarily_unavailable");
         assert_eq!(
             refusal.body["error_description"],
@@ -407,9 +430,11 @@ async fn email_strategy_without_a_directory_aborts_launch() {
     let config = validator("main", HS256, "partner_strategy = \"email\"");
     assert_aborts(
         rocket(&config, all_routes()),
-        &["`jwt.validators.main.partner_strategy`: `email` looks partners up in the \
+        &[
+            "`jwt.validators.main.partner_strategy`: `email` looks partners up in the \
            application's directory, but none is registered: add `.partner_directory(...)` to \
-           `Warden::fairing()`"],
+           `Warden::fairing()`",
+        ],
     )
     .await;
 }

@@ -12,7 +12,11 @@ use support::ignite::assert_aborts;
 use support::*;
 
 async fn client_with(extra: &str) -> Client {
-    client(&validator("main", HS256, extra), rocket::routes![jwt, optional]).await
+    client(
+        &validator("main", HS256, extra),
+        rocket::routes![jwt, optional],
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------
@@ -122,7 +126,10 @@ async fn query_tokens_never_reach_the_log() {
     );
     for token in [&expired, &good] {
         assert!(!log.contains("access_token="), "log: {log}");
-        assert!(token.split('.').all(|part| !log.contains(part)), "log: {log}");
+        assert!(
+            token.split('.').all(|part| !log.contains(part)),
+            "log: {log}"
+        );
     }
 }
 

@@ -45,8 +45,8 @@ use crate::validate::Verified;
 
 pub use partner::{PartnerDirectory, PartnerStrategy};
 pub(crate) use strategies::{PartnerResolver, Strategies};
-pub use user::UserStrategy;
 pub(crate) use user::UserResolver;
+pub use user::UserStrategy;
 
 /// A verified token's payload, as strategies see it.
 pub type Claims = Map<String, Value>;

@@ -41,7 +41,12 @@ impl fmt::Debug for Strategies {
 
 impl Strategies {
     pub(crate) fn add_user(&mut self, name: &str, strategy: Arc<dyn UserStrategy>) {
-        self.check_name("user_strategy", name, BUILT_IN_USER, self.users.contains_key(name));
+        self.check_name(
+            "user_strategy",
+            name,
+            BUILT_IN_USER,
+            self.users.contains_key(name),
+        );
         self.users.insert(name.to_owned(), strategy);
     }
 
@@ -124,7 +129,10 @@ impl Strategies {
             PartnerChoice::Claim(claim) => directory(&mut problem, "claim")
                 .map(|directory| PartnerResolver::Claim(claim.as_str().into(), directory)),
             PartnerChoice::Custom(name) => match self.partners.get(name) {
-                Some(strategy) => Some(PartnerResolver::Custom(name.as_str().into(), strategy.clone())),
+                Some(strategy) => Some(PartnerResolver::Custom(
+                    name.as_str().into(),
+                    strategy.clone(),
+                )),
                 None => {
                     problem(
                         "partner_strategy",
@@ -146,7 +154,11 @@ impl Strategies {
 }
 
 /// "unknown strategy", listing the built-in and registered ones.
-fn unknown<T: ?Sized>(name: &str, built_in: &[&str], registered: &BTreeMap<String, Arc<T>>) -> String {
+fn unknown<T: ?Sized>(
+    name: &str,
+    built_in: &[&str],
+    registered: &BTreeMap<String, Arc<T>>,
+) -> String {
     let known: Vec<_> = built_in
         .iter()
         .copied()

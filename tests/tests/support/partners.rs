@@ -18,7 +18,10 @@ pub struct TempDb(pub TempDir);
 /// A fresh directory and the SQLite URL of a database file in it.
 pub fn temp_db() -> (TempDb, String) {
     let dir = TempDir::new().expect("a temporary directory");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("partners.db").display());
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("partners.db").display()
+    );
     (TempDb(dir), url)
 }
 
