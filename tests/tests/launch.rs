@@ -184,7 +184,8 @@ async fn unknown_key_far_from_any_lists_the_known_keys() {
         &[
             "`jwt.validators.main.colour`: unknown key `colour`, expected one of: issuer, \
            audiences, algorithms, secret, secret_env, public_key_pem, public_key_file, \
-           leeway_secs, required_claims, token_type, realm",
+           leeway_secs, required_claims, token_type, realm, roles_claim, scope_claim, \
+           scope_role_prefix, read_only_scopes",
         ],
     )
     .await;
