@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -56,7 +56,7 @@ impl Args {
 
     fn read(&mut self, meta: &Meta, errors: &mut Errors) {
         let Some(key) = meta.path().get_ident().cloned() else {
-            errors.add(meta.path().span(), unknown(&path_text(meta.path())));
+            errors.add_spanned(meta.path(), unknown(&path_text(meta.path())));
             return;
         };
         let name = key.to_string();
@@ -136,18 +136,21 @@ fn path_text(path: &syn::Path) -> String {
     segments.join("::")
 }
 
-/// A bare flag: `optional`.
+/// A bare flag: `optional`. Given a value, it is reported and still counts
+/// as set, so the rest of the attribute is checked as the user meant it.
 fn flag(meta: &Meta, key: &Ident, errors: &mut Errors) -> Option<Ident> {
     match meta {
-        Meta::Path(_) => Some(key.clone()),
-        _ => {
-            errors.add(
-                value_span(meta),
-                format!("`{key}` takes no value: write `{key}` alone"),
-            );
-            None
-        }
+        Meta::Path(_) => {}
+        Meta::NameValue(name_value) => errors.add_spanned(
+            &name_value.value,
+            format!("`{key}` takes no value: write `{key}` alone"),
+        ),
+        Meta::List(list) => errors.add_spanned(
+            &list.tokens,
+            format!("`{key}` takes no value: write `{key}` alone"),
+        ),
     }
+    Some(key.clone())
 }
 
 /// The value of `key = value`.
@@ -155,20 +158,9 @@ fn value<'a>(meta: &'a Meta, key: &Ident, errors: &mut Errors) -> Option<&'a Exp
     match meta {
         Meta::NameValue(name_value) => Some(&name_value.value),
         _ => {
-            errors.add(
-                meta.span(),
-                format!("`{key}` needs a value: {}", example(key)),
-            );
+            errors.add_spanned(meta, format!("expected {}", example(key)));
             None
         }
-    }
-}
-
-fn value_span(meta: &Meta) -> Span {
-    match meta {
-        Meta::NameValue(name_value) => name_value.value.span(),
-        Meta::List(list) => list.delimiter.span().join(),
-        Meta::Path(path) => path.span(),
     }
 }
 
@@ -186,12 +178,16 @@ fn example(key: &Ident) -> &'static str {
 /// names in the configuration are.
 fn validator(value: &Expr, errors: &mut Errors) -> Option<LitStr> {
     let Some(name) = string(value) else {
-        errors.add(
-            value.span(),
+        errors.add_spanned(
+            value,
             "expected a string literal, like `validator = \"partner_api\"`",
         );
         return None;
     };
+    if name.value().is_empty() {
+        errors.add(name.span(), "a validator name cannot be empty");
+        return None;
+    }
     if !is_identifier(&name.value()) {
         errors.add(
             name.span(),
@@ -211,8 +207,8 @@ fn check(value: &Expr, errors: &mut Errors) -> Option<syn::Path> {
     match value {
         Expr::Path(path) if path.qself.is_none() => Some(path.path.clone()),
         _ => {
-            errors.add(
-                value.span(),
+            errors.add_spanned(
+                value,
                 "expected a path to a function, like `check = path::to::function`",
             );
             None
@@ -224,15 +220,15 @@ fn check(value: &Expr, errors: &mut Errors) -> Option<syn::Path> {
 fn list(meta: &Meta, key: &Ident, item: &str, errors: &mut Errors) -> Option<Vec<LitStr>> {
     let value = value(meta, key, errors)?;
     let Expr::Array(ExprArray { elems, .. }) = value else {
-        errors.add(
-            value.span(),
+        errors.add_spanned(
+            value,
             format!("expected a list of strings, like {}", example(key)),
         );
         return None;
     };
     if elems.is_empty() {
-        errors.add(
-            value.span(),
+        errors.add_spanned(
+            value,
             format!("`{key}` cannot be empty: remove the argument to require no {item}"),
         );
         return None;

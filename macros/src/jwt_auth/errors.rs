@@ -11,6 +11,16 @@ impl Errors {
         self.0.push(syn::Error::new(span, message));
     }
 
+    /// An error spanning all of `tokens` (on stable, `Spanned::span` would
+    /// give only their first token).
+    pub(crate) fn add_spanned(
+        &mut self,
+        tokens: impl quote::ToTokens,
+        message: impl std::fmt::Display,
+    ) {
+        self.0.push(syn::Error::new_spanned(tokens, message));
+    }
+
     pub(crate) fn push(&mut self, error: syn::Error) {
         self.0.push(error);
     }
@@ -30,8 +40,8 @@ pub(crate) fn strip_duplicates(item: &mut syn::ItemFn, errors: &mut Errors) {
     item.attrs.retain(|attr| {
         let duplicate = super::is_jwt_auth(attr);
         if duplicate {
-            errors.add(
-                syn::spanned::Spanned::span(attr),
+            errors.add_spanned(
+                attr,
                 "a route has one `#[jwt_auth]`: merge the two into one",
             );
         }

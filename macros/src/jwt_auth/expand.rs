@@ -78,7 +78,8 @@ fn policy_value(item: &syn::ItemFn, args: &Args, route: &RouteAttr) -> TokenStre
         let name = check.to_token_stream().to_string().replace(' ', "");
         value.extend(quote!(.check(#name)));
     }
-    let handler = item.sig.ident.unraw().to_string();
+    // As Rocket names the route: `stringify!` keeps a raw identifier's `r#`.
+    let handler = item.sig.ident.to_string();
     let method = optional_str(route.method.as_deref());
     let uri = optional_str(route.uri.as_deref());
     value.extend(quote! {

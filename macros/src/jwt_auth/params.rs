@@ -2,7 +2,6 @@
 //! route's policy as its second type argument; a handler with neither gets a
 //! hidden `Authorized<…>` guard.
 
-use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, PathArguments, Type};
 
 use super::args::Args;
@@ -89,8 +88,8 @@ fn add_policy(arguments: &mut PathArguments, policy: &syn::Ident, errors: &mut E
                 .iter()
                 .filter(|arg| matches!(arg, GenericArgument::Type(_)));
             if let Some(extra) = types.clone().nth(1) {
-                errors.add(
-                    extra.span(),
+                errors.add_spanned(
+                    extra,
                     "the policy of this guard comes from `#[jwt_auth]`: remove this type argument",
                 );
                 return;
