@@ -120,13 +120,15 @@ async fn from_cookie<'a>(
     let candidates = chain
         .clone()
         .filter_map(|(validator, profile)| Some((validator.name(), profile.cookie.as_ref()?)));
-    let Some(token) = cookie::restore(request, candidates)? else {
+    let Some(restored) = cookie::restore(request, candidates)? else {
         return Ok(None);
     };
     let mut chain = chain;
-    let Some((_, profile)) = chain.find(|(validator, _)| validator.name == token.validator) else {
+    let found = chain.find(|(validator, _)| *validator.name == *restored.validator);
+    let Some((validator, profile)) = found else {
         return Err(AuthError::InvalidCookie);
     };
+    let token = validator.restore(restored.header, restored.payload);
     let identity = profile.identity.resolve(request, token).await?;
     if let Some(settings) = &profile.cookie {
         cookie::issue(request, settings, &identity);

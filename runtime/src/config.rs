@@ -15,6 +15,9 @@ use rocket::figment::value::{Dict, Value};
 use rocket::figment::{self, Figment};
 use serde::de::DeserializeOwned;
 
+use crate::access::{
+    AccessRules, DEFAULT_ROLES_CLAIM, DEFAULT_SCOPE_CLAIM, DEFAULT_SCOPE_ROLE_PREFIX,
+};
 use crate::keys::StaticKey;
 use crate::options::{self, Options};
 
@@ -81,7 +84,7 @@ impl fmt::Display for ConfigErrors {
 impl std::error::Error for ConfigErrors {}
 
 /// The keys the `jwt` table may hold.
-const JWT_KEYS: &[&str] = &["validators"];
+const JWT_KEYS: &[&str] = &["validators", "require_policy"];
 
 /// The keys a validator's table may hold.
 const VALIDATOR_KEYS: &[&str] = &[
@@ -96,6 +99,10 @@ const VALIDATOR_KEYS: &[&str] = &[
     "required_claims",
     "token_type",
     "realm",
+    "roles_claim",
+    "scope_claim",
+    "scope_role_prefix",
+    "read_only_scopes",
     // Identity, chains, token sources, cookie mode: read by `options`.
     "user_strategy",
     "static_user",
@@ -127,6 +134,15 @@ struct Settings {
     required_claims: Option<Vec<String>>,
     token_type: Option<String>,
     realm: Option<String>,
+    access: AccessSettings,
+}
+
+/// The settings of what a validator's tokens grant, as written.
+struct AccessSettings {
+    roles_claim: Option<String>,
+    scope_claim: Option<String>,
+    scope_role_prefix: Option<String>,
+    read_only_scopes: Option<Vec<String>>,
 }
 
 /// A validator's checked settings.
@@ -135,13 +151,28 @@ pub(crate) struct ValidatorConfig {
     pub(crate) name: Arc<str>,
     pub(crate) realm: Arc<str>,
     pub(crate) issuer: String,
-    pub(crate) audiences: Vec<String>,
+    pub(crate) access: AccessRules,
     pub(crate) algorithms: Vec<Algorithm>,
     pub(crate) key: StaticKey,
     pub(crate) leeway_secs: u64,
     pub(crate) required_claims: Vec<String>,
     pub(crate) token_type: Option<String>,
     pub(crate) options: Options,
+}
+
+/// Reads `jwt.require_policy` (default `false`): whether every mounted route
+/// must declare a policy with `#[jwt_auth]`.
+pub(crate) fn require_policy(figment: &Figment) -> Result<bool, ConfigError> {
+    let key = "jwt.require_policy";
+    if !figment.contains(key) {
+        return Ok(false);
+    }
+    figment
+        .extract_inner(key)
+        .map_err(|error| ConfigError::Table {
+            key: key.to_owned(),
+            problem: describe(&error.kind),
+        })
 }
 
 /// Reads and checks every validator under `jwt.validators`.
@@ -222,6 +253,12 @@ fn read_validator(
         required_claims: problems.read(figment, "required_claims"),
         token_type: problems.read(figment, "token_type"),
         realm: problems.read(figment, "realm"),
+        access: AccessSettings {
+            roles_claim: problems.read(figment, "roles_claim"),
+            scope_claim: problems.read(figment, "scope_claim"),
+            scope_role_prefix: problems.read(figment, "scope_role_prefix"),
+            read_only_scopes: problems.read(figment, "read_only_scopes"),
+        },
     };
     let options = options::read(&mut problems, figment);
     let config = problems.check(settings).ok_or(problems.errors)?;
@@ -298,10 +335,7 @@ impl Problems<'_> {
                 );
             }
         }
-        let audiences = settings.audiences.unwrap_or_default();
-        if audiences.iter().any(String::is_empty) {
-            self.add("audiences", "an audience cannot be empty");
-        }
+        let access = self.access(settings.audiences, settings.access);
         let leeway_secs = settings.leeway_secs.unwrap_or(0);
         if leeway_secs > MAX_LEEWAY_SECS {
             self.add("leeway_secs", format!("at most {MAX_LEEWAY_SECS} seconds"));
@@ -334,7 +368,7 @@ impl Problems<'_> {
             name: self.validator.into(),
             realm: realm.into(),
             issuer: issuer?,
-            audiences,
+            access,
             algorithms: algorithms?,
             key: key?,
             leeway_secs,
@@ -342,6 +376,35 @@ impl Problems<'_> {
             token_type: settings.token_type,
             options: Options::default(),
         })
+    }
+
+    /// Checks the audiences and the settings of roles and scopes.
+    fn access(&mut self, audiences: Option<Vec<String>>, settings: AccessSettings) -> AccessRules {
+        let mut words = |key: &str, words: Option<Vec<String>>, what: &str| {
+            let words = words.unwrap_or_default();
+            if words.iter().any(String::is_empty) {
+                self.add(key, format!("{what} cannot be empty"));
+            }
+            words.into_iter().map(Into::into).collect()
+        };
+        let audiences = words("audiences", audiences, "an audience");
+        let read_only_scopes = words("read_only_scopes", settings.read_only_scopes, "a scope");
+        let mut claim = |key: &str, name: Option<String>, default: &str| match name {
+            Some(name) if name.is_empty() => {
+                self.add(key, "cannot be empty; remove the key for the default");
+                Box::from(default)
+            }
+            name => name.map_or_else(|| default.into(), Into::into),
+        };
+        AccessRules {
+            audiences,
+            roles_claim: claim("roles_claim", settings.roles_claim, DEFAULT_ROLES_CLAIM),
+            scope_claim: claim("scope_claim", settings.scope_claim, DEFAULT_SCOPE_CLAIM),
+            scope_role_prefix: settings
+                .scope_role_prefix
+                .map_or_else(|| DEFAULT_SCOPE_ROLE_PREFIX.into(), Into::into),
+            read_only_scopes,
+        }
     }
 
     fn issuer(&mut self, issuer: Option<String>) -> Option<String> {

@@ -34,6 +34,15 @@ use crate::config::Problems;
 use crate::error::AuthError;
 use crate::validate::Verified;
 
+/// What an authentication cookie held: the validator that accepted the
+/// token, and the token's header and payload.
+#[derive(Debug)]
+pub(crate) struct Restored {
+    pub(crate) validator: String,
+    pub(crate) header: jsonwebtoken::Header,
+    pub(crate) payload: serde_json::Map<String, serde_json::Value>,
+}
+
 /// The default `cookie_max_age_secs`: a year, as OCA `auth_jwt`.
 const DEFAULT_MAX_AGE_SECS: u64 = 31_536_000;
 
@@ -170,7 +179,7 @@ mod jar {
     pub(crate) fn restore<'a>(
         request: &Request<'_>,
         candidates: impl Iterator<Item = (&'a str, &'a CookieSettings)> + Clone,
-    ) -> Result<Option<Verified>, AuthError> {
+    ) -> Result<Option<Restored>, AuthError> {
         let jar = request.cookies();
         let Some(name) = candidates
             .clone()
@@ -183,17 +192,17 @@ mod jar {
         let cookie = jar.get_private(name).ok_or(AuthError::InvalidCookie)?;
         let stored: Stored =
             serde_json::from_str(cookie.value()).map_err(|_| AuthError::InvalidCookie)?;
-        let owner = candidates
-            .map(|(validator, settings)| (validator, &settings.name))
-            .find(|(validator, owned)| *validator == stored.validator && *owned == name);
-        let Some((validator, _)) = owner else {
+        let owned = candidates
+            .into_iter()
+            .any(|(validator, settings)| validator == stored.validator && settings.name == *name);
+        if !owned {
             return Err(AuthError::InvalidCookie);
-        };
+        }
         if stored.exp <= now() {
             return Err(AuthError::CookieExpired);
         }
-        Ok(Some(Verified {
-            validator: validator.into(),
+        Ok(Some(Restored {
+            validator: stored.validator,
             header: stored.header,
             payload: stored.payload,
         }))
@@ -213,6 +222,6 @@ pub(crate) fn issue(_request: &Request<'_>, _settings: &CookieSettings, _token: 
 pub(crate) fn restore<'a>(
     _request: &Request<'_>,
     _candidates: impl Iterator<Item = (&'a str, &'a CookieSettings)> + Clone,
-) -> Result<Option<Verified>, AuthError> {
+) -> Result<Option<Restored>, AuthError> {
     Ok(None)
 }

@@ -71,6 +71,11 @@ pub enum AuthError {
     /// the client may retry; the cause is logged, never sent.
     #[error("identity lookup unavailable, try again later")]
     IdentityUnavailable,
+    /// The token is valid, but the route's policy wants more than it grants
+    /// (a role, a scope, a write with a read-only scope, a custom check):
+    /// 403 `insufficient_scope`, the challenge naming any missing scopes.
+    #[error(transparent)]
+    Forbidden(Denial),
     /// The route's guard could not find its validator. Sentinels abort launch
     /// before this can happen, so it means the application was assembled in an
     /// unusual way: 500, since the fault is the server's.
@@ -93,6 +98,7 @@ impl AuthError {
             | Self::NoPartner
             | Self::NoUser => Status::Unauthorized,
             Self::InvalidRequest(_) => Status::BadRequest,
+            Self::Forbidden(_) => Status::Forbidden,
             Self::NotConfigured => Status::InternalServerError,
             Self::IdentityUnavailable => Status::ServiceUnavailable,
         }
@@ -114,6 +120,7 @@ impl AuthError {
             | Self::NoPartner
             | Self::NoUser => Some("invalid_token"),
             Self::InvalidRequest(_) => Some("invalid_request"),
+            Self::Forbidden(_) => Some("insufficient_scope"),
         }
     }
 
@@ -153,6 +160,11 @@ impl AuthError {
             let _ = write!(QuotedText(&mut out), "{self}");
             out.push('"');
         }
+        if let Self::Forbidden(Denial::MissingScopes(scopes)) = self {
+            out.push_str(", scope=\"");
+            push_quoted(&mut out, scopes);
+            out.push('"');
+        }
         out
     }
 
@@ -164,6 +176,26 @@ impl AuthError {
         })
         .to_string()
     }
+}
+
+/// Why a valid token was not enough for a route (a 403).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Denial {
+    /// The route wants one of its roles, and the token holds none of them
+    /// (or has no roles claim at all).
+    #[error("the token lacks a required role")]
+    MissingRole,
+    /// The route wants scopes the token does not hold: these, space-separated.
+    #[error("the token lacks a required scope")]
+    MissingScopes(Box<str>),
+    /// The token holds a read-only scope, and the request is not a GET, HEAD
+    /// or OPTIONS.
+    #[error("a read-only token cannot make this request")]
+    ReadOnly,
+    /// The route's custom check refused the token.
+    #[error("the token is not allowed on this route")]
+    CheckFailed,
 }
 
 /// A refusal left on the request by a guard, for the fairing to render.

@@ -1,23 +1,24 @@
 //! Token validation: shape, algorithm allow-list, signature, header and claims.
 //!
 //! jsonwebtoken checks the signature, the values of `exp` and `nbf`, and the
-//! values of `iss` and `aud` when it can parse them. This module checks the
-//! rest, because jsonwebtoken treats a claim it cannot parse as absent (an
-//! `aud` of `42` would pass a validator with no audiences) and reports required
+//! value of `iss` when it can parse it. This module checks the rest, because
+//! jsonwebtoken treats a claim it cannot parse as absent and reports required
 //! claims in no fixed order: the presence of required claims (in configuration
-//! order, `null` counting as absent), the types of `iss` (a single string) and
-//! `aud` (a string or an array of strings), `iat` not in the future, and, on
-//! the header side, the compact shape (five parts is an encrypted JWE), `crit`
-//! and `typ`.
+//! order, `null` counting as absent), the type of `iss` (a single string),
+//! `iat` not in the future, and, on the header side, the compact shape (five
+//! parts is an encrypted JWE), `crit` and `typ`. The audience is checked per
+//! route, after the request's token is verified once (a route may replace the
+//! validator's audiences): see [`AccessRules::check_audience`].
 
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde_json::{Map, Value};
 
+use crate::access::{AccessRules, Grants};
 use crate::config::ValidatorConfig;
 use crate::keys::KeyKind;
 use crate::token::MAX_TOKEN_BYTES;
@@ -100,12 +101,16 @@ fn refusal(error: jsonwebtoken::errors::Error) -> TokenError {
     }
 }
 
-/// A token that passed validation: its header and its payload.
+/// A token that passed validation: its header and its payload, with the
+/// accepting validator's rules for what it grants.
 #[derive(Debug)]
 pub(crate) struct Verified {
     pub(crate) validator: Arc<str>,
     pub(crate) header: Header,
     pub(crate) payload: Map<String, Value>,
+    pub(crate) rules: Arc<AccessRules>,
+    /// Its roles and scopes, read on first use.
+    pub(crate) grants: OnceLock<Grants>,
 }
 
 /// One configured validator: a key, an algorithm allow-list and the rules a
@@ -116,9 +121,10 @@ pub struct Validator {
     key_kind: KeyKind,
     key: jsonwebtoken::DecodingKey,
     rules: Validation,
+    access: Arc<AccessRules>,
     leeway: u64,
-    /// Claims that must be present: `iss`, `aud` when audiences are
-    /// configured, then `required_claims` in configuration order.
+    /// Claims that must be present: `iss`, then `required_claims` in
+    /// configuration order (`aud` is checked with the route's audiences).
     required: Box<[Box<str>]>,
     token_type: Option<Box<str>>,
 }
@@ -130,7 +136,7 @@ impl fmt::Debug for Validator {
             .field("key", &self.key_kind)
             .field("algorithms", &self.rules.algorithms)
             .field("issuer", &self.rules.iss)
-            .field("audiences", &self.rules.aud)
+            .field("audiences", &self.access.audiences)
             .finish_non_exhaustive()
     }
 }
@@ -142,8 +148,8 @@ impl Validator {
             leeway: config.leeway_secs,
             validate_exp: true,
             validate_nbf: true,
-            validate_aud: true,
-            aud: (!config.audiences.is_empty()).then(|| config.audiences.into_iter().collect()),
+            // Checked per route, by `AccessRules::check_audience`.
+            validate_aud: false,
             // Presence is checked in `check_claims`, where a claim of the
             // wrong type counts as present (and is then refused for its type).
             required_spec_claims: HashSet::new(),
@@ -152,9 +158,6 @@ impl Validator {
         rules.set_issuer(&[&config.issuer]);
 
         let mut required = vec!["iss".to_owned()];
-        if rules.aud.is_some() {
-            required.push("aud".to_owned());
-        }
         for claim in config.required_claims {
             if !required.contains(&claim) {
                 required.push(claim);
@@ -168,6 +171,7 @@ impl Validator {
             key: config.key.key,
             leeway: rules.leeway,
             rules,
+            access: Arc::new(config.access),
             required: required.into_iter().map(Into::into).collect(),
             token_type: config.token_type.map(Into::into),
         }
@@ -202,7 +206,7 @@ impl Validator {
                 .flatten()
                 .next()
                 .map_or("", String::as_str),
-            self.rules.aud.iter().flatten().collect::<Vec<_>>(),
+            self.access.audiences,
         )
     }
 
@@ -217,7 +221,21 @@ impl Validator {
             validator: self.name.clone(),
             header: data.header,
             payload: data.claims,
+            rules: self.access.clone(),
+            grants: OnceLock::new(),
         })
+    }
+
+    /// A token this validator verified on an earlier request, restored from
+    /// the authentication cookie that kept it (cookie mode).
+    pub(crate) fn restore(&self, header: Header, payload: Map<String, Value>) -> Verified {
+        Verified {
+            validator: self.name.clone(),
+            header,
+            payload,
+            rules: self.access.clone(),
+            grants: OnceLock::new(),
+        }
     }
 
     /// Turns a jsonwebtoken error into the refusal to give. Runs only on the
@@ -266,11 +284,6 @@ impl Validator {
         if !matches!(claims.get("iss"), Some(Value::String(_))) {
             return Err(TokenError::WrongIssuer);
         }
-        if let Some(aud) = claims.get("aud").filter(|aud| !aud.is_null()) {
-            if self.rules.aud.is_none() || !is_audience(aud) {
-                return Err(TokenError::WrongAudience);
-            }
-        }
         if let Some(iat) = claims.get("iat").filter(|iat| !iat.is_null()) {
             let iat = iat
                 .as_f64()
@@ -282,16 +295,6 @@ impl Validator {
             }
         }
         Ok(())
-    }
-}
-
-/// Whether `aud` has the shape RFC 7519 §4.1.3 allows: a string or an array
-/// of strings. Whether it names a configured audience jsonwebtoken checks.
-fn is_audience(aud: &Value) -> bool {
-    match aud {
-        Value::String(_) => true,
-        Value::Array(items) => items.iter().all(Value::is_string),
-        _ => false,
     }
 }
 

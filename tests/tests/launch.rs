@@ -184,8 +184,9 @@ async fn unknown_key_far_from_any_lists_the_known_keys() {
         &[
             "`jwt.validators.main.colour`: unknown key `colour`, expected one of: issuer, \
            audiences, algorithms, secret, secret_env, public_key_pem, public_key_file, \
-           leeway_secs, required_claims, token_type, realm, user_strategy, static_user, \
-           user_claim, partner_strategy, partner_claim, partner_required, next, query_param, \
+           leeway_secs, required_claims, token_type, realm, roles_claim, scope_claim, \
+           scope_role_prefix, read_only_scopes, user_strategy, static_user, user_claim, \
+           partner_strategy, partner_claim, partner_required, next, query_param, \
            cookie_enabled, cookie_name, cookie_max_age_secs, cookie_secure, cookie_path, \
            reject_session_cookies",
         ],

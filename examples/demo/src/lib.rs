@@ -16,7 +16,7 @@ use rocket_warden::Warden;
 
 pub use dev_token::{mint_dev_token, DevToken};
 pub use partners::{anchor_database, schema, PartnersDb, SqlDirectory, URL_KEY};
-pub use routes::{Demo, DemoCookie, WhoAmI};
+pub use routes::WhoAmI;
 
 /// The configuration file used when `ROCKET_CONFIG` is not set: the demo's
 /// own, wherever `cargo run` is started from.

@@ -2,30 +2,15 @@
 
 use rocket::serde::json::Json;
 use rocket::Route;
-use rocket_warden::{Jwt, OptionalJwt, Partner, Policy, RoutePolicy};
+use rocket_warden::{jwt_auth, Jwt, OptionalJwt, Partner};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-/// Routes whose tokens the `demo` validator checks.
-#[derive(Debug)]
-pub enum Demo {}
-
-impl Policy for Demo {
-    const POLICY: RoutePolicy = RoutePolicy::new().validator("demo");
-}
-
-/// Routes whose tokens (or cookie) the `demo_cookie` validator checks.
-#[derive(Debug)]
-pub enum DemoCookie {}
-
-impl Policy for DemoCookie {
-    const POLICY: RoutePolicy = RoutePolicy::new().validator("demo_cookie");
-}
-
 /// What every protected route answers: who the request runs as.
 ///
-/// `roles` stays empty until roles arrive; `claims` is the decoded payload,
-/// and everything is `null` for an anonymous request.
+/// `user` and `partner` are what the validator's strategies resolved;
+/// `claims` is the decoded payload; all are `null` for an anonymous request.
+/// `roles` are the roles the token grants, scopes included as `scope:<name>`.
 #[derive(Debug, Serialize)]
 pub struct WhoAmI {
     /// The resolved user id.
@@ -44,7 +29,7 @@ impl WhoAmI {
             user: auth.user().map(str::to_owned),
             partner: auth.partner().cloned(),
             claims: Some(auth.payload().clone()),
-            roles: Vec::new(),
+            roles: auth.roles().map(str::to_owned).collect(),
         }
     }
 
@@ -69,37 +54,74 @@ pub(crate) fn all() -> Vec<Route> {
         health,
         whoami,
         whoami_public_or_jwt,
+        admin,
+        orders,
+        create_order,
+        aud_override,
         cookie_whoami,
-        cookie_whoami_public_or_jwt
+        cookie_whoami_public_or_jwt,
     ]
 }
 
-/// Open to everyone.
+/// Open to everyone, on purpose.
+#[jwt_auth(public)]
 #[rocket::get("/health")]
 fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
 /// Validator `demo`: a valid token is required.
+#[jwt_auth(validator = "demo")]
 #[rocket::get("/whoami")]
-fn whoami(auth: Jwt<Value, Demo>) -> Json<WhoAmI> {
+fn whoami(auth: Jwt) -> Json<WhoAmI> {
     Json(WhoAmI::authenticated(&auth))
 }
 
 /// Validator `demo`, optional: anonymous without credentials, a 401 for bad ones.
+#[jwt_auth(validator = "demo", optional)]
 #[rocket::get("/whoami-public-or-jwt")]
-fn whoami_public_or_jwt(auth: OptionalJwt<Value, Demo>) -> Json<WhoAmI> {
+fn whoami_public_or_jwt(auth: OptionalJwt) -> Json<WhoAmI> {
     Json(WhoAmI::optional(&auth))
 }
 
+/// Validator `demo`, role `admin`.
+#[jwt_auth(validator = "demo", roles = ["admin"])]
+#[rocket::get("/admin")]
+fn admin(auth: Jwt) -> Json<WhoAmI> {
+    Json(WhoAmI::authenticated(&auth))
+}
+
+/// Validator `demo`, scope `orders`; a `viewer` token may read.
+#[jwt_auth(validator = "demo", scopes = ["orders"])]
+#[rocket::get("/orders")]
+fn orders(auth: Jwt) -> Json<WhoAmI> {
+    Json(WhoAmI::authenticated(&auth))
+}
+
+/// Validator `demo`, scope `orders`; a `viewer` token may not write.
+#[jwt_auth(validator = "demo", scopes = ["orders"])]
+#[rocket::post("/orders")]
+fn create_order(auth: Jwt) -> Json<WhoAmI> {
+    Json(WhoAmI::authenticated(&auth))
+}
+
+/// Validator `demo`, but tokens must be meant for `aud2` instead of `me`.
+#[jwt_auth(validator = "demo", audiences = ["aud2"])]
+#[rocket::get("/aud-override")]
+fn aud_override(auth: Jwt) -> Json<WhoAmI> {
+    Json(WhoAmI::authenticated(&auth))
+}
+
 /// Validator `demo_cookie`: a token (header or `?access_token=`) or its cookie.
+#[jwt_auth(validator = "demo_cookie")]
 #[rocket::get("/cookie/whoami")]
-fn cookie_whoami(auth: Jwt<Value, DemoCookie>) -> Json<WhoAmI> {
+fn cookie_whoami(auth: Jwt) -> Json<WhoAmI> {
     Json(WhoAmI::authenticated(&auth))
 }
 
 /// Validator `demo_cookie`, optional: anonymous with neither token nor cookie.
+#[jwt_auth(validator = "demo_cookie", optional)]
 #[rocket::get("/cookie/whoami-public-or-jwt")]
-fn cookie_whoami_public_or_jwt(auth: OptionalJwt<Value, DemoCookie>) -> Json<WhoAmI> {
+fn cookie_whoami_public_or_jwt(auth: OptionalJwt) -> Json<WhoAmI> {
     Json(WhoAmI::optional(&auth))
 }
