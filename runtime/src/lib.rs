@@ -66,6 +66,24 @@
 //! An [`OptionalJwt`] route runs anonymous only when no `Authorization`
 //! header was sent; any header that does not authenticate is refused.
 //!
+//! # Who the request runs as
+//!
+//! Each validator resolves a user (`user_strategy`: `static`, `claim` on
+//! `sub` by default, or a [`UserStrategy`] registered with
+//! [`Warden::user_strategy`]) and a partner (`partner_strategy`: `none`,
+//! `email` or `claim` through a [`PartnerDirectory`], or a registered
+//! [`PartnerStrategy`]); [`Jwt::user`] and [`Jwt::partner`] give them, and
+//! [`AuthUser`] is a guard for just the user. A lookup that fails is a 503,
+//! and `partner_required` turns "no partner" into a 401.
+//!
+//! A validator may name a `next` one, tried when it refuses a token; the
+//! settings of the validator that accepted the token apply, and
+//! [`Jwt::validator`] names it. Tokens may also come from an opt-in
+//! `query_param` (a token in the header and the query is a 400), cookies
+//! listed in `reject_session_cookies` are refused before any token is read,
+//! and with the `cookies` feature, `cookie_enabled` keeps the identity in a
+//! Rocket private cookie that browsers send instead of a header.
+//!
 //! # Launch checks
 //!
 //! The fairing checks every validator at ignite, and each guard is a
