@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use rocket::fairing::{self, Fairing, Info, Kind};
-use rocket::{Build, Orbit, Request, Response, Rocket};
+use rocket::{Build, Data, Orbit, Request, Response, Rocket};
 
 use crate::identity::{PartnerDirectory, PartnerStrategy, Strategies, UserStrategy};
 use crate::registry::Validators;
 use crate::routes::RoutePolicies;
-use crate::{backend, config, error};
+use crate::{backend, config, error, token};
 
 /// The rocket_warden fairing. Attach it once:
 ///
@@ -69,7 +69,7 @@ impl Fairing for Warden {
     fn info(&self) -> Info {
         Info {
             name: "rocket_warden",
-            kind: Kind::Ignite | Kind::Liftoff | Kind::Response,
+            kind: Kind::Ignite | Kind::Liftoff | Kind::Request | Kind::Response,
         }
     }
 
@@ -122,6 +122,17 @@ impl Fairing for Warden {
                     None => tracing::info!(target: "rocket_warden", "  {route}: no policy"),
                 }
             }
+        }
+    }
+
+    async fn on_request(&self, request: &mut Request<'_>, _data: &mut Data<'_>) {
+        // Query tokens leave the URI before Rocket logs the request line.
+        let Some(validators) = request.rocket().state::<Validators>() else {
+            return;
+        };
+        if validators.takes_query_tokens() {
+            let names: Vec<String> = validators.query_params().map(str::to_owned).collect();
+            token::take_query_tokens(request, names.iter().map(String::as_str));
         }
     }
 

@@ -46,6 +46,18 @@ impl Validators {
         Ok(Self { by_name, profiles })
     }
 
+    /// Whether any validator takes tokens from the query (`query_param`).
+    pub(crate) fn takes_query_tokens(&self) -> bool {
+        self.query_params().next().is_some()
+    }
+
+    /// The query parameters validators take tokens from.
+    pub(crate) fn query_params(&self) -> impl Iterator<Item = &str> + Clone {
+        self.profiles
+            .values()
+            .filter_map(|profile| profile.query_param.as_deref())
+    }
+
     /// `entry` and the validators of its chain, in the order they are tried,
     /// each with its profile.
     pub(crate) fn chain<'a>(

@@ -3,6 +3,7 @@
 //! Only syntax is checked here, and sizes before anything else, so oversized
 //! or hostile input is refused before any decoding.
 
+use rocket::http::uri::Origin;
 use rocket::Request;
 
 use crate::error::AuthError;
@@ -56,19 +57,70 @@ pub(crate) fn credential<'r>(
     }))
 }
 
-/// The token in the first of `names` the query carries. Never logged: a
-/// query string ends up in access logs, which is why RFC 6750 §2.3
-/// discourages it and why validators must opt in.
+/// The query parameters that carried tokens, taken out of the request's URI
+/// before Rocket logs it (see [`take_query_tokens`]).
+#[derive(Debug, Default)]
+struct QueryTokens(Vec<(String, String)>);
+
+/// Moves every query parameter named in `names` out of the request's URI
+/// and into the request-local cache, where [`credential`] finds it. Run by
+/// the fairing on each request, before Rocket logs the request line: a query
+/// string ends up in access logs, which is why RFC 6750 §2.3 discourages
+/// query tokens, and this keeps them out of Rocket's log and the handler's
+/// view of the URI.
+pub(crate) fn take_query_tokens<'a>(
+    request: &mut Request<'_>,
+    names: impl Iterator<Item = &'a str> + Clone,
+) {
+    let Some(query) = request.uri().query() else {
+        return;
+    };
+    let mut taken = Vec::new();
+    let mut kept = Vec::new();
+    for segment in query.raw_segments() {
+        let (name, value) = segment.split_at_byte(b'=');
+        let name = name.url_decode_lossy();
+        if names.clone().any(|wanted| wanted == name) {
+            taken.push((name.into_owned(), value.url_decode_lossy().into_owned()));
+        } else {
+            kept.push(segment.as_str());
+        }
+    }
+    if taken.is_empty() {
+        return;
+    }
+    let path = request.uri().path().as_str();
+    let uri = match kept.is_empty() {
+        true => path.to_owned(),
+        false => format!("{path}?{}", kept.join("&")),
+    };
+    // The URI came from a valid one by dropping query segments, so it parses;
+    // should it not, the token stays where it was and is still found below.
+    if let Ok(uri) = Origin::parse_owned(uri) {
+        request.set_uri(uri);
+        request.local_cache(|| QueryTokens(taken));
+    }
+}
+
+/// The token in the first of `names` the query carried. Never logged.
 fn query_token<'r>(
     request: &'r Request<'_>,
     names: impl Iterator<Item = &'r str> + Clone,
 ) -> Result<Option<(&'r str, &'r str)>, AuthError> {
-    if names.clone().next().is_none() || request.uri().query().is_none() {
+    if names.clone().next().is_none() {
         return Ok(None);
     }
+    let taken = &request.local_cache(QueryTokens::default).0;
+    let in_uri = request
+        .query_fields()
+        .map(|field| (field.name.source().as_str(), field.value));
     let mut found = None;
-    for field in request.query_fields() {
-        let Some(name) = names.clone().find(|name| field.name == *name) else {
+    let fields = taken
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .chain(in_uri);
+    for (field, value) in fields {
+        let Some(name) = names.clone().find(|name| field == *name) else {
             continue;
         };
         if found.is_some() {
@@ -76,7 +128,7 @@ fn query_token<'r>(
                 "more than one access token in the query",
             ));
         }
-        found = Some((name, field.value));
+        found = Some((name, value));
     }
     let Some((name, token)) = found else {
         return Ok(None);

@@ -5,16 +5,24 @@
 mod support;
 
 use jsonwebtoken::Algorithm::HS256;
+use rocket::http::uri::Origin;
 use rocket::http::Status;
 use rocket::local::asynchronous::Client;
+use rocket_warden::Jwt;
 use serde_json::{json, Value};
 use support::ignite::assert_aborts;
 use support::*;
 
+/// `GET /uri`: the URI the handler sees (and Rocket logs).
+#[rocket::get("/uri?<page>")]
+fn uri(_auth: Jwt, origin: &Origin<'_>, page: Option<u32>) -> String {
+    format!("{origin} page={page:?}")
+}
+
 async fn client_with(extra: &str) -> Client {
     client(
         &validator("main", HS256, extra),
-        rocket::routes![jwt, optional],
+        rocket::routes![jwt, optional, uri],
     )
     .await
 }
@@ -130,6 +138,23 @@ async fn query_tokens_never_reach_the_log() {
             token.split('.').all(|part| !log.contains(part)),
             "log: {log}"
         );
+    }
+}
+
+#[rocket::async_test]
+async fn the_query_token_is_taken_out_of_the_uri_before_it_is_logged() {
+    let client = client_with("query_param = \"access_token\"").await;
+    let token = mint(HS256, &claims());
+    for (path, seen) in [
+        (
+            format!("/uri?page=2&access_token={token}"),
+            "/uri?page=2 page=Some(2)",
+        ),
+        (format!("/uri?access_token={token}"), "/uri page=None"),
+    ] {
+        let response = client.get(path).dispatch().await;
+        assert_eq!(response.status(), Status::Ok);
+        assert_eq!(response.into_string().await.as_deref(), Some(seen));
     }
 }
 
