@@ -127,12 +127,14 @@ impl Fairing for Warden {
 
     async fn on_request(&self, request: &mut Request<'_>, _data: &mut Data<'_>) {
         // Query tokens leave the URI before Rocket logs the request line.
+        if request.uri().query().is_none() {
+            return;
+        }
         let Some(validators) = request.rocket().state::<Validators>() else {
             return;
         };
         if validators.takes_query_tokens() {
-            let names: Vec<String> = validators.query_params().map(str::to_owned).collect();
-            token::take_query_tokens(request, names.iter().map(String::as_str));
+            token::take_query_tokens(request, validators.query_params());
         }
     }
 

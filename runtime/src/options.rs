@@ -92,13 +92,25 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Options {
             "cookie names: letters, digits, `-`, `_`, `.`",
         );
     }
+    let cookie = crate::cookie::read(problems, figment);
+    if let Some(cookie) = &cookie {
+        if reject_session_cookies
+            .iter()
+            .any(|name| **name == *cookie.name)
+        {
+            problems.add(
+                "reject_session_cookies",
+                format!("names `{}`, this validator's own cookie", cookie.name),
+            );
+        }
+    }
     Options {
         user,
         partner,
         partner_required,
         next,
         query_param,
-        cookie: crate::cookie::read(problems, figment),
+        cookie,
         reject_session_cookies,
     }
 }

@@ -340,3 +340,33 @@ async fn bad_cookie_settings_abort_launch() {
     )
     .await;
 }
+
+#[rocket::async_test]
+async fn a_token_too_large_for_a_cookie_authenticates_but_sets_none() {
+    let client = client_with(SETTINGS).await;
+    let token = mint(HS256, &claims_with(json!({ "note": "x".repeat(3000) })));
+    let (log, response) = logged(get(&client, "/jwt", Some(&token))).await;
+    assert_eq!(response.status(), Status::Ok);
+    assert!(issued(&response).is_none());
+    assert!(
+        log.contains("validator `main`: the token is too large to keep in cookie `auth`"),
+        "log: {log}"
+    );
+}
+
+#[rocket::async_test]
+async fn refusing_the_validators_own_cookie_aborts_launch() {
+    let config = validator(
+        "main",
+        HS256,
+        &format!("{SETTINGS}\nreject_session_cookies = [\"auth\"]"),
+    );
+    assert_aborts(
+        rocket(&config, all_routes()),
+        &[
+            "`jwt.validators.main.reject_session_cookies`: names `auth`, this validator's own \
+           cookie",
+        ],
+    )
+    .await;
+}
