@@ -271,7 +271,28 @@ pub(crate) struct Problems<'a> {
     errors: Vec<ConfigError>,
 }
 
-impl Problems<'_> {
+impl<'a> Problems<'a> {
+    /// No problems yet with the validator called `validator`.
+    #[cfg(test)]
+    pub(crate) fn new(validator: &'a str) -> Self {
+        Self {
+            validator,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Whether no problem was found.
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The problems found.
+    #[cfg(test)]
+    pub(crate) fn into_errors(self) -> Vec<ConfigError> {
+        self.errors
+    }
+
     /// The name of the validator these problems are about.
     pub(crate) fn validator(&self) -> &str {
         self.validator

@@ -61,6 +61,15 @@ pub(crate) struct CookieSettings {
 
 /// Reads the cookie keys of the validator `problems` is about.
 pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<CookieSettings> {
+    read_with(problems, figment, cfg!(feature = "cookies"))
+}
+
+/// [`read`], as if the `cookies` feature were `compiled` or not.
+fn read_with(
+    problems: &mut Problems<'_>,
+    figment: &Figment,
+    compiled: bool,
+) -> Option<CookieSettings> {
     let enabled: bool = problems.read(figment, "cookie_enabled").unwrap_or(false);
     let name: Option<String> = problems.read(figment, "cookie_name");
     let max_age_secs: Option<u64> = problems.read(figment, "cookie_max_age_secs");
@@ -78,7 +87,7 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<Coo
         }
         return None;
     }
-    if !cfg!(feature = "cookies") {
+    if !compiled {
         problems.add(
             "cookie_enabled",
             "cookie mode needs rocket_warden's `cookies` feature (it turns on Rocket's \
@@ -224,4 +233,37 @@ pub(crate) fn restore<'a>(
     _candidates: impl Iterator<Item = (&'a str, &'a CookieSettings)> + Clone,
 ) -> Result<Option<Restored>, AuthError> {
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use rocket::figment::providers::{Format, Toml};
+
+    use super::*;
+    use crate::config::ConfigError;
+
+    fn problems_with(compiled: bool, settings: &str) -> Vec<ConfigError> {
+        let figment = Figment::from(Toml::string(settings));
+        let mut problems = Problems::new("api");
+        let cookie = read_with(&mut problems, &figment, compiled);
+        assert_eq!(cookie.is_some(), problems.is_empty());
+        problems.into_errors()
+    }
+
+    #[test]
+    fn cookie_mode_without_the_feature_is_refused_naming_it() {
+        let settings = "[jwt.validators.api]\ncookie_enabled = true";
+        assert_eq!(
+            problems_with(false, settings),
+            [ConfigError::Validator {
+                validator: "api".into(),
+                key: Some("cookie_enabled".into()),
+                problem: "cookie mode needs rocket_warden's `cookies` feature (it turns on \
+                          Rocket's `secrets`): add `features = [\"cookies\"]` to the \
+                          rocket_warden dependency"
+                    .into(),
+            }]
+        );
+        assert_eq!(problems_with(true, settings), []);
+    }
 }
