@@ -139,12 +139,16 @@ impl AuthError {
     /// The `WWW-Authenticate` value for this refusal in `realm`.
     ///
     /// ```
-    /// use rocket_warden::AuthError;
+    /// use rocket_warden::{AuthError, Denial};
     ///
     /// assert_eq!(AuthError::Missing.challenge("api"), r#"Bearer realm="api""#);
     /// assert_eq!(
     ///     AuthError::MalformedCredentials("bearer token is empty").challenge("api"),
     ///     r#"Bearer realm="api", error="invalid_token", error_description="bearer token is empty""#,
+    /// );
+    /// assert_eq!(
+    ///     AuthError::Forbidden(Denial::MissingScopes("orders:write".into())).challenge("api"),
+    ///     r#"Bearer realm="api", error="insufficient_scope", error_description="the token lacks a required scope", scope="orders:write""#,
     /// );
     /// ```
     pub fn challenge(&self, realm: &str) -> String {

@@ -1,7 +1,7 @@
 //! JWT bearer authentication for [Rocket](https://rocket.rs).
 //!
-//! Configure validators in `Rocket.toml`, attach the fairing, and ask for a
-//! [`Jwt`] in any handler that needs a valid token:
+//! Configure validators in `Rocket.toml`, attach the fairing, and declare
+//! each route's policy with `#[jwt_auth]`, above Rocket's route attribute:
 //!
 //! ```toml
 //! [default.jwt.validators.api]
@@ -13,13 +13,21 @@
 //!
 //! ```no_run
 //! use rocket::serde::json::{Json, Value};
-//! use rocket_warden::{Jwt, OptionalJwt, Warden};
+//! use rocket_warden::{jwt_auth, Jwt, OptionalJwt, Warden};
 //!
+//! #[jwt_auth]
 //! #[rocket::get("/me")]
 //! fn me(auth: Jwt) -> Json<Value> {
 //!     Json(Value::Object(auth.payload().clone()))
 //! }
 //!
+//! #[jwt_auth(roles = ["admin"], scopes = ["orders:write"])]
+//! #[rocket::post("/orders")]
+//! async fn create_order(auth: Jwt) -> String {
+//!     format!("placed by {}", auth["sub"])
+//! }
+//!
+//! #[jwt_auth(optional)]
 //! #[rocket::get("/greeting")]
 //! fn greeting(auth: OptionalJwt) -> String {
 //!     match auth.as_ref() {
@@ -28,13 +36,35 @@
 //!     }
 //! }
 //!
+//! #[jwt_auth(public)]
+//! #[rocket::get("/health")]
+//! fn health() -> &'static str {
+//!     "ok"
+//! }
+//!
 //! #[rocket::launch]
 //! fn rocket() -> _ {
 //!     rocket::build()
 //!         .attach(Warden::fairing())
-//!         .mount("/", rocket::routes![me, greeting])
+//!         .mount("/", rocket::routes![me, create_order, greeting, health])
 //! }
 //! ```
+//!
+//! # The attribute
+//!
+//! `#[jwt_auth(...)]` takes, each at most once: `validator = "name"` (omitted:
+//! the only configured validator), `roles = [..]` (the token holds any of
+//! them), `scopes = [..]` (all of them), `audiences = [..]` (replacing the
+//! validator's for this route), `optional` (no credentials: anonymous),
+//! `public` (no token read; alone), and `check = path` (a [`Check`] over the
+//! [`AccessToken`], sync or async). The handler's [`Jwt`] or [`OptionalJwt`]
+//! parameter is bound to the policy; a handler with neither gets a hidden
+//! [`Authorized`] guard. Mistakes in the attribute are compile errors on the
+//! offending token. Roles come from `roles_claim`, scopes from `scope_claim`
+//! (each also a role `scope:<name>`), and a token with one of
+//! `read_only_scopes` may only read. [`RoutePolicies`] lists every mounted
+//! route with its policy; `jwt.require_policy = true` refuses to launch an
+//! application with an undeclared route.
 //!
 //! # What is checked
 //!
@@ -62,6 +92,7 @@
 //! | another scheme (`Basic …`) | 401, `Bearer realm="…"` (RFC 6750 §3.1) |
 //! | malformed header or token, failed validation, claims not fitting `C` | 401 `invalid_token` |
 //! | two `Authorization` headers | 400 `invalid_request` |
+//! | valid token lacking a role, a scope, or a passing check; read-only token writing | 403 `insufficient_scope` |
 //!
 //! An [`OptionalJwt`] route runs anonymous only when no `Authorization`
 //! header was sent; any header that does not authenticate is refused.

@@ -2,6 +2,7 @@
 //! validator's settings, a final partner failure, one 401 listing every
 //! reason, and chains refused at launch (cycles, unknown names).
 
+mod partners;
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,6 +10,7 @@ use std::sync::Arc;
 
 use jsonwebtoken::Algorithm::{EdDSA, HS256, RS256};
 use jsonwebtoken::{EncodingKey, Header};
+use partners::{execute, with_partners};
 use rocket::http::Status;
 use rocket::local::asynchronous::Client;
 use rocket::serde::json::Json;
@@ -18,7 +20,6 @@ use rocket_warden::{
 };
 use serde_json::{json, Value};
 use support::ignite::assert_aborts;
-use support::partners::{execute, with_partners};
 use support::*;
 use warden_demo::SqlDirectory;
 

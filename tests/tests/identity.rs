@@ -3,12 +3,14 @@
 //! and failing lookups. Partners live in a real SQLite file per test, behind
 //! the demo's directory.
 
+mod partners;
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use jsonwebtoken::Algorithm::HS256;
+use partners::{execute, with_partners};
 use rocket::http::Status;
 use rocket::local::asynchronous::Client;
 use rocket::serde::json::Json;
@@ -18,7 +20,6 @@ use rocket_warden::{
 };
 use serde_json::{json, Value};
 use support::ignite::assert_aborts;
-use support::partners::{execute, with_partners};
 use support::*;
 use warden_demo::SqlDirectory;
 

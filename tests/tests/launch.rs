@@ -77,33 +77,6 @@ fn pem_setting(pem: &str) -> String {
     format!("public_key_pem = '''\n{pem}'''")
 }
 
-/// Asserts that igniting `rocket` fails because of sentinels, one of which is
-/// a guard whose type name contains `guard`; returns the log.
-async fn assert_sentinel_aborts(rocket: Rocket<Build>, guard: &str) -> String {
-    let (log, result) = logged(rocket.ignite()).await;
-    let error = match result {
-        Ok(_) => panic!("launch should abort because of the `{guard}` sentinel"),
-        Err(error) => error,
-    };
-    match error.kind() {
-        ErrorKind::SentinelAborts(sentries) => assert!(
-            sentries.iter().any(|s| s.type_name.contains(guard)),
-            "the sentries {:?} should include a `{guard}`",
-            sentries.iter().map(|s| s.type_name).collect::<Vec<_>>()
-        ),
-        other => panic!("expected SentinelAborts, got {other:?}"),
-    }
-    log
-}
-
-/// Asserts that `rocket` ignites.
-async fn assert_ignites(rocket: Rocket<Build>) -> Rocket<rocket::Ignite> {
-    match rocket.ignite().await {
-        Ok(rocket) => rocket,
-        Err(error) => panic!("launch should succeed: {:?}", error.kind()),
-    }
-}
-
 /// Two valid validators, `alpha` and `beta`.
 fn two_validators() -> String {
     format!(
@@ -890,4 +863,54 @@ impl Policy for FromEnv {
 #[rocket::get("/from-env")]
 fn from_env_route(auth: Jwt<Value, FromEnv>) -> String {
     auth.validator().to_owned()
+}
+
+// ---------------------------------------------------------------------------
+// Roles and scopes settings
+// ---------------------------------------------------------------------------
+
+#[rocket::async_test]
+async fn empty_roles_and_scope_claim_names_abort_launch() {
+    let config = validator("main", HS256, "roles_claim = \"\"\nscope_claim = \"\"");
+    assert_launch_aborts(
+        &config,
+        &[
+            "`jwt.validators.main.roles_claim`: cannot be empty; remove the key for the default",
+            "`jwt.validators.main.scope_claim`: cannot be empty; remove the key for the default",
+        ],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn an_empty_read_only_scope_or_audience_aborts_launch() {
+    let config = validator(
+        "main",
+        HS256,
+        "read_only_scopes = [\"viewer\", \"\"]\naudiences = [\"\"]",
+    );
+    assert_launch_aborts(
+        &config,
+        &[
+            "`jwt.validators.main.audiences`: an audience cannot be empty",
+            "`jwt.validators.main.read_only_scopes`: a scope cannot be empty",
+        ],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn read_only_scopes_of_the_wrong_type_abort_launch() {
+    let config = validator("main", HS256, "read_only_scopes = \"viewer\"");
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.read_only_scopes`: expected a list, found a string"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn an_empty_scope_role_prefix_is_accepted() {
+    let config = validator("main", HS256, "scope_role_prefix = \"\"");
+    assert!(Validators::from_figment(&figment(&config)).is_ok());
 }

@@ -5,7 +5,6 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod ignite;
-pub mod partners;
 
 use std::future::Future;
 use std::io::{self, Write};
@@ -13,12 +12,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rocket::error::ErrorKind;
 use rocket::figment::providers::{Format, Toml};
 use rocket::figment::Figment;
 use rocket::http::{Header as HttpHeader, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::serde::json::Json;
-use rocket::{Build, Rocket, Route};
+use rocket::{Build, Ignite, Rocket, Route};
 use rocket_warden::{Jwt, OptionalJwt, Warden};
 use serde_json::{json, Value};
 
@@ -193,6 +193,28 @@ impl Refusal {
         );
     }
 
+    /// Asserts a 403 `insufficient_scope` refusal with this description, its
+    /// challenge naming `scope` (the missing scopes) when given.
+    pub fn assert_forbidden(&self, realm: &str, description: &str, scope: Option<&str>) {
+        let mut expected = format!(
+            "Bearer realm=\"{realm}\", error=\"insufficient_scope\", error_description=\"{description}\""
+        );
+        if let Some(scope) = scope {
+            expected.push_str(&format!(", scope=\"{scope}\""));
+        }
+        assert_eq!(self.status, Status::Forbidden, "status of {self:?}");
+        assert_eq!(
+            self.challenge.as_deref(),
+            Some(expected.as_str()),
+            "challenge of {self:?}"
+        );
+        assert_eq!(self.body["error"], "insufficient_scope", "body of {self:?}");
+        assert_eq!(
+            self.body["error_description"], description,
+            "body of {self:?}"
+        );
+    }
+
     /// Asserts the status, the challenge (with or without an error code) and
     /// the JSON body.
     pub fn assert(&self, status: Status, realm: &str, code: Option<&str>, description: &str) {
@@ -279,4 +301,31 @@ pub async fn logged<F: Future>(future: F) -> (String, F::Output) {
         future.await
     };
     (captured.text(), output)
+}
+
+/// Asserts that `rocket` ignites.
+pub async fn assert_ignites(rocket: Rocket<Build>) -> Rocket<Ignite> {
+    match rocket.ignite().await {
+        Ok(rocket) => rocket,
+        Err(error) => panic!("launch should succeed: {:?}", error.kind()),
+    }
+}
+
+/// Ignites `rocket`, expecting sentinels to abort it, one of them a guard
+/// whose type name contains `guard`; returns the log.
+pub async fn assert_sentinel_aborts(rocket: Rocket<Build>, guard: &str) -> String {
+    let (log, result) = logged(rocket.ignite()).await;
+    let error = match result {
+        Ok(_) => panic!("launch should abort because of the `{guard}` sentinel"),
+        Err(error) => error,
+    };
+    match error.kind() {
+        ErrorKind::SentinelAborts(sentries) => assert!(
+            sentries.iter().any(|s| s.type_name.contains(guard)),
+            "the sentries {:?} should include a `{guard}`",
+            sentries.iter().map(|s| s.type_name).collect::<Vec<_>>()
+        ),
+        other => panic!("expected SentinelAborts, got {other:?}"),
+    }
+    log
 }

@@ -1,5 +1,10 @@
 //! Partners in a real SQLite file per test, through the demo's own pool,
 //! schema and directory.
+//!
+//! Kept apart from `support` so that only the test binaries that use it link
+//! the demo (whose `#[jwt_auth]` routes would join every binary's route
+//! inventory).
+#![allow(dead_code, unreachable_pub)]
 
 use rocket::figment::providers::Serialized;
 use rocket::figment::Figment;
