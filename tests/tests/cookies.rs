@@ -5,6 +5,7 @@
 
 mod support;
 
+use base64::Engine as _;
 use jsonwebtoken::Algorithm::{HS256, RS256};
 use rocket::http::{Cookie, SameSite, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
@@ -36,11 +37,31 @@ fn all_routes() -> Vec<Route> {
     routes![jwt, optional, aged]
 }
 
+/// The application's `secret_key` in these tests, so they can read what
+/// Rocket encrypts.
+const SECRET_KEY: [u8; 64] = [7; 64];
+
 async fn client_with(extra: &str) -> Client {
-    let config = validator("main", HS256, extra);
+    let secret_key = base64::engine::general_purpose::STANDARD.encode(SECRET_KEY);
+    let config = format!(
+        "secret_key = \"{secret_key}\"\n{}",
+        validator("main", HS256, extra)
+    );
     Client::untracked(rocket(&config, all_routes()))
         .await
         .expect("launches")
+}
+
+/// What an issued cookie holds, decrypted as Rocket does.
+fn opened(issued: &Cookie<'static>) -> Value {
+    let mut jar = cookie::CookieJar::new();
+    jar.add_original(issued.clone());
+    let key = cookie::Key::from(&SECRET_KEY);
+    let plain = jar
+        .private(&key)
+        .get(issued.name())
+        .expect("the cookie decrypts");
+    serde_json::from_str(plain.value()).expect("the cookie holds JSON")
 }
 
 /// The `auth` cookie a response sets, if any.
@@ -87,6 +108,14 @@ async fn a_bearer_success_sets_a_private_httponly_strict_cookie() {
     // Encrypted: neither the token nor the claims can be read in it.
     assert!(!cookie.value().contains("alice"));
     assert!(token.split('.').all(|part| !cookie.value().contains(part)));
+    // It holds the accepting validator, the token's header and payload, and
+    // its own expiry.
+    let held = opened(&cookie);
+    assert_eq!(held["validator"], "main");
+    assert_eq!(held["header"]["alg"], "HS256");
+    assert_eq!(held["payload"]["sub"], "alice");
+    let exp = held["exp"].as_u64().expect("a number");
+    assert!((now() + 599..=now() + 600).contains(&exp), "exp {exp}");
 }
 
 #[rocket::async_test]
@@ -138,6 +167,8 @@ async fn each_cookie_request_issues_it_again_with_a_full_max_age() {
     // …comes back with its full lifetime, and that one works too.
     let renewed = issued(&response).expect("the cookie is issued again");
     assert_eq!(renewed.max_age(), Some(Duration::seconds(600)));
+    let exp = opened(&renewed)["exp"].as_u64().expect("a number");
+    assert!(exp >= now() + 599, "the expiry slid: {exp}");
     let response = client.get("/jwt").cookie(renewed.clone()).dispatch().await;
     assert_eq!(response.status(), Status::Ok);
     let again = issued(&response).expect("and again");
