@@ -91,7 +91,10 @@
 //! | no credentials | 401, `Bearer realm="…"` |
 //! | another scheme (`Basic …`) | 401, `Bearer realm="…"` (RFC 6750 §3.1) |
 //! | malformed header or token, failed validation, claims not fitting `C` | 401 `invalid_token` |
-//! | two `Authorization` headers | 400 `invalid_request` |
+//! | two `Authorization` headers, or a token in the header and the query | 400 `invalid_request` |
+//! | a cookie named in `reject_session_cookies` | 401, `Bearer realm="…"`, logged as a warning |
+//! | `partner_required` and no partner; a tampered or expired authentication cookie | 401 `invalid_token` |
+//! | a user or partner lookup that fails | 503, no challenge |
 //! | valid token lacking a role, a scope, or a passing check; read-only token writing | 403 `insufficient_scope` |
 //!
 //! An [`OptionalJwt`] route runs anonymous only when no `Authorization`
