@@ -97,6 +97,6 @@ impl<'r, P: Policy> FromRequest<'r> for AuthUser<P> {
 
 impl<P: Policy> Sentinel for AuthUser<P> {
     fn abort(rocket: &Rocket<Ignite>) -> bool {
-        Jwt::<Value, P>::abort(rocket)
+        crate::guard::guard_aborts::<P>(rocket, "AuthUser")
     }
 }

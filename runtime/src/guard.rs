@@ -460,7 +460,7 @@ fn deserialize<C: DeserializeOwned>(payload: &Map<String, Value>) -> Result<C, A
 
 /// The sentinel shared by the guards: aborts launch, saying why, when the
 /// fairing is missing or the policy's validator cannot be found.
-fn guard_aborts<P: Policy>(rocket: &Rocket<Ignite>, guard: &str) -> bool {
+pub(crate) fn guard_aborts<P: Policy>(rocket: &Rocket<Ignite>, guard: &str) -> bool {
     // `#[jwt_auth]` policies know their route; hand-written ones are named by type.
     let user = match P::POLICY.route_id() {
         Some(route) => route.to_string(),

@@ -449,3 +449,18 @@ async fn partner_required_without_a_strategy_aborts_launch() {
     )
     .await;
 }
+
+#[rocket::async_test]
+async fn auth_user_naming_no_validator_among_several_aborts_launch() {
+    let config = format!(
+        "{}{}",
+        validator("alpha", HS256, ""),
+        validator("beta", HS256, "")
+    );
+    let log = assert_sentinel_aborts(rocket(&config, routes![user]), "AuthUser").await;
+    assert!(
+        log.contains("`AuthUser` guard")
+            && log.contains("names no validator, and several are configured (`alpha`, `beta`)"),
+        "{log}"
+    );
+}
