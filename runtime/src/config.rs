@@ -15,7 +15,8 @@ use rocket::figment::value::{Dict, Value};
 use rocket::figment::{self, Figment};
 use serde::de::DeserializeOwned;
 
-use crate::keys::StaticKey;
+use crate::keys::{KeyKind, StaticKey};
+use crate::remote::{self, RemoteConfig};
 
 /// The largest `leeway_secs` accepted: a day. More is a misconfiguration, and
 /// it keeps time arithmetic far from overflow.
@@ -59,6 +60,14 @@ fn key_suffix(key: &Option<String>) -> String {
 pub struct ConfigErrors(Vec<ConfigError>);
 
 impl ConfigErrors {
+    /// One problem with a table (`jwt`, say).
+    pub(crate) fn table(key: &str, problem: String) -> Self {
+        Self(vec![ConfigError::Table {
+            key: key.to_owned(),
+            problem,
+        }])
+    }
+
     /// The problems, in the order found (validators by name).
     pub fn iter(&self) -> impl Iterator<Item = &ConfigError> {
         self.0.iter()
@@ -95,6 +104,14 @@ const VALIDATOR_KEYS: &[&str] = &[
     "required_claims",
     "token_type",
     "realm",
+    "jwks_uri",
+    "discovery",
+    "jwks_cache_secs",
+    "jwks_min_cache_secs",
+    "jwks_max_cache_secs",
+    "jwks_cooldown_secs",
+    "jwks_timeout_ms",
+    "jwks_max_bytes",
 ];
 
 /// `jwt.validators.<name>`, as written. Each key was read on its own, so a
@@ -111,6 +128,16 @@ struct Settings {
     required_claims: Option<Vec<String>>,
     token_type: Option<String>,
     realm: Option<String>,
+    jwks_uri: Option<String>,
+    discovery: Option<bool>,
+    remote: remote::Tuning,
+}
+
+/// A validator's key: loaded now, or fetched from a key set later.
+#[derive(Debug)]
+pub(crate) enum KeyConfig {
+    Static(StaticKey),
+    Remote(RemoteConfig),
 }
 
 /// A validator's checked settings.
@@ -121,7 +148,7 @@ pub(crate) struct ValidatorConfig {
     pub(crate) issuer: String,
     pub(crate) audiences: Vec<String>,
     pub(crate) algorithms: Vec<Algorithm>,
-    pub(crate) key: StaticKey,
+    pub(crate) key: KeyConfig,
     pub(crate) leeway_secs: u64,
     pub(crate) required_claims: Vec<String>,
     pub(crate) token_type: Option<String>,
@@ -205,18 +232,21 @@ fn read_validator(
         required_claims: problems.read(figment, "required_claims"),
         token_type: problems.read(figment, "token_type"),
         realm: problems.read(figment, "realm"),
+        jwks_uri: problems.read(figment, "jwks_uri"),
+        discovery: problems.read(figment, "discovery"),
+        remote: remote::Tuning::read(&mut problems, figment),
     };
     problems.check(settings).ok_or(problems.errors)
 }
 
 /// The problems found with one validator.
-struct Problems<'a> {
+pub(crate) struct Problems<'a> {
     validator: &'a str,
     errors: Vec<ConfigError>,
 }
 
 impl Problems<'_> {
-    fn add(&mut self, key: &str, problem: impl Into<String>) {
+    pub(crate) fn add(&mut self, key: &str, problem: impl Into<String>) {
         self.errors.push(ConfigError::Validator {
             validator: self.validator.to_owned(),
             key: Some(key.to_owned()),
@@ -244,7 +274,7 @@ impl Problems<'_> {
 
     /// Reads `key` of this validator: `None` when absent, or when of the
     /// wrong type (then recorded, naming the key and the types, never the value).
-    fn read<T: DeserializeOwned>(&mut self, figment: &Figment, key: &str) -> Option<T> {
+    pub(crate) fn read<T: DeserializeOwned>(&mut self, figment: &Figment, key: &str) -> Option<T> {
         let path = format!("{VALIDATORS_KEY}.{}.{key}", self.validator);
         if !figment.contains(&path) {
             return None;
@@ -259,19 +289,36 @@ impl Problems<'_> {
     fn check(&mut self, settings: Settings) -> Option<ValidatorConfig> {
         let issuer = self.issuer(settings.issuer);
         let algorithms = self.algorithms(settings.algorithms);
-        let key = self.key(KeySource::all_set(
+        let mut sources = KeySource::all_set(
             settings.secret,
             settings.secret_env,
             settings.public_key_pem,
             settings.public_key_file,
-        ));
-        if let (Some(algorithms), Some(key)) = (&algorithms, &key) {
-            for algorithm in algorithms.iter().filter(|a| !key.kind.fits(**a)) {
-                self.add(
-                    "algorithms",
-                    format!("`{algorithm:?}` cannot verify with {}", key.kind),
-                );
+        );
+        sources.extend(settings.jwks_uri.map(KeySource::JwksUri));
+        sources.extend((settings.discovery == Some(true)).then_some(KeySource::Discovery));
+        let key = self.key(sources, issuer.as_deref(), settings.remote);
+        match (&algorithms, &key) {
+            (Some(algorithms), Some(KeyConfig::Static(key))) => {
+                for algorithm in algorithms.iter().filter(|a| !key.kind.fits(**a)) {
+                    self.add(
+                        "algorithms",
+                        format!("`{algorithm:?}` cannot verify with {}", key.kind),
+                    );
+                }
             }
+            (Some(algorithms), Some(KeyConfig::Remote(_))) => {
+                for algorithm in algorithms.iter().filter(|a| KeyKind::Hmac.fits(**a)) {
+                    self.add(
+                        "algorithms",
+                        format!(
+                            "`{algorithm:?}` needs a shared secret; a key set holds only \
+                             public keys"
+                        ),
+                    );
+                }
+            }
+            _ => {}
         }
         let audiences = settings.audiences.unwrap_or_default();
         if audiences.iter().any(String::is_empty) {
@@ -366,19 +413,46 @@ impl Problems<'_> {
         (algorithms.len() == names.len()).then_some(algorithms)
     }
 
-    /// Loads the one key source that must be set.
-    fn key(&mut self, sources: Vec<KeySource>) -> Option<StaticKey> {
+    /// Loads the one key source that must be set (remote ones with their
+    /// tuning keys, which are refused without them).
+    fn key(
+        &mut self,
+        sources: Vec<KeySource>,
+        issuer: Option<&str>,
+        tuning: remote::Tuning,
+    ) -> Option<KeyConfig> {
+        let remote = match (sources.as_slice(), issuer) {
+            ([KeySource::JwksUri(uri)], _) => Some(remote::Source::jwks_uri(uri)),
+            ([KeySource::Discovery], Some(issuer)) => Some(remote::Source::discovery(issuer)),
+            // The missing issuer is reported already.
+            ([KeySource::Discovery], None) => return None,
+            _ => {
+                let remote = |source: &KeySource| {
+                    matches!(source, KeySource::JwksUri(_) | KeySource::Discovery)
+                };
+                if !sources.iter().any(remote) {
+                    tuning.refuse_without_source(self);
+                }
+                None
+            }
+        };
+        if let Some(source) = remote {
+            let key = sources[0].key();
+            let source = source.map_err(|problem| self.add(key, problem)).ok()?;
+            return tuning.check(self, source).map(KeyConfig::Remote);
+        }
         match sources.as_slice() {
             [] if KEY_SOURCES.iter().any(|key| self.has(key)) => None,
             [] => {
                 self.whole(
                     "no key source: set exactly one of `secret`, `secret_env`, \
-                     `public_key_pem` or `public_key_file`",
+                     `public_key_pem`, `public_key_file`, `jwks_uri` or `discovery = true`",
                 );
                 None
             }
             [source] => source
                 .load()
+                .map(KeyConfig::Static)
                 .map_err(|problem| self.add(source.key(), problem))
                 .ok(),
             [first, second, ..] => {
@@ -394,14 +468,23 @@ impl Problems<'_> {
 }
 
 /// The keys that give a validator its key.
-const KEY_SOURCES: [&str; 4] = ["secret", "secret_env", "public_key_pem", "public_key_file"];
+const KEY_SOURCES: [&str; 6] = [
+    "secret",
+    "secret_env",
+    "public_key_pem",
+    "public_key_file",
+    "jwks_uri",
+    "discovery",
+];
 
-/// One of the four ways to give a validator its key.
+/// One of the ways to give a validator its key.
 enum KeySource {
     Secret(String),
     SecretEnv(String),
     PublicKeyPem(String),
     PublicKeyFile(RelativePathBuf),
+    JwksUri(String),
+    Discovery,
 }
 
 impl KeySource {
@@ -430,6 +513,8 @@ impl KeySource {
             Self::SecretEnv(_) => "secret_env",
             Self::PublicKeyPem(_) => "public_key_pem",
             Self::PublicKeyFile(_) => "public_key_file",
+            Self::JwksUri(_) => "jwks_uri",
+            Self::Discovery => "discovery",
         }
     }
 
@@ -449,6 +534,8 @@ impl KeySource {
                     .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
                 StaticKey::public_pem(&pem)
             }
+            // Remote sources are checked in `Problems::key`; they load later.
+            Self::JwksUri(_) | Self::Discovery => Err("a remote key source".to_owned()),
         }
     }
 }

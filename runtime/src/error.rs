@@ -51,6 +51,12 @@ pub enum AuthError {
     /// unusual way: 500, since the fault is the server's.
     #[error("authentication is not configured for this route")]
     NotConfigured,
+    /// The validator's keys come from a remote key set that could not be
+    /// fetched (the provider is down, slow or broken) and no cached key fits
+    /// the token: 503, without a challenge, since the token may well be good.
+    /// The body's `error` is `temporarily_unavailable` (RFC 6749 §4.1.2.1).
+    #[error("the keys to verify the token are unavailable; try again later")]
+    KeysUnavailable,
 }
 
 impl AuthError {
@@ -64,13 +70,17 @@ impl AuthError {
             | Self::ClaimsShape => Status::Unauthorized,
             Self::InvalidRequest(_) => Status::BadRequest,
             Self::NotConfigured => Status::InternalServerError,
+            Self::KeysUnavailable => Status::ServiceUnavailable,
         }
     }
 
     /// The RFC 6750 error code, or `None` where the challenge carries none.
     pub fn code(&self) -> Option<&'static str> {
         match self {
-            Self::Missing | Self::UnsupportedScheme | Self::NotConfigured => None,
+            Self::Missing
+            | Self::UnsupportedScheme
+            | Self::NotConfigured
+            | Self::KeysUnavailable => None,
             Self::MalformedCredentials(_) | Self::InvalidToken(_) | Self::ClaimsShape => {
                 Some("invalid_token")
             }
@@ -83,6 +93,7 @@ impl AuthError {
     fn body_code(&self) -> &'static str {
         self.code().unwrap_or(match self {
             Self::NotConfigured => "server_error",
+            Self::KeysUnavailable => "temporarily_unavailable",
             Self::UnsupportedScheme => "unsupported_scheme",
             _ => "missing_token",
         })

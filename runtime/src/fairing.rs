@@ -1,8 +1,11 @@
 //! The fairing: builds the validators at ignite and answers refusals.
 
+use std::sync::Arc;
+
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::{Build, Orbit, Request, Response, Rocket};
 
+use crate::clock::{self, Clock, SharedClock};
 use crate::registry::Validators;
 use crate::{backend, error};
 
@@ -24,13 +27,37 @@ use crate::{backend, error};
 /// `{"error": "...", "error_description": "..."}`.
 #[derive(Debug, Default)]
 pub struct Warden {
-    _private: (),
+    clock: Option<SharedClock>,
+    http_client: Option<reqwest::Client>,
 }
 
 impl Warden {
     /// The fairing, with the built-in behaviour.
     pub fn fairing() -> Self {
         Self::default()
+    }
+
+    /// Reads token times (`exp`, `nbf`, `iat`) and key cache lifetimes from
+    /// `clock` instead of the system clock: for tests, mostly.
+    ///
+    /// ```
+    /// use rocket_warden::{ManualClock, Warden};
+    ///
+    /// let clock = ManualClock::at_secs(1_311_280_970);
+    /// let fairing = Warden::fairing().clock(clock.clone());
+    /// ```
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Fetches remote keys (`jwks_uri`, `discovery`) with `client` instead of
+    /// the default one (rustls, a 3 s connect timeout, no redirects): to add
+    /// a proxy, a root certificate or other timeouts. Each fetch still has
+    /// its validator's `jwks_timeout_ms` and `jwks_max_bytes`.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
     }
 }
 
@@ -45,7 +72,8 @@ impl Fairing for Warden {
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
         backend::install();
-        match Validators::from_figment(rocket.figment()) {
+        let clock = self.clock.clone().unwrap_or_else(clock::system);
+        match Validators::build(rocket.figment(), clock, self.http_client.clone()) {
             Ok(validators) => Ok(rocket.manage(validators)),
             Err(errors) => {
                 for error in errors.iter() {
@@ -62,6 +90,8 @@ impl Fairing for Warden {
         };
         for validator in validators.iter() {
             tracing::info!(target: "rocket_warden", "{}", validator.summary());
+            // In the background: launch never waits for a key provider.
+            validator.start();
         }
     }
 

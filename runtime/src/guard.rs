@@ -215,8 +215,8 @@ impl Attempt {
         let result = match token::bearer_token(request) {
             Ok(Some(token)) => validator
                 .verify(token)
-                .map(|v| Some(Arc::new(v)))
-                .map_err(Into::into),
+                .await
+                .map(|v| Some(Arc::new(v))),
             Ok(None) => Ok(None),
             Err(error) => Err(error),
         };

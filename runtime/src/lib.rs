@@ -82,6 +82,7 @@
 #![deny(missing_docs)]
 
 mod backend;
+mod clock;
 mod config;
 mod error;
 mod fairing;
@@ -89,9 +90,13 @@ mod guard;
 mod keys;
 mod policy;
 mod registry;
+mod remote;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod token;
 mod validate;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ConfigError, ConfigErrors, MAX_LEEWAY_SECS};
 pub use error::AuthError;
 pub use fairing::Warden;
@@ -100,6 +105,7 @@ pub use jsonwebtoken::{Algorithm, Header};
 pub use keys::{MIN_RSA_BITS, MIN_SECRET_BYTES};
 pub use policy::{DefaultPolicy, Policy, RoutePolicy};
 pub use registry::Validators;
+pub use remote::KeyStats;
 pub use token::MAX_TOKEN_BYTES;
 pub use validate::{TokenError, Validator};
 

@@ -5,8 +5,10 @@ use std::fmt;
 
 use rocket::figment::Figment;
 
-use crate::config::{self, ConfigErrors};
-use crate::validate::Validator;
+use crate::clock::{self, SharedClock};
+use crate::config::{self, ConfigErrors, KeyConfig};
+use crate::remote;
+use crate::validate::{Shared, Validator};
 
 /// Every validator configured under `jwt.validators`, by name.
 ///
@@ -21,10 +23,33 @@ pub struct Validators {
 impl Validators {
     /// Reads and checks `jwt.validators` from `figment`, as the fairing does at
     /// ignite. Every problem found is returned, each naming the validator and key.
+    /// Times are read from the system clock, and remote keys fetched with
+    /// the default HTTP client (see [`Warden`](crate::Warden) to change either).
     pub fn from_figment(figment: &Figment) -> Result<Self, ConfigErrors> {
-        let by_name = config::read(figment)?
+        Self::build(figment, clock::system(), None)
+    }
+
+    /// [`Validators::from_figment`] with this clock and, if given, this HTTP client.
+    pub(crate) fn build(
+        figment: &Figment,
+        clock: SharedClock,
+        client: Option<reqwest::Client>,
+    ) -> Result<Self, ConfigErrors> {
+        let configs = config::read(figment)?;
+        let remote = configs
+            .iter()
+            .any(|config| matches!(config.key, KeyConfig::Remote(_)));
+        let client = match client {
+            Some(client) => Some(client),
+            None if remote => {
+                Some(remote::default_client().map_err(|e| ConfigErrors::table("jwt", e))?)
+            }
+            None => None,
+        };
+        let shared = Shared { clock, client };
+        let by_name = configs
             .into_iter()
-            .map(|config| (Box::from(&*config.name), Validator::new(config)))
+            .map(|config| (Box::from(&*config.name), Validator::new(config, &shared)))
             .collect();
         Ok(Self { by_name })
     }
