@@ -213,10 +213,7 @@ struct Attempt {
 impl Attempt {
     async fn run(request: &Request<'_>, validator: &Validator) -> Self {
         let result = match token::bearer_token(request) {
-            Ok(Some(token)) => validator
-                .verify(token)
-                .await
-                .map(|v| Some(Arc::new(v))),
+            Ok(Some(token)) => validator.verify(token).await.map(|v| Some(Arc::new(v))),
             Ok(None) => Ok(None),
             Err(error) => Err(error),
         };

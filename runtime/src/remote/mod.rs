@@ -15,7 +15,8 @@
 //!   without fetching until `jwks_cooldown_secs` have passed, so a flood of
 //!   made-up `kid`s costs the provider at most one request per cooldown.
 //! - A failed fetch keeps the last good keys serving, however old
-//!   (stale-if-error), and retries no sooner than a cooldown later.
+//!   (stale-if-error), and nothing is fetched again before a cooldown has
+//!   passed, so an outage costs the provider one request per cooldown.
 //! - Without keys (the provider was down since launch, say) a request is
 //!   answered 503 at once, or after the one shared fetch it triggers; launch
 //!   never waits for, or fails because of, the provider.
@@ -33,6 +34,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use jsonwebtoken::Algorithm;
 use reqwest::Url;
+use tracing::instrument::WithSubscriber as _;
 
 use crate::clock::SharedClock;
 pub(crate) use fetch::{check_secure, default_client, discovery_url, Limits};
@@ -123,7 +125,7 @@ pub(crate) struct RemoteKeys {
     snapshot: ArcSwap<Snapshot>,
     /// Held for the duration of a fetch, so at most one is in flight. Holds
     /// the key set's URL once known (found by discovery).
-    flight: tokio::sync::Mutex<Option<Url>>,
+    flight: Arc<tokio::sync::Mutex<Option<Url>>>,
     /// Fetches finished: a request that waited for the flight and finds this
     /// moved knows another request fetched for it.
     completed: AtomicU64,
@@ -131,7 +133,6 @@ pub(crate) struct RemoteKeys {
     cooldown_until: AtomicU64,
     /// Until when (clock ms) no background refresh starts, after a failure.
     retry_after: AtomicU64,
-    refreshing: AtomicBool,
     /// Whether the last fetch succeeded.
     healthy: AtomicBool,
     counters: Counters,
@@ -170,11 +171,10 @@ impl RemoteKeys {
             client,
             clock,
             snapshot: ArcSwap::default(),
-            flight: tokio::sync::Mutex::new(url),
+            flight: Arc::new(tokio::sync::Mutex::new(url)),
             completed: AtomicU64::new(0),
             cooldown_until: AtomicU64::new(0),
             retry_after: AtomicU64::new(0),
-            refreshing: AtomicBool::new(false),
             healthy: AtomicBool::new(false),
             counters: Counters::default(),
         }
@@ -188,11 +188,11 @@ impl RemoteKeys {
         }
     }
 
-    /// Starts the first fetch in the background (at liftoff).
+    /// Starts the first fetch in the background (at liftoff). The flight is
+    /// taken before this returns, so the first requests wait for this fetch
+    /// instead of starting their own.
     pub(crate) fn start(self: &Arc<Self>) {
-        if !self.refreshing.swap(true, Ordering::AcqRel) {
-            self.spawn_refresh();
-        }
+        self.spawn_refresh();
     }
 
     /// The counters, read now.
@@ -243,34 +243,32 @@ impl RemoteKeys {
         }
     }
 
-    /// Starts a background refresh when the snapshot is due for one and no
-    /// refresh is running or backing off after a failure.
+    /// Starts a background refresh when the snapshot is due for one, unless
+    /// backing off after a failure.
     fn refresh_if_due(self: &Arc<Self>, snapshot: &Snapshot) {
         let now = self.clock.now_millis();
-        if now < snapshot.refresh_ms || now < self.retry_after.load(Ordering::Acquire) {
-            return;
-        }
-        if !self.refreshing.swap(true, Ordering::AcqRel) {
+        if now >= snapshot.refresh_ms && now >= self.retry_after.load(Ordering::Acquire) {
             self.spawn_refresh();
         }
     }
 
+    /// Fetches in a spawned task, unless a fetch is in flight already (which
+    /// refreshes the snapshot just as well). Never waits.
     fn spawn_refresh(self: &Arc<Self>) {
+        let Ok(mut url) = self.flight.clone().try_lock_owned() else {
+            return;
+        };
         self.counters
             .background_refreshes
             .fetch_add(1, Ordering::Relaxed);
         let this = self.clone();
-        tokio::spawn(async move {
-            let mut url = this.flight.lock().await;
-            // Another fetch may have run while this one waited.
-            let now = this.clock.now_millis();
-            let due = now >= this.snapshot.load().refresh_ms
-                && now >= this.retry_after.load(Ordering::Acquire);
-            if due {
+        // The task logs where the request (or liftoff) that started it logs.
+        tokio::spawn(
+            async move {
                 this.fetch(&mut url, Reason::Background).await;
             }
-            this.refreshing.store(false, Ordering::Release);
-        });
+            .with_current_subscriber(),
+        );
     }
 
     /// The one shared fetch for keys that are not in the snapshot, unless a
@@ -380,8 +378,10 @@ impl RemoteKeys {
     fn fail(&self, problem: &str, now: u64) {
         self.counters.failures.fetch_add(1, Ordering::Relaxed);
         self.healthy.store(false, Ordering::Release);
+        // Neither a refresh nor a missing key fetches again before a cooldown.
         let retry = now.saturating_add(millis(self.config.cooldown));
         self.retry_after.store(retry, Ordering::Release);
+        self.cooldown_until.fetch_max(retry, Ordering::AcqRel);
         let snapshot = self.snapshot.load();
         match snapshot.fetched_ms {
             Some(fetched) => tracing::warn!(
