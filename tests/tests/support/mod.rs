@@ -261,6 +261,20 @@ impl Write for Captured {
 /// default (`rocket::async_test` polls the test's future on the test thread),
 /// and returns what it logged with the future's output.
 pub async fn logged<F: Future>(future: F) -> (String, F::Output) {
+    // With a single live subscriber, tracing computes a callsite's interest
+    // from the default of whichever thread reaches it first: a callsite first
+    // reached by a thread without one (a test running beside this one) would
+    // be muted everywhere. A second, permanent subscriber that wants every
+    // event keeps interest computed over all subscribers.
+    static ALWAYS_INTERESTED: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    ALWAYS_INTERESTED.get_or_init(|| {
+        tracing::Dispatch::new(
+            tracing_subscriber::fmt()
+                .with_writer(io::sink)
+                .with_max_level(tracing::Level::TRACE)
+                .finish(),
+        )
+    });
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
