@@ -15,6 +15,9 @@ use rocket::figment::value::{Dict, Value};
 use rocket::figment::{self, Figment};
 use serde::de::DeserializeOwned;
 
+use crate::access::{
+    AccessRules, DEFAULT_ROLES_CLAIM, DEFAULT_SCOPE_CLAIM, DEFAULT_SCOPE_ROLE_PREFIX,
+};
 use crate::keys::{KeyKind, StaticKey};
 use crate::remote::{self, RemoteConfig};
 
@@ -89,7 +92,7 @@ impl fmt::Display for ConfigErrors {
 impl std::error::Error for ConfigErrors {}
 
 /// The keys the `jwt` table may hold.
-const JWT_KEYS: &[&str] = &["validators"];
+const JWT_KEYS: &[&str] = &["validators", "require_policy"];
 
 /// The keys a validator's table may hold.
 const VALIDATOR_KEYS: &[&str] = &[
@@ -104,6 +107,10 @@ const VALIDATOR_KEYS: &[&str] = &[
     "required_claims",
     "token_type",
     "realm",
+    "roles_claim",
+    "scope_claim",
+    "scope_role_prefix",
+    "read_only_scopes",
     "jwks_uri",
     "discovery",
     "jwks_cache_secs",
@@ -131,6 +138,7 @@ struct Settings {
     jwks_uri: Option<String>,
     discovery: Option<bool>,
     remote: remote::Tuning,
+    access: AccessSettings,
 }
 
 /// A validator's key: loaded now, or fetched from a key set later.
@@ -140,18 +148,41 @@ pub(crate) enum KeyConfig {
     Remote(RemoteConfig),
 }
 
+/// The settings of what a validator's tokens grant, as written.
+struct AccessSettings {
+    roles_claim: Option<String>,
+    scope_claim: Option<String>,
+    scope_role_prefix: Option<String>,
+    read_only_scopes: Option<Vec<String>>,
+}
+
 /// A validator's checked settings.
 #[derive(Debug)]
 pub(crate) struct ValidatorConfig {
     pub(crate) name: Arc<str>,
     pub(crate) realm: Arc<str>,
     pub(crate) issuer: String,
-    pub(crate) audiences: Vec<String>,
+    pub(crate) access: AccessRules,
     pub(crate) algorithms: Vec<Algorithm>,
     pub(crate) key: KeyConfig,
     pub(crate) leeway_secs: u64,
     pub(crate) required_claims: Vec<String>,
     pub(crate) token_type: Option<String>,
+}
+
+/// Reads `jwt.require_policy` (default `false`): whether every mounted route
+/// must declare a policy with `#[jwt_auth]`.
+pub(crate) fn require_policy(figment: &Figment) -> Result<bool, ConfigError> {
+    let key = "jwt.require_policy";
+    if !figment.contains(key) {
+        return Ok(false);
+    }
+    figment
+        .extract_inner(key)
+        .map_err(|error| ConfigError::Table {
+            key: key.to_owned(),
+            problem: describe(&error.kind),
+        })
 }
 
 /// Reads and checks every validator under `jwt.validators`.
@@ -235,6 +266,12 @@ fn read_validator(
         jwks_uri: problems.read(figment, "jwks_uri"),
         discovery: problems.read(figment, "discovery"),
         remote: remote::Tuning::read(&mut problems, figment),
+        access: AccessSettings {
+            roles_claim: problems.read(figment, "roles_claim"),
+            scope_claim: problems.read(figment, "scope_claim"),
+            scope_role_prefix: problems.read(figment, "scope_role_prefix"),
+            read_only_scopes: problems.read(figment, "read_only_scopes"),
+        },
     };
     problems.check(settings).ok_or(problems.errors)
 }
@@ -320,10 +357,7 @@ impl Problems<'_> {
             }
             _ => {}
         }
-        let audiences = settings.audiences.unwrap_or_default();
-        if audiences.iter().any(String::is_empty) {
-            self.add("audiences", "an audience cannot be empty");
-        }
+        let access = self.access(settings.audiences, settings.access);
         let leeway_secs = settings.leeway_secs.unwrap_or(0);
         if leeway_secs > MAX_LEEWAY_SECS {
             self.add("leeway_secs", format!("at most {MAX_LEEWAY_SECS} seconds"));
@@ -356,13 +390,42 @@ impl Problems<'_> {
             name: self.validator.into(),
             realm: realm.into(),
             issuer: issuer?,
-            audiences,
+            access,
             algorithms: algorithms?,
             key: key?,
             leeway_secs,
             required_claims,
             token_type: settings.token_type,
         })
+    }
+
+    /// Checks the audiences and the settings of roles and scopes.
+    fn access(&mut self, audiences: Option<Vec<String>>, settings: AccessSettings) -> AccessRules {
+        let mut words = |key: &str, words: Option<Vec<String>>, what: &str| {
+            let words = words.unwrap_or_default();
+            if words.iter().any(String::is_empty) {
+                self.add(key, format!("{what} cannot be empty"));
+            }
+            words.into_iter().map(Into::into).collect()
+        };
+        let audiences = words("audiences", audiences, "an audience");
+        let read_only_scopes = words("read_only_scopes", settings.read_only_scopes, "a scope");
+        let mut claim = |key: &str, name: Option<String>, default: &str| match name {
+            Some(name) if name.is_empty() => {
+                self.add(key, "cannot be empty; remove the key for the default");
+                Box::from(default)
+            }
+            name => name.map_or_else(|| default.into(), Into::into),
+        };
+        AccessRules {
+            audiences,
+            roles_claim: claim("roles_claim", settings.roles_claim, DEFAULT_ROLES_CLAIM),
+            scope_claim: claim("scope_claim", settings.scope_claim, DEFAULT_SCOPE_CLAIM),
+            scope_role_prefix: settings
+                .scope_role_prefix
+                .map_or_else(|| DEFAULT_SCOPE_ROLE_PREFIX.into(), Into::into),
+            read_only_scopes,
+        }
     }
 
     fn issuer(&mut self, issuer: Option<String>) -> Option<String> {

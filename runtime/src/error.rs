@@ -46,6 +46,11 @@ pub enum AuthError {
     /// type the handler asked for: 401 `invalid_token`.
     #[error("token claims do not have the expected shape")]
     ClaimsShape,
+    /// The token is valid, but the route's policy wants more than it grants
+    /// (a role, a scope, a write with a read-only scope, a custom check):
+    /// 403 `insufficient_scope`, the challenge naming any missing scopes.
+    #[error(transparent)]
+    Forbidden(Denial),
     /// The route's guard could not find its validator. Sentinels abort launch
     /// before this can happen, so it means the application was assembled in an
     /// unusual way: 500, since the fault is the server's.
@@ -69,6 +74,7 @@ impl AuthError {
             | Self::InvalidToken(_)
             | Self::ClaimsShape => Status::Unauthorized,
             Self::InvalidRequest(_) => Status::BadRequest,
+            Self::Forbidden(_) => Status::Forbidden,
             Self::NotConfigured => Status::InternalServerError,
             Self::KeysUnavailable => Status::ServiceUnavailable,
         }
@@ -85,6 +91,7 @@ impl AuthError {
                 Some("invalid_token")
             }
             Self::InvalidRequest(_) => Some("invalid_request"),
+            Self::Forbidden(_) => Some("insufficient_scope"),
         }
     }
 
@@ -102,12 +109,16 @@ impl AuthError {
     /// The `WWW-Authenticate` value for this refusal in `realm`.
     ///
     /// ```
-    /// use rocket_warden::AuthError;
+    /// use rocket_warden::{AuthError, Denial};
     ///
     /// assert_eq!(AuthError::Missing.challenge("api"), r#"Bearer realm="api""#);
     /// assert_eq!(
     ///     AuthError::MalformedCredentials("bearer token is empty").challenge("api"),
     ///     r#"Bearer realm="api", error="invalid_token", error_description="bearer token is empty""#,
+    /// );
+    /// assert_eq!(
+    ///     AuthError::Forbidden(Denial::MissingScopes("orders:write".into())).challenge("api"),
+    ///     r#"Bearer realm="api", error="insufficient_scope", error_description="the token lacks a required scope", scope="orders:write""#,
     /// );
     /// ```
     pub fn challenge(&self, realm: &str) -> String {
@@ -123,6 +134,11 @@ impl AuthError {
             let _ = write!(QuotedText(&mut out), "{self}");
             out.push('"');
         }
+        if let Self::Forbidden(Denial::MissingScopes(scopes)) = self {
+            out.push_str(", scope=\"");
+            push_quoted(&mut out, scopes);
+            out.push('"');
+        }
         out
     }
 
@@ -134,6 +150,26 @@ impl AuthError {
         })
         .to_string()
     }
+}
+
+/// Why a valid token was not enough for a route (a 403).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Denial {
+    /// The route wants one of its roles, and the token holds none of them
+    /// (or has no roles claim at all).
+    #[error("the token lacks a required role")]
+    MissingRole,
+    /// The route wants scopes the token does not hold: these, space-separated.
+    #[error("the token lacks a required scope")]
+    MissingScopes(Box<str>),
+    /// The token holds a read-only scope, and the request is not a GET, HEAD
+    /// or OPTIONS.
+    #[error("a read-only token cannot make this request")]
+    ReadOnly,
+    /// The route's custom check refused the token.
+    #[error("the token is not allowed on this route")]
+    CheckFailed,
 }
 
 /// A refusal left on the request by a guard, for the fairing to render.

@@ -7,7 +7,8 @@ use rocket::{Build, Orbit, Request, Response, Rocket};
 
 use crate::clock::{self, Clock, SharedClock};
 use crate::registry::Validators;
-use crate::{backend, error};
+use crate::routes::RoutePolicies;
+use crate::{backend, config, error};
 
 /// The rocket_warden fairing. Attach it once:
 ///
@@ -22,7 +23,10 @@ use crate::{backend, error};
 ///
 /// At ignite it reads and checks `jwt.validators` and manages the resulting
 /// [`Validators`]; any configuration problem aborts launch, each logged with
-/// the validator and key it concerns. On every response refused by one of its
+/// the validator and key it concerns. It also manages the [`RoutePolicies`]
+/// of the routes mounted so far, and with `jwt.require_policy = true` aborts
+/// launch if any of them declares no policy. At liftoff it logs the
+/// validators and the route table. On every response refused by one of its
 /// guards, it writes the `WWW-Authenticate` challenge and the JSON body
 /// `{"error": "...", "error_description": "..."}`.
 #[derive(Debug, Default)]
@@ -73,25 +77,55 @@ impl Fairing for Warden {
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
         backend::install();
         let clock = self.clock.clone().unwrap_or_else(clock::system);
-        match Validators::build(rocket.figment(), clock, self.http_client.clone()) {
-            Ok(validators) => Ok(rocket.manage(validators)),
-            Err(errors) => {
-                for error in errors.iter() {
+        let validators = Validators::build(rocket.figment(), clock, self.http_client.clone());
+        let require_policy = config::require_policy(rocket.figment());
+        let (validators, require_policy) = match (validators, require_policy) {
+            (Ok(validators), Ok(require)) => (validators, require),
+            (validators, require) => {
+                let errors = validators
+                    .err()
+                    .map(|errors| errors.iter().cloned().collect());
+                for error in errors
+                    .unwrap_or_else(Vec::new)
+                    .into_iter()
+                    .chain(require.err())
+                {
                     tracing::error!(target: "rocket_warden", "invalid configuration: {error}");
                 }
-                Err(rocket)
+                return Err(rocket);
             }
+        };
+        let policies = RoutePolicies::of(&rocket);
+        if require_policy && policies.without_policy().next().is_some() {
+            for route in policies.without_policy() {
+                tracing::error!(
+                    target: "rocket_warden",
+                    "`jwt.require_policy` is set, and route {route} declares no policy: \
+                     add `#[jwt_auth(...)]` above its route attribute, or \
+                     `#[jwt_auth(public)]` if it is meant to be open"
+                );
+            }
+            return Err(rocket);
         }
+        Ok(rocket.manage(validators).manage(policies))
     }
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
-        let Some(validators) = rocket.state::<Validators>() else {
-            return;
-        };
-        for validator in validators.iter() {
-            tracing::info!(target: "rocket_warden", "{}", validator.summary());
-            // In the background: launch never waits for a key provider.
-            validator.start();
+        if let Some(validators) = rocket.state::<Validators>() {
+            for validator in validators.iter() {
+                tracing::info!(target: "rocket_warden", "{}", validator.summary());
+                // In the background: launch never waits for a key provider.
+                validator.start();
+            }
+        }
+        if let Some(policies) = rocket.state::<RoutePolicies>() {
+            tracing::info!(target: "rocket_warden", "route policies:");
+            for route in policies.iter() {
+                match route.policy() {
+                    Some(policy) => tracing::info!(target: "rocket_warden", "  {route}: {policy}"),
+                    None => tracing::info!(target: "rocket_warden", "  {route}: no policy"),
+                }
+            }
         }
     }
 

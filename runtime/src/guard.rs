@@ -1,9 +1,10 @@
-//! The request guards: [`Jwt`] and [`OptionalJwt`].
+//! The request guards: [`Jwt`], [`OptionalJwt`] and [`Authorized`].
 //!
-//! Both read the request's credentials and validate them once per request,
+//! Each reads the request's credentials and validates them once per request,
 //! however many guards a route has (the result lives in Rocket's request-local
-//! cache). A refusal is recorded on the request so the fairing can answer it
-//! with the right challenge and body.
+//! cache), then applies its route policy, also once per request. A refusal is
+//! recorded on the request so the fairing can answer it with the right
+//! challenge and body.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -11,13 +12,15 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use jsonwebtoken::Header;
+use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome};
 use rocket::{Ignite, Request, Rocket, Sentinel};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::error::{AuthError, Refusal};
-use crate::policy::{DefaultPolicy, Policy, RoutePolicy};
+use crate::access::AccessToken;
+use crate::error::{AuthError, Denial, Refusal};
+use crate::policy::{Access, DefaultPolicy, Policy, RoutePolicy};
 use crate::registry::Validators;
 use crate::token;
 use crate::validate::{Validator, Verified};
@@ -29,8 +32,10 @@ const FALLBACK_REALM: &str = "rocket_warden";
 ///
 /// The route answers 401 (with an RFC 6750 challenge) when the request has no
 /// token, a malformed one, or one that does not validate, or when its claims do
-/// not deserialize into `C`. `P` names the route's [`Policy`]; by default, the
-/// only configured validator checks the token.
+/// not deserialize into `C`, and 403 when the token does not meet the route's
+/// [`Policy`] `P` (roles, scopes, a custom check). By default, the only
+/// configured validator checks the token and any valid token passes;
+/// `#[jwt_auth]` sets `P` from the route's attribute.
 ///
 /// `Jwt` dereferences to `C`:
 ///
@@ -50,7 +55,7 @@ const FALLBACK_REALM: &str = "rocket_warden";
 /// ```
 pub struct Jwt<C = Value, P = DefaultPolicy> {
     claims: C,
-    token: Arc<Verified>,
+    token: AccessToken,
     policy: PhantomData<fn() -> P>,
 }
 
@@ -65,19 +70,47 @@ impl<C, P> Jwt<C, P> {
         self.claims
     }
 
+    /// The verified token: payload, header, roles and scopes.
+    pub fn token(&self) -> &AccessToken {
+        &self.token
+    }
+
     /// The whole payload as JSON, whatever `C` keeps of it.
     pub fn payload(&self) -> &Map<String, Value> {
-        &self.token.payload
+        self.token.payload()
     }
 
     /// The token's JOSE header.
     pub fn header(&self) -> &Header {
-        &self.token.header
+        self.token.header()
     }
 
     /// The name of the validator that accepted the token.
     pub fn validator(&self) -> &str {
-        &self.token.validator
+        self.token.validator()
+    }
+
+    /// The roles the token holds (see [`AccessToken::roles`]).
+    pub fn roles(&self) -> impl Iterator<Item = &str> {
+        self.token.roles()
+    }
+
+    /// The scopes the token holds (see [`AccessToken::scopes`]).
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.token.scopes()
+    }
+
+    /// Makes the guard from a token that met the route's policy.
+    fn from_token(token: AccessToken) -> Result<Self, AuthError>
+    where
+        C: DeserializeOwned,
+    {
+        let claims = deserialize(token.payload())?;
+        Ok(Self {
+            claims,
+            token,
+            policy: PhantomData,
+        })
     }
 }
 
@@ -107,7 +140,10 @@ where
     type Error = AuthError;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthError> {
-        guard(request, |jwt| jwt.ok_or(AuthError::Missing)).await
+        guard::<P, _>(request, |token| {
+            token.ok_or(AuthError::Missing).and_then(Jwt::from_token)
+        })
+        .await
     }
 }
 
@@ -172,7 +208,10 @@ where
     type Error = AuthError;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthError> {
-        guard(request, |jwt| Ok(OptionalJwt(jwt))).await
+        guard::<P, _>(request, |token| {
+            token.map(Jwt::from_token).transpose().map(OptionalJwt)
+        })
+        .await
     }
 }
 
@@ -182,25 +221,109 @@ impl<C, P: Policy> Sentinel for OptionalJwt<C, P> {
     }
 }
 
-/// How a guard is made from the request's token (`None`: no credentials).
-type MakeGuard<C, P, G> = fn(Option<Jwt<C, P>>) -> Result<G, AuthError>;
+/// A request guard that enforces the route policy `P` and hands the handler
+/// nothing but the token, if there was one.
+///
+/// `#[jwt_auth]` adds it, as a hidden parameter, to handlers that take no
+/// [`Jwt`] of their own. With an [`optional`](RoutePolicy::optional) policy,
+/// a request without credentials passes, anonymous.
+pub struct Authorized<P = DefaultPolicy> {
+    token: Option<AccessToken>,
+    policy: PhantomData<fn() -> P>,
+}
 
-/// The work of both guards: validate the request's credentials for policy
-/// `P`, then `make` the guard.
-async fn guard<C, P, G>(request: &Request<'_>, make: MakeGuard<C, P, G>) -> Outcome<G, AuthError>
-where
-    C: DeserializeOwned,
-    P: Policy,
-{
+impl<P> Authorized<P> {
+    /// The verified token, or `None` for an anonymous request.
+    pub fn token(&self) -> Option<&AccessToken> {
+        self.token.as_ref()
+    }
+}
+
+impl<P> fmt::Debug for Authorized<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authorized")
+            .field("token", &self.token)
+            .finish()
+    }
+}
+
+#[rocket::async_trait]
+impl<'r, P: Policy> FromRequest<'r> for Authorized<P> {
+    type Error = AuthError;
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthError> {
+        guard::<P, _>(request, |token| match token {
+            None if P::POLICY.access() != Access::Optional => Err(AuthError::Missing),
+            token => Ok(Authorized {
+                token,
+                policy: PhantomData,
+            }),
+        })
+        .await
+    }
+}
+
+impl<P: Policy> Sentinel for Authorized<P> {
+    fn abort(rocket: &Rocket<Ignite>) -> bool {
+        guard_aborts::<P>(rocket, "Authorized")
+    }
+}
+
+/// How a guard is made from the request's token (`None`: no credentials).
+type MakeGuard<G> = fn(Option<AccessToken>) -> Result<G, AuthError>;
+
+/// The work of every guard: validate the request's credentials and apply
+/// policy `P` (both once per request), then `make` the guard.
+async fn guard<P: Policy, G>(request: &Request<'_>, make: MakeGuard<G>) -> Outcome<G, AuthError> {
     let validator = match resolve(request, &P::POLICY) {
         Ok(validator) => validator,
         Err(refused) => return refused,
     };
-    let result = attempt(request, validator)
-        .await
-        .and_then(|token| token.map(deserialize).transpose())
-        .and_then(make);
-    conclude(request, validator, result)
+    let result = decide::<P>(request, validator).await.and_then(make);
+    conclude::<P, _>(request, validator, result)
+}
+
+/// What a request's token came to under policy `P`. Cached on the request
+/// per policy type, so guards sharing a policy share one decision (and one
+/// run of its custom check).
+struct Decision<P> {
+    result: Result<Option<AccessToken>, AuthError>,
+    policy: PhantomData<fn() -> P>,
+}
+
+async fn decide<P: Policy>(
+    request: &Request<'_>,
+    validator: &Validator,
+) -> Result<Option<AccessToken>, AuthError> {
+    let decision = request.local_cache_async(async {
+        let result = match attempt(request, validator).await {
+            Ok(Some(verified)) => authorize::<P>(request, AccessToken::new(verified))
+                .await
+                .map(Some),
+            Ok(None) => Ok(None),
+            Err(error) => Err(error),
+        };
+        Decision::<P> {
+            result,
+            policy: PhantomData,
+        }
+    });
+    decision.await.result.clone()
+}
+
+/// Applies policy `P` to a verified token: audience, read-only scopes, roles
+/// and scopes, then the custom check.
+async fn authorize<P: Policy>(
+    request: &Request<'_>,
+    token: AccessToken,
+) -> Result<AccessToken, AuthError> {
+    P::POLICY.authorize(&token, request.method())?;
+    if let Some(check) = P::check(&token, request.rocket()) {
+        if !check.await {
+            return Err(AuthError::Forbidden(Denial::CheckFailed));
+        }
+    }
+    Ok(token)
 }
 
 /// What a request's credentials came to with one validator: no credentials,
@@ -279,7 +402,7 @@ fn refuse<T>(request: &Request<'_>, realm: Arc<str>, error: AuthError) -> Outcom
 }
 
 /// Turns a guard's result into its outcome, recording and logging a refusal.
-fn conclude<T>(
+fn conclude<P: Policy, T>(
     request: &Request<'_>,
     validator: &Validator,
     result: Result<T, AuthError>,
@@ -287,9 +410,14 @@ fn conclude<T>(
     match result {
         Ok(value) => Outcome::Success(value),
         Err(error) => {
+            // A 403 says what the route wanted; a 401 has nothing to add.
+            let policy = match error.status() {
+                Status::Forbidden => format!(" (policy: {})", P::POLICY),
+                _ => String::new(),
+            };
             tracing::info!(
                 target: "rocket_warden",
-                "refused {} {}: {}, validator `{}`: {error}",
+                "refused {} {}: {}, validator `{}`: {error}{policy}",
                 request.method(),
                 request.uri().path(),
                 error.status(),
@@ -301,13 +429,9 @@ fn conclude<T>(
 }
 
 /// Deserializes a verified token's claims into the handler's type.
-fn deserialize<C: DeserializeOwned, P>(token: Arc<Verified>) -> Result<Jwt<C, P>, AuthError> {
-    match C::deserialize(&token.payload) {
-        Ok(claims) => Ok(Jwt {
-            claims,
-            token,
-            policy: PhantomData,
-        }),
+fn deserialize<C: DeserializeOwned>(payload: &Map<String, Value>) -> Result<C, AuthError> {
+    match C::deserialize(payload) {
+        Ok(claims) => Ok(claims),
         Err(error) => {
             // The serde message can quote claim values, so it stays at debug level.
             tracing::debug!(
@@ -320,22 +444,29 @@ fn deserialize<C: DeserializeOwned, P>(token: Arc<Verified>) -> Result<Jwt<C, P>
     }
 }
 
-/// The sentinel shared by both guards: aborts launch, saying why, when the
+/// The sentinel shared by the guards: aborts launch, saying why, when the
 /// fairing is missing or the policy's validator cannot be found.
 fn guard_aborts<P: Policy>(rocket: &Rocket<Ignite>, guard: &str) -> bool {
-    let policy = std::any::type_name::<P>();
+    // `#[jwt_auth]` policies know their route; hand-written ones are named by type.
+    let user = match P::POLICY.route_id() {
+        Some(route) => route.to_string(),
+        None => format!(
+            "a `{guard}` guard (policy `{}`)",
+            std::any::type_name::<P>()
+        ),
+    };
     let Some(validators) = rocket.state::<Validators>() else {
         tracing::error!(
             target: "rocket_warden",
-            "a `{guard}` guard (policy `{policy}`) is mounted, but the rocket_warden fairing is not \
-             attached: add `.attach(rocket_warden::Warden::fairing())`"
+            "{user} is mounted, but the rocket_warden fairing is not attached: \
+             add `.attach(rocket_warden::Warden::fairing())`"
         );
         return true;
     };
     match validators.resolve(P::POLICY.validator_name()) {
         Ok(_) => false,
         Err(problem) => {
-            tracing::error!(target: "rocket_warden", "a `{guard}` guard (policy `{policy}`) {problem}");
+            tracing::error!(target: "rocket_warden", "{user} {problem}");
             true
         }
     }

@@ -1,14 +1,14 @@
 //! Token validation: shape, algorithm allow-list, signature, header and claims.
 //!
-//! jsonwebtoken checks the signature, the values of `exp` and `nbf`, and the
-//! values of `iss` and `aud` when it can parse them. This module checks the
-//! rest, because jsonwebtoken treats a claim it cannot parse as absent (an
-//! `aud` of `42` would pass a validator with no audiences) and reports required
+//! jsonwebtoken checks the signature and the value of `iss` when it can parse
+//! it. This module checks the rest, because
+//! jsonwebtoken treats a claim it cannot parse as absent and reports required
 //! claims in no fixed order: the presence of required claims (in configuration
-//! order, `null` counting as absent), the types of `iss` (a single string) and
-//! `aud` (a string or an array of strings), `iat` not in the future, and, on
-//! the header side, the compact shape (five parts is an encrypted JWE), `crit`
-//! and `typ`.
+//! order, `null` counting as absent), the type of `iss` (a single string),
+//! `iat` not in the future, and, on the header side, the compact shape (five
+//! parts is an encrypted JWE), `crit` and `typ`. The audience is checked per
+//! route, after the request's token is verified once (a route may replace the
+//! validator's audiences): see [`AccessRules::check_audience`].
 //!
 //! Time claims (`exp`, `nbf`, `iat`) are checked here too, against the
 //! application's [`Clock`](crate::Clock) rather than jsonwebtoken's system
@@ -17,12 +17,13 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde_json::{Map, Value};
 
+use crate::access::{AccessRules, Grants};
 use crate::clock::SharedClock;
 use crate::config::{KeyConfig, ValidatorConfig};
 use crate::error::AuthError;
@@ -117,12 +118,16 @@ fn refusal(error: jsonwebtoken::errors::Error) -> TokenError {
     }
 }
 
-/// A token that passed validation: its header and its payload.
+/// A token that passed validation: its header and its payload, with the
+/// accepting validator's rules for what it grants.
 #[derive(Debug)]
 pub(crate) struct Verified {
     pub(crate) validator: Arc<str>,
     pub(crate) header: Header,
     pub(crate) payload: Map<String, Value>,
+    pub(crate) rules: Arc<AccessRules>,
+    /// Its roles and scopes, read on first use.
+    pub(crate) grants: OnceLock<Grants>,
 }
 
 /// One configured validator: a key, an algorithm allow-list and the rules a
@@ -132,13 +137,14 @@ pub struct Validator {
     pub(crate) realm: Arc<str>,
     keys: Keys,
     rules: Validation,
+    access: Arc<AccessRules>,
     /// For remote keys, `rules` narrowed to each allowed algorithm, since
     /// jsonwebtoken wants every allowed algorithm to fit the one key given.
     rules_by_alg: Box<[Validation]>,
     clock: SharedClock,
     leeway: u64,
-    /// Claims that must be present: `iss`, `aud` when audiences are
-    /// configured, then `required_claims` in configuration order.
+    /// Claims that must be present: `iss`, then `required_claims` in
+    /// configuration order (`aud` is checked with the route's audiences).
     required: Box<[Box<str>]>,
     token_type: Option<Box<str>>,
 }
@@ -150,7 +156,7 @@ impl fmt::Debug for Validator {
             .field("keys", &self.keys)
             .field("algorithms", &self.rules.algorithms)
             .field("issuer", &self.rules.iss)
-            .field("audiences", &self.rules.aud)
+            .field("audiences", &self.access.audiences)
             .finish_non_exhaustive()
     }
 }
@@ -189,8 +195,8 @@ impl Validator {
             // Checked in `check_times`, against the application's clock.
             validate_exp: false,
             validate_nbf: false,
-            validate_aud: true,
-            aud: (!config.audiences.is_empty()).then(|| config.audiences.into_iter().collect()),
+            // Checked per route, by `AccessRules::check_audience`.
+            validate_aud: false,
             // Presence is checked in `check_claims`, where a claim of the
             // wrong type counts as present (and is then refused for its type).
             required_spec_claims: HashSet::new(),
@@ -199,9 +205,6 @@ impl Validator {
         rules.set_issuer(&[&config.issuer]);
 
         let mut required = vec!["iss".to_owned()];
-        if rules.aud.is_some() {
-            required.push("aud".to_owned());
-        }
         for claim in config.required_claims {
             if !required.contains(&claim) {
                 required.push(claim);
@@ -237,6 +240,7 @@ impl Validator {
             clock: shared.clock.clone(),
             leeway: rules.leeway,
             rules,
+            access: Arc::new(config.access),
             required: required.into_iter().map(Into::into).collect(),
             token_type: config.token_type.map(Into::into),
         }
@@ -287,7 +291,7 @@ impl Validator {
                 .flatten()
                 .next()
                 .map_or("", String::as_str),
-            self.rules.aud.iter().flatten().collect::<Vec<_>>(),
+            self.access.audiences,
         )
     }
 
@@ -321,6 +325,8 @@ impl Validator {
             validator: self.name.clone(),
             header: data.header,
             payload: data.claims,
+            rules: self.access.clone(),
+            grants: OnceLock::new(),
         })
     }
 
@@ -370,11 +376,6 @@ impl Validator {
         if !matches!(claims.get("iss"), Some(Value::String(_))) {
             return Err(TokenError::WrongIssuer);
         }
-        if let Some(aud) = claims.get("aud").filter(|aud| !aud.is_null()) {
-            if self.rules.aud.is_none() || !is_audience(aud) {
-                return Err(TokenError::WrongAudience);
-            }
-        }
         if let Some(iat) = claims.get("iat").filter(|iat| !iat.is_null()) {
             let iat = iat
                 .as_f64()
@@ -418,16 +419,6 @@ fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>, 
             Ok(Some(secs.round() as u64))
         }
         _ => Err(TokenError::MalformedClaim(name.into())),
-    }
-}
-
-/// Whether `aud` has the shape RFC 7519 §4.1.3 allows: a string or an array
-/// of strings. Whether it names a configured audience jsonwebtoken checks.
-fn is_audience(aud: &Value) -> bool {
-    match aud {
-        Value::String(_) => true,
-        Value::Array(items) => items.iter().all(Value::is_string),
-        _ => false,
     }
 }
 

@@ -4,8 +4,9 @@
 mod support;
 
 use jsonwebtoken::{encode, EncodingKey, Header};
-use rocket::http::Status;
+use rocket::http::{Method, Status};
 use rocket::local::asynchronous::Client;
+use rocket_warden::RoutePolicies;
 use serde_json::{json, Value};
 use support::{get, now, Refusal};
 
@@ -128,4 +129,113 @@ async fn public_or_jwt_authenticates_a_token_and_refuses_a_bad_one() {
     Refusal::of(get(&client, "/whoami-public-or-jwt", Some(&expired)).await)
         .await
         .assert_invalid_token("demo", "token expired");
+}
+
+/// `GET` (or `POST`) `path` on the demo with `token`.
+async fn call<'c>(
+    client: &'c Client,
+    method: Method,
+    path: &'c str,
+    token: &str,
+) -> rocket::local::asynchronous::LocalResponse<'c> {
+    client
+        .req(method, path)
+        .header(support::bearer(token))
+        .dispatch()
+        .await
+}
+
+#[rocket::async_test]
+async fn health_reads_no_token_at_all() {
+    let (client, _) = demo().await;
+    let response = client
+        .get("/health")
+        .header(rocket::http::Header::new(
+            "Authorization",
+            "Bearer not.a.token",
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(response.headers().get_one("WWW-Authenticate"), None);
+}
+
+#[rocket::async_test]
+async fn admin_needs_the_admin_role() {
+    let (client, settings) = demo().await;
+    let admin = demo_token(&settings, json!({ "roles": ["admin"] }));
+    let response = get(&client, "/admin", Some(&admin)).await;
+    assert_eq!(response.status(), Status::Ok);
+    let body: Value = response.into_json().await.expect("json");
+    assert_eq!(body["roles"], json!(["admin"]));
+
+    let other = demo_token(&settings, json!({ "roles": ["ops"] }));
+    Refusal::of(get(&client, "/admin", Some(&other)).await)
+        .await
+        .assert_forbidden("demo", "the token lacks a required role", None);
+    let none = demo_token(&settings, json!({}));
+    Refusal::of(get(&client, "/admin", Some(&none)).await)
+        .await
+        .assert_forbidden("demo", "the token lacks a required role", None);
+}
+
+#[rocket::async_test]
+async fn orders_need_the_orders_scope() {
+    let (client, settings) = demo().await;
+    let token = demo_token(&settings, json!({ "scope": "orders profile" }));
+    for method in [Method::Get, Method::Post] {
+        let response = call(&client, method, "/orders", &token).await;
+        assert_eq!(response.status(), Status::Ok, "{method}");
+        let body: Value = response.into_json().await.expect("json");
+        assert_eq!(body["roles"], json!(["scope:orders", "scope:profile"]));
+    }
+    let without = demo_token(&settings, json!({ "scope": "profile" }));
+    Refusal::of(call(&client, Method::Post, "/orders", &without).await)
+        .await
+        .assert_forbidden("demo", "the token lacks a required scope", Some("orders"));
+}
+
+#[rocket::async_test]
+async fn a_viewer_may_read_orders_but_not_write_them() {
+    let (client, settings) = demo().await;
+    let viewer = demo_token(&settings, json!({ "scope": "orders viewer" }));
+    let read = call(&client, Method::Get, "/orders", &viewer).await;
+    assert_eq!(read.status(), Status::Ok);
+    Refusal::of(call(&client, Method::Post, "/orders", &viewer).await)
+        .await
+        .assert_forbidden("demo", "a read-only token cannot make this request", None);
+}
+
+#[rocket::async_test]
+async fn aud_override_wants_aud2_instead_of_the_validators_audience() {
+    let (client, settings) = demo().await;
+    let for_me = demo_token(&settings, json!({}));
+    Refusal::of(get(&client, "/aud-override", Some(&for_me)).await)
+        .await
+        .assert_invalid_token("demo", "wrong audience");
+    let for_aud2 = demo_token(&settings, json!({ "aud": ["aud2"] }));
+    let response = get(&client, "/aud-override", Some(&for_aud2)).await;
+    assert_eq!(response.status(), Status::Ok);
+    // The validator's own routes keep their audience.
+    Refusal::of(get(&client, "/whoami", Some(&for_aud2)).await)
+        .await
+        .assert_invalid_token("demo", "wrong audience");
+}
+
+#[rocket::async_test]
+async fn every_demo_route_declares_its_policy() {
+    let (client, _) = demo().await;
+    let policies = client
+        .rocket()
+        .state::<RoutePolicies>()
+        .expect("the fairing manages the route table");
+    assert_eq!(policies.without_policy().count(), 0);
+    let health = policies.get(Method::Get, "/health").expect("mounted");
+    assert!(health.is_public());
+    let admin = policies
+        .get(Method::Get, "/admin")
+        .and_then(|route| route.policy())
+        .expect("declared");
+    assert_eq!(admin.validator_name(), Some("demo"));
+    assert_eq!(admin.required_roles(), ["admin"]);
 }

@@ -184,9 +184,10 @@ async fn unknown_key_far_from_any_lists_the_known_keys() {
         &[
             "`jwt.validators.main.colour`: unknown key `colour`, expected one of: issuer, \
            audiences, algorithms, secret, secret_env, public_key_pem, public_key_file, \
-           leeway_secs, required_claims, token_type, realm, jwks_uri, discovery, \
-           jwks_cache_secs, jwks_min_cache_secs, jwks_max_cache_secs, jwks_cooldown_secs, \
-           jwks_timeout_ms, jwks_max_bytes",
+           leeway_secs, required_claims, token_type, realm, roles_claim, scope_claim, \
+           scope_role_prefix, read_only_scopes, jwks_uri, discovery, jwks_cache_secs, \
+           jwks_min_cache_secs, jwks_max_cache_secs, jwks_cooldown_secs, jwks_timeout_ms, \
+           jwks_max_bytes",
         ],
     )
     .await;
@@ -888,4 +889,54 @@ impl Policy for FromEnv {
 #[rocket::get("/from-env")]
 fn from_env_route(auth: Jwt<Value, FromEnv>) -> String {
     auth.validator().to_owned()
+}
+
+// ---------------------------------------------------------------------------
+// Roles and scopes settings
+// ---------------------------------------------------------------------------
+
+#[rocket::async_test]
+async fn empty_roles_and_scope_claim_names_abort_launch() {
+    let config = validator("main", HS256, "roles_claim = \"\"\nscope_claim = \"\"");
+    assert_launch_aborts(
+        &config,
+        &[
+            "`jwt.validators.main.roles_claim`: cannot be empty; remove the key for the default",
+            "`jwt.validators.main.scope_claim`: cannot be empty; remove the key for the default",
+        ],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn an_empty_read_only_scope_or_audience_aborts_launch() {
+    let config = validator(
+        "main",
+        HS256,
+        "read_only_scopes = [\"viewer\", \"\"]\naudiences = [\"\"]",
+    );
+    assert_launch_aborts(
+        &config,
+        &[
+            "`jwt.validators.main.audiences`: an audience cannot be empty",
+            "`jwt.validators.main.read_only_scopes`: a scope cannot be empty",
+        ],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn read_only_scopes_of_the_wrong_type_abort_launch() {
+    let config = validator("main", HS256, "read_only_scopes = \"viewer\"");
+    assert_launch_aborts(
+        &config,
+        &["`jwt.validators.main.read_only_scopes`: expected a list, found a string"],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn an_empty_scope_role_prefix_is_accepted() {
+    let config = validator("main", HS256, "scope_role_prefix = \"\"");
+    assert!(Validators::from_figment(&figment(&config)).is_ok());
 }

@@ -29,6 +29,8 @@ pub fn mint_dev_token(figment: &Figment) -> Option<String> {
         "aud": demo.audiences.first(),
         "sub": "demo-user",
         "email": "alice@example.com",
+        "roles": ["admin"],
+        "scope": "orders",
         "iat": now,
         "exp": now + DEV_TOKEN_SECS,
     });
@@ -70,5 +72,12 @@ impl Fairing for DevToken {
 fn print_try_it(base: &str, token: &str) {
     println!("\nTry the demo (this development token is valid for an hour):");
     println!("  curl -i {base}/whoami -H 'Authorization: Bearer {token}'   # 200");
+    println!("  curl -i {base}/admin -H 'Authorization: Bearer {token}'    # 200: role admin");
+    println!(
+        "  curl -i -X POST {base}/orders -H 'Authorization: Bearer {token}'  # 200: scope orders"
+    );
+    println!(
+        "  curl -i {base}/aud-override -H 'Authorization: Bearer {token}'  # 401: not for aud2"
+    );
     println!("  curl -i {base}/whoami                                       # 401\n");
 }

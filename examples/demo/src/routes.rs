@@ -2,15 +2,16 @@
 
 use rocket::serde::json::Json;
 use rocket::Route;
-use rocket_warden::{Jwt, OptionalJwt};
+use rocket_warden::{jwt_auth, Jwt, OptionalJwt};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 /// What every protected route answers: who the request runs as.
 ///
-/// `user` and `partner` stay `null` and `roles` empty until user and partner
-/// strategies and roles arrive; `claims` is the decoded payload, or `null` for
-/// an anonymous request.
+/// `user` and `partner` stay `null` until user and partner strategies
+/// arrive; `claims` is the decoded payload, or `null` for an anonymous
+/// request; `roles` are the roles the token grants, scopes included as
+/// `scope:<name>`.
 #[derive(Debug, Serialize)]
 pub struct WhoAmI {
     /// The resolved user id.
@@ -24,12 +25,12 @@ pub struct WhoAmI {
 }
 
 impl WhoAmI {
-    fn authenticated(auth: &Jwt) -> Self {
+    fn authenticated<P>(auth: &Jwt<Value, P>) -> Self {
         Self {
             user: None,
             partner: None,
             claims: Some(auth.payload().clone()),
-            roles: Vec::new(),
+            roles: auth.roles().map(str::to_owned).collect(),
         }
     }
 
@@ -45,26 +46,65 @@ impl WhoAmI {
 
 /// Every route of the demo.
 pub(crate) fn all() -> Vec<Route> {
-    rocket::routes![health, whoami, whoami_public_or_jwt]
+    rocket::routes![
+        health,
+        whoami,
+        whoami_public_or_jwt,
+        admin,
+        orders,
+        create_order,
+        aud_override,
+    ]
 }
 
-/// Open to everyone.
+/// Open to everyone, on purpose.
+#[jwt_auth(public)]
 #[rocket::get("/health")]
 fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
 /// Validator `demo`: a valid token is required.
+#[jwt_auth(validator = "demo")]
 #[rocket::get("/whoami")]
 fn whoami(auth: Jwt) -> Json<WhoAmI> {
     Json(WhoAmI::authenticated(&auth))
 }
 
 /// Validator `demo`, optional: anonymous without credentials, a 401 for bad ones.
+#[jwt_auth(validator = "demo", optional)]
 #[rocket::get("/whoami-public-or-jwt")]
 fn whoami_public_or_jwt(auth: OptionalJwt) -> Json<WhoAmI> {
     Json(
         auth.as_ref()
             .map_or_else(WhoAmI::anonymous, WhoAmI::authenticated),
     )
+}
+
+/// Validator `demo`, role `admin`.
+#[jwt_auth(validator = "demo", roles = ["admin"])]
+#[rocket::get("/admin")]
+fn admin(auth: Jwt) -> Json<WhoAmI> {
+    Json(WhoAmI::authenticated(&auth))
+}
+
+/// Validator `demo`, scope `orders`; a `viewer` token may read.
+#[jwt_auth(validator = "demo", scopes = ["orders"])]
+#[rocket::get("/orders")]
+fn orders(auth: Jwt) -> Json<WhoAmI> {
+    Json(WhoAmI::authenticated(&auth))
+}
+
+/// Validator `demo`, scope `orders`; a `viewer` token may not write.
+#[jwt_auth(validator = "demo", scopes = ["orders"])]
+#[rocket::post("/orders")]
+fn create_order(auth: Jwt) -> Json<WhoAmI> {
+    Json(WhoAmI::authenticated(&auth))
+}
+
+/// Validator `demo`, but tokens must be meant for `aud2` instead of `me`.
+#[jwt_auth(validator = "demo", audiences = ["aud2"])]
+#[rocket::get("/aud-override")]
+fn aud_override(auth: Jwt) -> Json<WhoAmI> {
+    Json(WhoAmI::authenticated(&auth))
 }

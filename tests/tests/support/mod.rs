@@ -187,6 +187,28 @@ impl Refusal {
         );
     }
 
+    /// Asserts a 403 `insufficient_scope` refusal with this description, its
+    /// challenge naming `scope` (the missing scopes) when given.
+    pub fn assert_forbidden(&self, realm: &str, description: &str, scope: Option<&str>) {
+        let mut expected = format!(
+            "Bearer realm=\"{realm}\", error=\"insufficient_scope\", error_description=\"{description}\""
+        );
+        if let Some(scope) = scope {
+            expected.push_str(&format!(", scope=\"{scope}\""));
+        }
+        assert_eq!(self.status, Status::Forbidden, "status of {self:?}");
+        assert_eq!(
+            self.challenge.as_deref(),
+            Some(expected.as_str()),
+            "challenge of {self:?}"
+        );
+        assert_eq!(self.body["error"], "insufficient_scope", "body of {self:?}");
+        assert_eq!(
+            self.body["error_description"], description,
+            "body of {self:?}"
+        );
+    }
+
     /// Asserts the status, the challenge (with or without an error code) and
     /// the JSON body.
     pub fn assert(&self, status: Status, realm: &str, code: Option<&str>, description: &str) {

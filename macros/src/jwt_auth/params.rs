@@ -1,0 +1,101 @@
+//! The handler's guard parameters: each `Jwt<…>` or `OptionalJwt<…>` gets the
+//! route's policy as its second type argument; a handler with neither gets a
+//! hidden `Authorized<…>` guard.
+
+use syn::{FnArg, GenericArgument, PathArguments, Type};
+
+use super::args::Args;
+use super::errors::Errors;
+
+/// How the handler takes the token.
+pub(crate) enum Guards {
+    /// Through its own `Jwt`/`OptionalJwt` parameters, now bound to the policy.
+    Bound,
+    /// Through none: a hidden guard must be added (unless the route is public).
+    Hidden,
+}
+
+/// The guard types a handler may take, by their last path segment.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Jwt,
+    OptionalJwt,
+}
+
+/// Binds every `Jwt`/`OptionalJwt` parameter to the policy type.
+pub(crate) fn bind(item: &mut syn::ItemFn, args: &Args, errors: &mut Errors) -> Guards {
+    let policy = super::expand::policy_type(item);
+    let mut bound = false;
+    for input in &mut item.sig.inputs {
+        let FnArg::Typed(param) = input else { continue };
+        let Type::Path(ty) = &mut *param.ty else {
+            continue;
+        };
+        let Some(last) = ty.path.segments.last_mut() else {
+            continue;
+        };
+        let kind = match last.ident.to_string().as_str() {
+            "Jwt" => Kind::Jwt,
+            "OptionalJwt" => Kind::OptionalJwt,
+            _ => continue,
+        };
+        bound = true;
+        check_kind(kind, &last.ident, args, errors);
+        add_policy(&mut last.arguments, &policy, errors);
+    }
+    if bound {
+        Guards::Bound
+    } else {
+        Guards::Hidden
+    }
+}
+
+/// A guard must fit the route's access: `OptionalJwt` exactly on `optional`
+/// routes, no guard at all on `public` ones.
+fn check_kind(kind: Kind, ident: &syn::Ident, args: &Args, errors: &mut Errors) {
+    if args.public.is_some() {
+        errors.add(
+            ident.span(),
+            format!(
+                "a `public` route reads no token: remove this `{ident}` parameter, or `public`"
+            ),
+        );
+    } else if kind == Kind::Jwt && args.optional.is_some() {
+        errors.add(
+            ident.span(),
+            "an `optional` route also runs without a token: take `OptionalJwt<…>` here",
+        );
+    } else if kind == Kind::OptionalJwt && args.optional.is_none() {
+        errors.add(
+            ident.span(),
+            "`OptionalJwt` lets requests without a token through: add `optional` to \
+             `#[jwt_auth]`, or take `Jwt<…>`",
+        );
+    }
+}
+
+/// `Jwt` becomes `Jwt<Value, Policy>`, `Jwt<C>` becomes `Jwt<C, Policy>`.
+fn add_policy(arguments: &mut PathArguments, policy: &syn::Ident, errors: &mut Errors) {
+    match arguments {
+        PathArguments::None => {
+            *arguments = PathArguments::AngleBracketed(syn::parse_quote!(
+                <::rocket_warden::__private::Value, #policy>
+            ));
+        }
+        PathArguments::AngleBracketed(generics) => {
+            let types = generics
+                .args
+                .iter()
+                .filter(|arg| matches!(arg, GenericArgument::Type(_)));
+            if let Some(extra) = types.clone().nth(1) {
+                errors.add_spanned(
+                    extra,
+                    "the policy of this guard comes from `#[jwt_auth]`: remove this type argument",
+                );
+                return;
+            }
+            generics.args.push(syn::parse_quote!(#policy));
+        }
+        PathArguments::Parenthesized(_) => {}
+    }
+}

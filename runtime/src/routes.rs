@@ -1,0 +1,169 @@
+//! The route policy inventory: every mounted route with the policy
+//! `#[jwt_auth]` declared for it.
+//!
+//! Each `#[jwt_auth]` registers its policy, with the handler's name and what
+//! its route attribute says, in a link-time list (the `inventory` crate). At
+//! ignite, the fairing matches the mounted routes against that list by
+//! handler name, method and unmounted URI.
+
+use std::fmt;
+
+use rocket::http::uri::Origin;
+use rocket::http::Method;
+use rocket::{Phase, Rocket, Route};
+
+use crate::policy::{Access, RouteId, RoutePolicy};
+
+/// A policy registered by `#[jwt_auth]`. Not a public API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Registered(pub &'static RoutePolicy);
+
+inventory::collect!(Registered);
+
+/// Every mounted route with its declared policy, in mount order.
+///
+/// The fairing builds it at ignite, logs it as a table at liftoff, and puts
+/// it in managed state, so an application (or a test) can ask for it:
+///
+/// ```no_run
+/// use rocket::{Orbit, Rocket};
+/// use rocket_warden::RoutePolicies;
+///
+/// fn unprotected(rocket: &Rocket<Orbit>) -> Vec<String> {
+///     let policies = rocket.state::<RoutePolicies>().expect("the fairing is attached");
+///     policies.without_policy().map(|route| route.to_string()).collect()
+/// }
+/// ```
+#[derive(Debug, Default)]
+pub struct RoutePolicies {
+    routes: Vec<MountedRoute>,
+}
+
+impl RoutePolicies {
+    /// The routes mounted on `rocket` so far, each with its policy.
+    pub fn of<P: Phase>(rocket: &Rocket<P>) -> Self {
+        let registered: Vec<_> = inventory::iter::<Registered>
+            .into_iter()
+            .filter_map(|registered| Some((registered.0.route_id()?, registered.0)))
+            .collect();
+        let routes = rocket
+            .routes()
+            .map(|route| MountedRoute::new(route, &registered))
+            .collect();
+        Self { routes }
+    }
+
+    /// Every mounted route.
+    pub fn iter(&self) -> impl Iterator<Item = &MountedRoute> {
+        self.routes.iter()
+    }
+
+    /// The mounted routes that declare no policy (neither a `#[jwt_auth]`
+    /// policy nor `public`).
+    pub fn without_policy(&self) -> impl Iterator<Item = &MountedRoute> {
+        self.routes.iter().filter(|route| route.policy.is_none())
+    }
+
+    /// The route mounted with `method` at `uri` (as Rocket prints it, with
+    /// its mount point: `/api/orders/<id>`).
+    pub fn get(&self, method: Method, uri: &str) -> Option<&MountedRoute> {
+        self.routes
+            .iter()
+            .find(|route| route.method == method && route.uri == uri)
+    }
+}
+
+/// One mounted route and its policy.
+#[derive(Debug, Clone)]
+pub struct MountedRoute {
+    method: Method,
+    uri: String,
+    name: Option<String>,
+    policy: Option<&'static RoutePolicy>,
+}
+
+impl MountedRoute {
+    fn new(route: &Route, registered: &[(&RouteId, &'static RoutePolicy)]) -> Self {
+        let unmounted = route.uri.unmounted_origin.to_string();
+        let policy = registered
+            .iter()
+            .find(|(id, _)| declares(id, route, &unmounted))
+            .map(|(_, policy)| *policy);
+        Self {
+            method: route.method,
+            uri: route.uri.to_string(),
+            name: route.name.as_deref().map(str::to_owned),
+            policy,
+        }
+    }
+
+    /// The route's method.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The route's URI, with its mount point.
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// The route's name (its handler function's name), if it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The policy `#[jwt_auth]` declared for the route, if any.
+    pub fn policy(&self) -> Option<&'static RoutePolicy> {
+        self.policy
+    }
+
+    /// Whether the route is declared intentionally open.
+    pub fn is_public(&self) -> bool {
+        self.policy
+            .is_some_and(|policy| policy.access() == Access::Public)
+    }
+}
+
+impl fmt::Display for MountedRoute {
+    /// `GET /admin (admin)`, as the route table and launch errors name routes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.uri)?;
+        if let Some(name) = &self.name {
+            write!(f, " ({name})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether `id` (what `#[jwt_auth]` saw) declares the mounted `route`.
+fn declares(id: &RouteId, route: &Route, unmounted: &str) -> bool {
+    route.name.as_deref() == Some(id.handler())
+        && id
+            .method()
+            .is_none_or(|method| method.eq_ignore_ascii_case(route.method.as_str()))
+        && id
+            .uri()
+            .is_none_or(|uri| normalized(uri).as_deref() == Some(unmounted))
+}
+
+/// A route URI as Rocket stores it once parsed (`/a//b/` is `/a/b`).
+fn normalized(uri: &str) -> Option<String> {
+    Origin::parse_route(uri)
+        .ok()
+        .map(|origin| origin.into_normalized().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_uris_are_compared_as_rocket_normalizes_them() {
+        assert_eq!(normalized("/a//b/").as_deref(), Some("/a/b"));
+        assert_eq!(
+            normalized("/orders/<id>?<page>").as_deref(),
+            Some("/orders/<id>?<page>")
+        );
+    }
+}
