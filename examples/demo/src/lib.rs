@@ -5,6 +5,7 @@
 //! minted token, so a newcomer sees a 200 and a 401 in a minute.
 
 mod dev_token;
+mod own_jwks;
 mod routes;
 
 use rocket::figment::providers::{Env, Format, Toml};
@@ -12,7 +13,8 @@ use rocket::figment::{Figment, Profile};
 use rocket::{Build, Rocket};
 use rocket_warden::Warden;
 
-pub use dev_token::{mint_dev_token, DevToken};
+pub use dev_token::{mint_dev_jwks_token, mint_dev_token, DevToken};
+pub use own_jwks::{DEV_KEY_PEM, DEV_KID, JWKS_PATH};
 pub use routes::WhoAmI;
 
 /// The configuration file used when `ROCKET_CONFIG` is not set: the demo's
@@ -20,16 +22,18 @@ pub use routes::WhoAmI;
 pub const DEFAULT_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/Rocket.toml");
 
 /// Rocket's usual configuration sources, with the demo's `Rocket.toml` as
-/// the default file.
+/// the default file. Validator `demo_jwks`, when it has no key source of its
+/// own, fetches the JWK set this demo serves at [`JWKS_PATH`].
 pub fn figment() -> Figment {
     let file = Env::var("ROCKET_CONFIG").unwrap_or_else(|| DEFAULT_CONFIG.to_owned());
-    Figment::from(rocket::Config::default())
+    let figment = Figment::from(rocket::Config::default())
         .merge(Toml::file(file).nested())
         .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
         .select(Profile::from_env_or(
             "ROCKET_PROFILE",
             rocket::Config::DEFAULT_PROFILE,
-        ))
+        ));
+    own_jwks::point_at_own_jwks(figment)
 }
 
 /// The demo, configured from [`figment`].

@@ -51,6 +51,7 @@ pub(crate) fn point_at_own_jwks(figment: Figment) -> Figment {
 }
 
 /// The demo's JWK set: the public half of the development key.
+#[rocket_warden::jwt_auth(public)]
 #[rocket::get("/.well-known/jwks.json")]
 pub(crate) fn jwks() -> Json<Value> {
     let keys: Vec<Value> = dev_key()

@@ -54,6 +54,8 @@ pub(crate) fn all() -> Vec<Route> {
         orders,
         create_order,
         aud_override,
+        jwks_whoami,
+        crate::own_jwks::jwks,
     ]
 }
 
@@ -106,5 +108,12 @@ fn create_order(auth: Jwt) -> Json<WhoAmI> {
 #[jwt_auth(validator = "demo", audiences = ["aud2"])]
 #[rocket::get("/aud-override")]
 fn aud_override(auth: Jwt) -> Json<WhoAmI> {
+    Json(WhoAmI::authenticated(&auth))
+}
+
+/// Validator `demo_jwks`: keys from a JWK set (by default the demo's own).
+#[jwt_auth(validator = "demo_jwks")]
+#[rocket::get("/jwks/whoami")]
+fn jwks_whoami(auth: Jwt) -> Json<WhoAmI> {
     Json(WhoAmI::authenticated(&auth))
 }

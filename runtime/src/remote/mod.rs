@@ -262,13 +262,17 @@ impl RemoteKeys {
             .background_refreshes
             .fetch_add(1, Ordering::Relaxed);
         let this = self.clone();
+        let refresh = async move {
+            this.fetch(&mut url, Reason::Background).await;
+        };
         // The task logs where the request (or liftoff) that started it logs.
-        tokio::spawn(
-            async move {
-                this.fetch(&mut url, Reason::Background).await;
-            }
-            .with_current_subscriber(),
-        );
+        // Without any subscriber, tracing's events go to `log` (Rocket's
+        // logger), which setting even an empty one would turn off for good.
+        if tracing::dispatcher::has_been_set() {
+            tokio::spawn(refresh.with_current_subscriber());
+        } else {
+            tokio::spawn(refresh);
+        }
     }
 
     /// The one shared fetch for keys that are not in the snapshot, unless a
@@ -354,8 +358,12 @@ impl RemoteKeys {
             target: "rocket_warden",
             validator = &*self.validator,
             event = "fetch",
-            "fetched {} usable keys ({reason:?}), cached for {}s",
+            "fetched {} usable keys ({}), cached for {}s",
             keys.len(),
+            match reason {
+                Reason::Background => "launch or refresh",
+                Reason::UnknownKey => "a token's key was not cached",
+            },
             lifetime / 1000
         );
         if keys.len() == 0 {
