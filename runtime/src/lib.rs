@@ -80,6 +80,21 @@
 //! relaxes the time checks. Keys come only from configuration: headers that
 //! name keys (`jwk`, `jku`, `x5u`, `x5c`) are ignored.
 //!
+//! # Remote keys
+//!
+//! With `jwks_uri = "https://…"` (or `discovery = true`, which reads the
+//! issuer's `/.well-known/openid-configuration`), a validator verifies with
+//! the keys of a JWK set, picked by the token's `kid` and `alg`. The set is
+//! fetched in the background at liftoff, cached for the response's
+//! `max-age` (clamped), refreshed ahead of expiry, refetched once (shared by
+//! all waiting requests) when a token names an unknown `kid`, then not again
+//! for a cooldown; the last good keys keep serving while the provider fails.
+//! Without keys, requests get a 503 ([`AuthError::KeysUnavailable`]) and other
+//! validators keep serving. Counters: [`Validator::key_stats`]. The HTTP
+//! client can be replaced with [`Warden::http_client`], the clock with
+//! [`Warden::clock`]; the `testing` feature adds `rocket_warden::testing`, a key set
+//! server and token minting for tests.
+//!
 //! # Refusals
 //!
 //! Every refusal is an [`AuthError`] answered with its status, an RFC 6750
