@@ -160,7 +160,10 @@ pub(crate) fn jwks_uri_from_discovery(issuer: &str, body: &[u8]) -> Result<Url, 
 pub(crate) fn check_secure(url: &Url) -> Result<(), String> {
     use url::Host;
     match url.scheme() {
-        "https" => Ok(()),
+        "https" if cfg!(feature = "aws_lc_rs") => Ok(()),
+        "https" => Err("needs TLS, which this build lacks: enable rocket_warden's \
+                        `aws_lc_rs` feature"
+            .to_owned()),
         "http" => {
             let loopback = match url.host() {
                 Some(Host::Ipv4(ip)) => ip.is_loopback(),

@@ -261,6 +261,12 @@ impl RemoteKeys {
         self.counters
             .background_refreshes
             .fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(
+            target: "rocket_warden",
+            validator = &*self.validator,
+            event = "refresh",
+            "refreshing keys in the background"
+        );
         let this = self.clone();
         let refresh = async move {
             this.fetch(&mut url, Reason::Background).await;
