@@ -2,13 +2,16 @@
 
 use std::sync::Arc;
 
-use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::fairing::{self, AdHoc, Fairing, Info, Kind};
 use rocket::{Build, Orbit, Request, Response, Rocket};
 
 use crate::clock::{self, Clock, SharedClock};
 use crate::registry::Validators;
-use crate::routes::RoutePolicies;
-use crate::{backend, config, error};
+use crate::routes::{self, RoutePolicies};
+use crate::{backend, error};
+
+/// The name of the fairing that checks the mounted routes at ignite.
+const ROUTES_FAIRING: &str = "rocket_warden routes";
 
 /// The rocket_warden fairing. Attach it once:
 ///
@@ -77,37 +80,22 @@ impl Fairing for Warden {
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
         backend::install();
         let clock = self.clock.clone().unwrap_or_else(clock::system);
-        let validators = Validators::build(rocket.figment(), clock, self.http_client.clone());
-        let require_policy = config::require_policy(rocket.figment());
-        let (validators, require_policy) = match (validators, require_policy) {
-            (Ok(validators), Ok(require)) => (validators, require),
-            (validators, require) => {
-                let errors = validators
-                    .err()
-                    .map(|errors| errors.iter().cloned().collect());
-                for error in errors
-                    .unwrap_or_else(Vec::new)
-                    .into_iter()
-                    .chain(require.err())
-                {
+        match Validators::build(rocket.figment(), clock, self.http_client.clone()) {
+            Ok(validators) => Ok(rocket
+                .manage(validators)
+                // Attached now, it runs after every ignite fairing attached
+                // before launch, so it sees the routes those mount too.
+                .attach(AdHoc::try_on_ignite(
+                    ROUTES_FAIRING,
+                    routes::check_at_ignite,
+                ))),
+            Err(errors) => {
+                for error in errors.iter() {
                     tracing::error!(target: "rocket_warden", "invalid configuration: {error}");
                 }
-                return Err(rocket);
+                Err(rocket)
             }
-        };
-        let policies = RoutePolicies::of(&rocket);
-        if require_policy && policies.without_policy().next().is_some() {
-            for route in policies.without_policy() {
-                tracing::error!(
-                    target: "rocket_warden",
-                    "`jwt.require_policy` is set, and route {route} declares no policy: \
-                     add `#[jwt_auth(...)]` above its route attribute, or \
-                     `#[jwt_auth(public)]` if it is meant to be open"
-                );
-            }
-            return Err(rocket);
         }
-        Ok(rocket.manage(validators).manage(policies))
     }
 
     async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
@@ -119,13 +107,7 @@ impl Fairing for Warden {
             }
         }
         if let Some(policies) = rocket.state::<RoutePolicies>() {
-            tracing::info!(target: "rocket_warden", "route policies:");
-            for route in policies.iter() {
-                match route.policy() {
-                    Some(policy) => tracing::info!(target: "rocket_warden", "  {route}: {policy}"),
-                    None => tracing::info!(target: "rocket_warden", "  {route}: no policy"),
-                }
-            }
+            routes::log(policies);
         }
     }
 

@@ -3,15 +3,19 @@
 //!
 //! Each `#[jwt_auth]` registers its policy, with the handler's name and what
 //! its route attribute says, in a link-time list (the `inventory` crate). At
-//! ignite, the fairing matches the mounted routes against that list by
-//! handler name, method and unmounted URI.
+//! ignite, after every other ignite fairing attached before launch, the
+//! fairing matches the mounted routes against that list by handler name,
+//! method and unmounted URI: Rocket 0.5 keeps nothing else of a route's
+//! handler in public view.
 
 use std::fmt;
 
+use rocket::fairing;
 use rocket::http::uri::Origin;
 use rocket::http::Method;
-use rocket::{Phase, Rocket, Route};
+use rocket::{Build, Phase, Rocket, Route};
 
+use crate::config;
 use crate::policy::{Access, RouteId, RoutePolicy};
 
 /// A policy registered by `#[jwt_auth]`. Not a public API.
@@ -62,7 +66,18 @@ impl RoutePolicies {
     /// The mounted routes that declare no policy (neither a `#[jwt_auth]`
     /// policy nor `public`).
     pub fn without_policy(&self) -> impl Iterator<Item = &MountedRoute> {
-        self.routes.iter().filter(|route| route.policy.is_none())
+        self.routes
+            .iter()
+            .filter(|route| matches!(route.policy, Match::None))
+    }
+
+    /// The mounted routes whose policy cannot be told: handlers in different
+    /// modules share their name, method and URI, and declare different
+    /// policies.
+    pub fn ambiguous(&self) -> impl Iterator<Item = &MountedRoute> {
+        self.routes
+            .iter()
+            .filter(|route| matches!(route.policy, Match::Ambiguous(_)))
     }
 
     /// The route mounted with `method` at `uri` (as Rocket prints it, with
@@ -80,16 +95,34 @@ pub struct MountedRoute {
     method: Method,
     uri: String,
     name: Option<String>,
-    policy: Option<&'static RoutePolicy>,
+    policy: Match,
+}
+
+/// The policies registered for a mounted route.
+#[derive(Debug, Clone)]
+enum Match {
+    None,
+    One(&'static RoutePolicy),
+    /// Several that differ: same-named handlers in different modules.
+    Ambiguous(Vec<&'static RoutePolicy>),
 }
 
 impl MountedRoute {
     fn new(route: &Route, registered: &[(&RouteId, &'static RoutePolicy)]) -> Self {
         let unmounted = route.uri.unmounted_origin.to_string();
-        let policy = registered
+        let found: Vec<_> = registered
             .iter()
-            .find(|(id, _)| declares(id, route, &unmounted))
-            .map(|(_, policy)| *policy);
+            .filter(|(id, _)| declares(id, route, &unmounted))
+            .map(|(_, policy)| *policy)
+            .collect();
+        // Policies that read the same are the same rules, whichever module.
+        let policy = match found.as_slice() {
+            [] => Match::None,
+            [first, rest @ ..] if rest.iter().all(|p| p.to_string() == first.to_string()) => {
+                Match::One(first)
+            }
+            _ => Match::Ambiguous(found),
+        };
         Self {
             method: route.method,
             uri: route.uri.to_string(),
@@ -113,15 +146,84 @@ impl MountedRoute {
         self.name.as_deref()
     }
 
-    /// The policy `#[jwt_auth]` declared for the route, if any.
+    /// The policy `#[jwt_auth]` declared for the route: `None` when it
+    /// declares none, or when that cannot be told (see
+    /// [`RoutePolicies::ambiguous`]).
     pub fn policy(&self) -> Option<&'static RoutePolicy> {
-        self.policy
+        match self.policy {
+            Match::One(policy) => Some(policy),
+            _ => None,
+        }
     }
 
     /// Whether the route is declared intentionally open.
     pub fn is_public(&self) -> bool {
-        self.policy
+        self.policy()
             .is_some_and(|policy| policy.access() == Access::Public)
+    }
+
+    /// What the route table says of the route's policy.
+    fn describe(&self) -> String {
+        match &self.policy {
+            Match::None => "no policy".to_owned(),
+            Match::One(policy) => policy.to_string(),
+            Match::Ambiguous(policies) => {
+                let mut handlers: Vec<_> = policies
+                    .iter()
+                    .filter_map(|policy| policy.route_id())
+                    .map(|id| format!("`{}::{}`", id.module(), id.handler()))
+                    .collect();
+                // The link-time list has no fixed order; the message should.
+                handlers.sort();
+                format!(
+                    "ambiguous: handlers {} share its name, method and URI; give them distinct names",
+                    handlers.join(", ")
+                )
+            }
+        }
+    }
+}
+
+/// The route check, run at ignite after the other ignite fairings: builds
+/// the route table, manages it, and with `jwt.require_policy` aborts launch
+/// if a mounted route declares no policy, or cannot be told.
+pub(crate) async fn check_at_ignite(rocket: Rocket<Build>) -> fairing::Result {
+    let require_policy = match config::require_policy(rocket.figment()) {
+        Ok(require) => require,
+        Err(error) => {
+            tracing::error!(target: "rocket_warden", "invalid configuration: {error}");
+            return Err(rocket);
+        }
+    };
+    let policies = RoutePolicies::of(&rocket);
+    let refused: Vec<_> = policies
+        .without_policy()
+        .chain(policies.ambiguous())
+        .filter(|_| require_policy)
+        .collect();
+    if refused.is_empty() {
+        return Ok(rocket.manage(policies));
+    }
+    for route in refused {
+        let fix = match route.policy {
+            Match::Ambiguous(_) => format!(" that can be told: {}", route.describe()),
+            _ => ": add `#[jwt_auth(...)]` above its route attribute, or \
+                  `#[jwt_auth(public)]` if it is meant to be open"
+                .to_owned(),
+        };
+        tracing::error!(
+            target: "rocket_warden",
+            "`jwt.require_policy` is set, and route {route} declares no policy{fix}"
+        );
+    }
+    Err(rocket)
+}
+
+/// Logs the route table.
+pub(crate) fn log(policies: &RoutePolicies) {
+    tracing::info!(target: "rocket_warden", "route policies:");
+    for route in policies.iter() {
+        tracing::info!(target: "rocket_warden", "  {route}: {}", route.describe());
     }
 }
 

@@ -77,33 +77,6 @@ fn pem_setting(pem: &str) -> String {
     format!("public_key_pem = '''\n{pem}'''")
 }
 
-/// Asserts that igniting `rocket` fails because of sentinels, one of which is
-/// a guard whose type name contains `guard`; returns the log.
-async fn assert_sentinel_aborts(rocket: Rocket<Build>, guard: &str) -> String {
-    let (log, result) = logged(rocket.ignite()).await;
-    let error = match result {
-        Ok(_) => panic!("launch should abort because of the `{guard}` sentinel"),
-        Err(error) => error,
-    };
-    match error.kind() {
-        ErrorKind::SentinelAborts(sentries) => assert!(
-            sentries.iter().any(|s| s.type_name.contains(guard)),
-            "the sentries {:?} should include a `{guard}`",
-            sentries.iter().map(|s| s.type_name).collect::<Vec<_>>()
-        ),
-        other => panic!("expected SentinelAborts, got {other:?}"),
-    }
-    log
-}
-
-/// Asserts that `rocket` ignites.
-async fn assert_ignites(rocket: Rocket<Build>) -> Rocket<rocket::Ignite> {
-    match rocket.ignite().await {
-        Ok(rocket) => rocket,
-        Err(error) => panic!("launch should succeed: {:?}", error.kind()),
-    }
-}
-
 /// Two valid validators, `alpha` and `beta`.
 fn two_validators() -> String {
     format!(

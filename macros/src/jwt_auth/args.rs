@@ -242,6 +242,10 @@ fn list(meta: &Meta, key: &Ident, item: &str, errors: &mut Errors) -> Option<Vec
                 format!("expected a string literal, like {}", example(key)),
             ),
             Some(lit) if lit.value().is_empty() => errors.add(lit.span(), format!("empty {item}")),
+            Some(lit) if item == "scope" && !is_scope_token(&lit.value()) => errors.add(
+                lit.span(),
+                "a scope is printable ASCII without spaces, `\"` or `\\` (RFC 6750 scope-token)",
+            ),
             Some(lit) if lit.value().chars().any(char::is_whitespace) => {
                 errors.add(lit.span(), format!("a {item} cannot contain whitespace"))
             }
@@ -270,4 +274,11 @@ fn is_identifier(name: &str) -> bool {
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         && name != "_"
+}
+
+/// RFC 6750 §3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
+fn is_scope_token(scope: &str) -> bool {
+    scope
+        .bytes()
+        .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }

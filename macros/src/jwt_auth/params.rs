@@ -22,31 +22,54 @@ enum Kind {
     OptionalJwt,
 }
 
-/// Binds every `Jwt`/`OptionalJwt` parameter to the policy type.
+/// Binds every `Jwt`/`OptionalJwt` parameter to the policy type, and those
+/// nested in another guard's type arguments (`Option<Jwt<C>>`) too, so that
+/// no guard of the route falls back to the default policy.
 pub(crate) fn bind(item: &mut syn::ItemFn, args: &Args, errors: &mut Errors) -> Guards {
     let policy = super::expand::policy_type(item);
     let mut bound = false;
     for input in &mut item.sig.inputs {
         let FnArg::Typed(param) = input else { continue };
-        let Type::Path(ty) = &mut *param.ty else {
-            continue;
-        };
-        let Some(last) = ty.path.segments.last_mut() else {
-            continue;
-        };
-        let kind = match last.ident.to_string().as_str() {
-            "Jwt" => Kind::Jwt,
-            "OptionalJwt" => Kind::OptionalJwt,
-            _ => continue,
-        };
-        bound = true;
-        check_kind(kind, &last.ident, args, errors);
-        add_policy(&mut last.arguments, &policy, errors);
+        if let Some((kind, ident)) = guard_kind(&param.ty) {
+            bound = true;
+            check_kind(kind, &ident, args, errors);
+        }
+        bind_type(&mut param.ty, &policy, errors);
     }
     if bound {
         Guards::Bound
     } else {
         Guards::Hidden
+    }
+}
+
+/// Whether `ty` is itself a `Jwt` or an `OptionalJwt`.
+fn guard_kind(ty: &Type) -> Option<(Kind, syn::Ident)> {
+    let Type::Path(ty) = ty else { return None };
+    let last = ty.path.segments.last()?;
+    match last.ident.to_string().as_str() {
+        "Jwt" => Some((Kind::Jwt, last.ident.clone())),
+        "OptionalJwt" => Some((Kind::OptionalJwt, last.ident.clone())),
+        _ => None,
+    }
+}
+
+/// Adds the policy to `ty` if it is a guard, else to any guard among its
+/// type arguments.
+fn bind_type(ty: &mut Type, policy: &syn::Ident, errors: &mut Errors) {
+    let is_guard = guard_kind(ty).is_some();
+    let Type::Path(ty) = ty else { return };
+    let Some(last) = ty.path.segments.last_mut() else {
+        return;
+    };
+    if is_guard {
+        add_policy(&mut last.arguments, policy, errors);
+    } else if let PathArguments::AngleBracketed(generics) = &mut last.arguments {
+        for arg in &mut generics.args {
+            if let GenericArgument::Type(inner) = arg {
+                bind_type(inner, policy, errors);
+            }
+        }
     }
 }
 

@@ -10,12 +10,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rocket::error::ErrorKind;
 use rocket::figment::providers::{Format, Toml};
 use rocket::figment::Figment;
 use rocket::http::{Header as HttpHeader, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::serde::json::Json;
-use rocket::{Build, Rocket, Route};
+use rocket::{Build, Ignite, Rocket, Route};
 use rocket_warden::{Jwt, OptionalJwt, Warden};
 use serde_json::{json, Value};
 
@@ -309,4 +310,31 @@ pub async fn logged<F: Future>(future: F) -> (String, F::Output) {
         future.await
     };
     (captured.text(), output)
+}
+
+/// Asserts that `rocket` ignites.
+pub async fn assert_ignites(rocket: Rocket<Build>) -> Rocket<Ignite> {
+    match rocket.ignite().await {
+        Ok(rocket) => rocket,
+        Err(error) => panic!("launch should succeed: {:?}", error.kind()),
+    }
+}
+
+/// Ignites `rocket`, expecting sentinels to abort it, one of them a guard
+/// whose type name contains `guard`; returns the log.
+pub async fn assert_sentinel_aborts(rocket: Rocket<Build>, guard: &str) -> String {
+    let (log, result) = logged(rocket.ignite()).await;
+    let error = match result {
+        Ok(_) => panic!("launch should abort because of the `{guard}` sentinel"),
+        Err(error) => error,
+    };
+    match error.kind() {
+        ErrorKind::SentinelAborts(sentries) => assert!(
+            sentries.iter().any(|s| s.type_name.contains(guard)),
+            "the sentries {:?} should include a `{guard}`",
+            sentries.iter().map(|s| s.type_name).collect::<Vec<_>>()
+        ),
+        other => panic!("expected SentinelAborts, got {other:?}"),
+    }
+    log
 }

@@ -25,4 +25,14 @@ fn repeated_scope(_auth: Jwt) {}
 #[rocket::get("/spaced-scope")]
 fn spaced_scope(_auth: Jwt) {}
 
+// A scope cannot hold a quote either: it would break the challenge.
+#[jwt_auth(scopes = ["orders\"read"])]
+#[rocket::get("/quoted-scope")]
+fn quoted_scope(_auth: Jwt) {}
+
+// A role cannot hold white space (a roles claim may be space-separated).
+#[jwt_auth(roles = ["super user"])]
+#[rocket::get("/spaced-role")]
+fn spaced_role(_auth: Jwt) {}
+
 fn main() {}

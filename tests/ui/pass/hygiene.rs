@@ -126,6 +126,12 @@ async fn everything(id: u32, auth: Jwt<Claims>) -> String {
     format!("{id} {}", auth.sub)
 }
 
+#[jwt_auth(validator = "api", roles = ["admin"])]
+#[::rocket::get("/nested")]
+fn nested(auth: ::core::option::Option<Jwt<Claims>>) -> String {
+    auth.map_or_else(String::new, |jwt| jwt.sub.clone())
+}
+
 #[jwt_auth(validator = "api")]
 #[::rocket::get("/raw")]
 fn r#raw(_auth: Jwt) {}
@@ -161,6 +167,7 @@ fn main() {
                 check_managed_async,
                 check_path,
                 everything,
+                nested,
                 r#raw,
             ],
         );
