@@ -203,7 +203,7 @@ pub(crate) fn render<'r>(request: &'r Request<'_>, response: &mut Response<'r>) 
         return;
     }
     // A challenge invites the client to retry with credentials; a server
-    // fault (500) carries none.
+    // fault (500) or missing keys (503) carry none: the credentials may be fine.
     if refusal.error.status().code < 500 {
         let challenge = refusal.error.challenge(&refusal.realm);
         response.set_header(Header::new("WWW-Authenticate", challenge));

@@ -672,3 +672,33 @@ async fn out_of_range_tuning_keys_are_refused() {
     )
     .await;
 }
+
+#[rocket::async_test]
+async fn every_key_type_of_a_set_verifies_its_algorithms() {
+    let keys = [
+        rsa("rsa"),
+        ec("p256"),
+        ec384("p384"),
+        ed("ed25519"),
+        TestKey::from_pem(
+            Algorithm::PS256,
+            Some("pss"),
+            support::keys::RSA_OTHER_PRIVATE,
+        )
+        .expect("a PSS key"),
+    ];
+    let server = JwksServer::start(&keys.iter().collect::<Vec<_>>()).await;
+    let clock = clock();
+    let config = remote_validator(
+        REMOTE,
+        &server.jwks_uri(),
+        r#"["RS256", "PS256", "ES256", "ES384", "EdDSA"]"#,
+        "",
+    );
+    let client = client_with_clock(&config, routes![jwt], &clock).await;
+    for key in &keys {
+        let response = get(&client, "/jwt", Some(&key.mint(&claims_at(&clock)))).await;
+        assert_eq!(response.status(), Status::Ok, "{key:?}");
+    }
+    assert_eq!(stats(&client, REMOTE).keys, 5);
+}

@@ -92,3 +92,13 @@ pub fn stats(client: &Client, name: &str) -> KeyStats {
 pub fn advance(clock: &ManualClock, secs: u64) {
     clock.advance(Duration::from_secs(secs));
 }
+
+/// The P-384 test key (ES384) with `kid`.
+pub fn ec384(kid: &str) -> TestKey {
+    TestKey::from_pem(
+        Algorithm::ES384,
+        Some(kid),
+        include_str!("../../keys/ec-p384-signing.key"),
+    )
+    .expect("the P-384 test key")
+}
