@@ -147,6 +147,8 @@ enum Answer {
     Keys,
     /// This body, as JSON.
     Body(Bytes),
+    /// This body, as JSON, in chunked encoding (no `Content-Length`).
+    Chunked(Bytes),
     /// This status, with an empty body.
     Status(StatusCode),
     /// Nothing, until [`JwksServer::release`] or the server is taken down.
@@ -274,12 +276,24 @@ impl JwksServer {
         self.shared.state().answer = Answer::Body(body.into());
     }
 
-    /// Answers `/jwks` with a well-formed key set padded to about `bytes` bytes.
+    /// Answers `/jwks` with a well-formed key set padded to about `bytes`
+    /// bytes, announced by its `Content-Length`.
     pub fn serve_oversized(&self, bytes: usize) {
-        let mut state = self.shared.state();
-        let mut jwks = state.jwks.clone();
+        let body = self.padded(bytes);
+        self.shared.state().answer = Answer::Body(body);
+    }
+
+    /// Like [`JwksServer::serve_oversized`], but in chunked encoding, so the
+    /// size is known only by reading.
+    pub fn serve_oversized_chunked(&self, bytes: usize) {
+        let body = self.padded(bytes);
+        self.shared.state().answer = Answer::Chunked(body);
+    }
+
+    fn padded(&self, bytes: usize) -> Bytes {
+        let mut jwks = self.shared.state().jwks.clone();
         jwks["padding"] = json!("x".repeat(bytes));
-        state.answer = Answer::Body(Bytes::from(jwks.to_string()));
+        Bytes::from(jwks.to_string())
     }
 
     /// Answers `/jwks` with `status` and an empty body (a 404, a 500).
@@ -415,6 +429,15 @@ async fn answer(
     Ok(match answer {
         Answer::Keys => json_response(StatusCode::OK, jwks, cache_control),
         Answer::Body(body) => json_response(StatusCode::OK, body, cache_control),
+        Answer::Chunked(body) => {
+            let mut response = json_response(StatusCode::OK, body, cache_control);
+            // hyper then sends the body chunked, without a length.
+            response.headers_mut().insert(
+                "transfer-encoding",
+                hyper::header::HeaderValue::from_static("chunked"),
+            );
+            response
+        }
         Answer::Status(status) => json_response(status, String::new(), None),
         Answer::Slow(delay) => {
             tokio::time::sleep(delay).await;

@@ -335,6 +335,26 @@ async fn an_oversized_key_set_is_refused() {
 }
 
 #[rocket::async_test]
+async fn an_oversized_key_set_without_a_length_is_cut_off() {
+    let key = rsa("k");
+    let server = JwksServer::start(&[&key]).await;
+    server.serve_oversized_chunked(20_000);
+    let answer = reqwest_client()
+        .get(server.jwks_uri())
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(answer.content_length(), None, "the size is not announced");
+    let clock = clock();
+    let (logs, _) = logged(async {
+        let client = remote_client(&server, &clock, "jwks_max_bytes = 8192").await;
+        assert_unavailable(&client, &key.mint(&claims_at(&clock))).await;
+    })
+    .await;
+    assert!(logs.contains("sent more than 8192 bytes"), "{logs}");
+}
+
+#[rocket::async_test]
 async fn a_404_is_a_failed_fetch() {
     let key = rsa("k");
     let server = JwksServer::start(&[&key]).await;
