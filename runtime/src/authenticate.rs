@@ -60,15 +60,15 @@ async fn bearer<'a>(
         if !takes(profile, credential.source) {
             continue;
         }
-        match validator.verify(credential.token) {
+        match validator.verify(credential.token).await {
             Ok(token) => {
                 let identity = profile.identity.resolve(request, token).await?;
                 if let Some(settings) = &profile.cookie {
-                    cookie::issue(request, settings, &identity);
+                    cookie::issue(request, settings, &identity, validator.now_secs());
                 }
                 return Ok(identity);
             }
-            Err(error) => refusals.push((validator.name(), error.into())),
+            Err(error) => refusals.push((validator.name(), error)),
         }
     }
     Err(refusal(request, refusals))
@@ -120,7 +120,12 @@ async fn from_cookie<'a>(
     let candidates = chain
         .clone()
         .filter_map(|(validator, profile)| Some((validator.name(), profile.cookie.as_ref()?)));
-    let Some(restored) = cookie::restore(request, candidates)? else {
+    // Every validator reads the application's one clock.
+    let now = chain
+        .clone()
+        .next()
+        .map_or(0, |(validator, _)| validator.now_secs());
+    let Some(restored) = cookie::restore(request, candidates, now)? else {
         return Ok(None);
     };
     let mut chain = chain;
@@ -131,7 +136,7 @@ async fn from_cookie<'a>(
     let token = validator.restore(restored.header, restored.payload);
     let identity = profile.identity.resolve(request, token).await?;
     if let Some(settings) = &profile.cookie {
-        cookie::issue(request, settings, &identity);
+        cookie::issue(request, settings, &identity, validator.now_secs());
     }
     Ok(Some(identity))
 }

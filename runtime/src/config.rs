@@ -18,8 +18,9 @@ use serde::de::DeserializeOwned;
 use crate::access::{
     AccessRules, DEFAULT_ROLES_CLAIM, DEFAULT_SCOPE_CLAIM, DEFAULT_SCOPE_ROLE_PREFIX,
 };
-use crate::keys::StaticKey;
+use crate::keys::{KeyKind, StaticKey};
 use crate::options::{self, Options};
+use crate::remote::{self, RemoteConfig};
 
 /// The largest `leeway_secs` accepted: a day. More is a misconfiguration, and
 /// it keeps time arithmetic far from overflow.
@@ -63,6 +64,14 @@ fn key_suffix(key: &Option<String>) -> String {
 pub struct ConfigErrors(pub(crate) Vec<ConfigError>);
 
 impl ConfigErrors {
+    /// One problem with a table (`jwt`, say).
+    pub(crate) fn table(key: &str, problem: String) -> Self {
+        Self(vec![ConfigError::Table {
+            key: key.to_owned(),
+            problem,
+        }])
+    }
+
     /// The problems, in the order found (validators by name).
     pub fn iter(&self) -> impl Iterator<Item = &ConfigError> {
         self.0.iter()
@@ -103,6 +112,14 @@ const VALIDATOR_KEYS: &[&str] = &[
     "scope_claim",
     "scope_role_prefix",
     "read_only_scopes",
+    "jwks_uri",
+    "discovery",
+    "jwks_cache_secs",
+    "jwks_min_cache_secs",
+    "jwks_max_cache_secs",
+    "jwks_cooldown_secs",
+    "jwks_timeout_ms",
+    "jwks_max_bytes",
     // Identity, chains, token sources, cookie mode: read by `options`.
     "user_strategy",
     "static_user",
@@ -134,7 +151,17 @@ struct Settings {
     required_claims: Option<Vec<String>>,
     token_type: Option<String>,
     realm: Option<String>,
+    jwks_uri: Option<String>,
+    discovery: Option<bool>,
+    remote: remote::Tuning,
     access: AccessSettings,
+}
+
+/// A validator's key: loaded now, or fetched from a key set later.
+#[derive(Debug)]
+pub(crate) enum KeyConfig {
+    Static(StaticKey),
+    Remote(RemoteConfig),
 }
 
 /// The settings of what a validator's tokens grant, as written.
@@ -153,7 +180,7 @@ pub(crate) struct ValidatorConfig {
     pub(crate) issuer: String,
     pub(crate) access: AccessRules,
     pub(crate) algorithms: Vec<Algorithm>,
-    pub(crate) key: StaticKey,
+    pub(crate) key: KeyConfig,
     pub(crate) leeway_secs: u64,
     pub(crate) required_claims: Vec<String>,
     pub(crate) token_type: Option<String>,
@@ -253,6 +280,9 @@ fn read_validator(
         required_claims: problems.read(figment, "required_claims"),
         token_type: problems.read(figment, "token_type"),
         realm: problems.read(figment, "realm"),
+        jwks_uri: problems.read(figment, "jwks_uri"),
+        discovery: problems.read(figment, "discovery"),
+        remote: remote::Tuning::read(&mut problems, figment),
         access: AccessSettings {
             roles_claim: problems.read(figment, "roles_claim"),
             scope_claim: problems.read(figment, "scope_claim"),
@@ -342,19 +372,36 @@ impl<'a> Problems<'a> {
     fn check(&mut self, settings: Settings) -> Option<ValidatorConfig> {
         let issuer = self.issuer(settings.issuer);
         let algorithms = self.algorithms(settings.algorithms);
-        let key = self.key(KeySource::all_set(
+        let mut sources = KeySource::all_set(
             settings.secret,
             settings.secret_env,
             settings.public_key_pem,
             settings.public_key_file,
-        ));
-        if let (Some(algorithms), Some(key)) = (&algorithms, &key) {
-            for algorithm in algorithms.iter().filter(|a| !key.kind.fits(**a)) {
-                self.add(
-                    "algorithms",
-                    format!("`{algorithm:?}` cannot verify with {}", key.kind),
-                );
+        );
+        sources.extend(settings.jwks_uri.map(KeySource::JwksUri));
+        sources.extend((settings.discovery == Some(true)).then_some(KeySource::Discovery));
+        let key = self.key(sources, issuer.as_deref(), settings.remote);
+        match (&algorithms, &key) {
+            (Some(algorithms), Some(KeyConfig::Static(key))) => {
+                for algorithm in algorithms.iter().filter(|a| !key.kind.fits(**a)) {
+                    self.add(
+                        "algorithms",
+                        format!("`{algorithm:?}` cannot verify with {}", key.kind),
+                    );
+                }
             }
+            (Some(algorithms), Some(KeyConfig::Remote(_))) => {
+                for algorithm in algorithms.iter().filter(|a| KeyKind::Hmac.fits(**a)) {
+                    self.add(
+                        "algorithms",
+                        format!(
+                            "`{algorithm:?}` needs a shared secret; a key set holds only \
+                             public keys"
+                        ),
+                    );
+                }
+            }
+            _ => {}
         }
         let access = self.access(settings.audiences, settings.access);
         let leeway_secs = settings.leeway_secs.unwrap_or(0);
@@ -476,19 +523,46 @@ impl<'a> Problems<'a> {
         (algorithms.len() == names.len()).then_some(algorithms)
     }
 
-    /// Loads the one key source that must be set.
-    fn key(&mut self, sources: Vec<KeySource>) -> Option<StaticKey> {
+    /// Loads the one key source that must be set (remote ones with their
+    /// tuning keys, which are refused without them).
+    fn key(
+        &mut self,
+        sources: Vec<KeySource>,
+        issuer: Option<&str>,
+        tuning: remote::Tuning,
+    ) -> Option<KeyConfig> {
+        let remote = match (sources.as_slice(), issuer) {
+            ([KeySource::JwksUri(uri)], _) => Some(remote::Source::jwks_uri(uri)),
+            ([KeySource::Discovery], Some(issuer)) => Some(remote::Source::discovery(issuer)),
+            // The missing issuer is reported already.
+            ([KeySource::Discovery], None) => return None,
+            _ => {
+                let remote = |source: &KeySource| {
+                    matches!(source, KeySource::JwksUri(_) | KeySource::Discovery)
+                };
+                if !sources.iter().any(remote) {
+                    tuning.refuse_without_source(self);
+                }
+                None
+            }
+        };
+        if let Some(source) = remote {
+            let key = sources[0].key();
+            let source = source.map_err(|problem| self.add(key, problem)).ok()?;
+            return tuning.check(self, source).map(KeyConfig::Remote);
+        }
         match sources.as_slice() {
             [] if KEY_SOURCES.iter().any(|key| self.has(key)) => None,
             [] => {
                 self.whole(
                     "no key source: set exactly one of `secret`, `secret_env`, \
-                     `public_key_pem` or `public_key_file`",
+                     `public_key_pem`, `public_key_file`, `jwks_uri` or `discovery = true`",
                 );
                 None
             }
             [source] => source
                 .load()
+                .map(KeyConfig::Static)
                 .map_err(|problem| self.add(source.key(), problem))
                 .ok(),
             [first, second, ..] => {
@@ -504,14 +578,23 @@ impl<'a> Problems<'a> {
 }
 
 /// The keys that give a validator its key.
-const KEY_SOURCES: [&str; 4] = ["secret", "secret_env", "public_key_pem", "public_key_file"];
+const KEY_SOURCES: [&str; 6] = [
+    "secret",
+    "secret_env",
+    "public_key_pem",
+    "public_key_file",
+    "jwks_uri",
+    "discovery",
+];
 
-/// One of the four ways to give a validator its key.
+/// One of the ways to give a validator its key.
 enum KeySource {
     Secret(String),
     SecretEnv(String),
     PublicKeyPem(String),
     PublicKeyFile(RelativePathBuf),
+    JwksUri(String),
+    Discovery,
 }
 
 impl KeySource {
@@ -540,6 +623,8 @@ impl KeySource {
             Self::SecretEnv(_) => "secret_env",
             Self::PublicKeyPem(_) => "public_key_pem",
             Self::PublicKeyFile(_) => "public_key_file",
+            Self::JwksUri(_) => "jwks_uri",
+            Self::Discovery => "discovery",
         }
     }
 
@@ -559,6 +644,8 @@ impl KeySource {
                     .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
                 StaticKey::public_pem(&pem)
             }
+            // Remote sources are checked in `Problems::key`; they load later.
+            Self::JwksUri(_) | Self::Discovery => Err("a remote key source".to_owned()),
         }
     }
 }

@@ -146,19 +146,22 @@ mod jar {
         exp: u64,
     }
 
-    fn now() -> u64 {
-        jsonwebtoken::get_current_timestamp()
-    }
-
     /// Adds the cookie for `token` to the response, through the request's jar
-    /// (Rocket sends the jar's changes with a successful response only).
-    pub(crate) fn issue(request: &Request<'_>, settings: &CookieSettings, token: &Verified) {
+    /// (Rocket sends the jar's changes with a successful response only); it
+    /// expires `cookie_max_age_secs` after `now` (the application's clock).
+    pub(crate) fn issue(
+        request: &Request<'_>,
+        settings: &CookieSettings,
+        token: &Verified,
+        now: u64,
+    ) {
         let stored = Stored {
             validator: token.validator.to_string(),
             header: token.header.clone(),
             payload: token.payload.clone(),
-            exp: now() + settings.max_age_secs,
+            exp: now + settings.max_age_secs,
         };
+        let stored_exp = stored.exp;
         let value = match serde_json::to_string(&stored) {
             Ok(value) if value.len() <= MAX_STORED_JSON => value,
             _ => {
@@ -172,22 +175,27 @@ mod jar {
             }
         };
         let max_age = Duration::seconds(settings.max_age_secs as i64);
+        // Both fit: the clock is past 1970 and the lifetime at most ten years.
+        let expires = OffsetDateTime::from_unix_timestamp(stored_exp as i64)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let cookie = Cookie::build((settings.name.to_string(), value))
             .http_only(true)
             .same_site(SameSite::Strict)
             .secure(settings.secure)
             .path(settings.path.clone())
             .max_age(max_age)
-            .expires(OffsetDateTime::now_utc() + max_age);
+            .expires(expires);
         request.cookies().add_private(cookie);
     }
 
     /// The identity kept in the first cookie of `candidates` the request
     /// carries: `Ok(None)` when it carries none. Each candidate is a
-    /// validator with cookie mode on, with its settings.
+    /// validator with cookie mode on, with its settings; `now` is the
+    /// application's clock.
     pub(crate) fn restore<'a>(
         request: &Request<'_>,
         candidates: impl Iterator<Item = (&'a str, &'a CookieSettings)> + Clone,
+        now: u64,
     ) -> Result<Option<Restored>, AuthError> {
         let jar = request.cookies();
         let Some(name) = candidates
@@ -207,7 +215,7 @@ mod jar {
         if !owned {
             return Err(AuthError::InvalidCookie);
         }
-        if stored.exp <= now() {
+        if stored.exp <= now {
             return Err(AuthError::CookieExpired);
         }
         Ok(Some(Restored {
@@ -224,13 +232,14 @@ pub(crate) use jar::{issue, restore};
 /// Without the `cookies` feature no validator has cookie mode on (launch
 /// refuses `cookie_enabled`), so there is never a cookie to issue.
 #[cfg(not(feature = "cookies"))]
-pub(crate) fn issue(_request: &Request<'_>, _settings: &CookieSettings, _token: &Verified) {}
+pub(crate) fn issue(_: &Request<'_>, _: &CookieSettings, _: &Verified, _now: u64) {}
 
 /// Without the `cookies` feature there is never a cookie to read.
 #[cfg(not(feature = "cookies"))]
 pub(crate) fn restore<'a>(
     _request: &Request<'_>,
     _candidates: impl Iterator<Item = (&'a str, &'a CookieSettings)> + Clone,
+    _now: u64,
 ) -> Result<Option<Restored>, AuthError> {
     Ok(None)
 }

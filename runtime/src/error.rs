@@ -81,6 +81,12 @@ pub enum AuthError {
     /// unusual way: 500, since the fault is the server's.
     #[error("authentication is not configured for this route")]
     NotConfigured,
+    /// The validator's keys come from a remote key set that could not be
+    /// fetched (the provider is down, slow or broken) and no cached key fits
+    /// the token: 503, without a challenge, since the token may well be good.
+    /// The body's `error` is `temporarily_unavailable` (RFC 6749 §4.1.2.1).
+    #[error("the keys to verify the token are unavailable; try again later")]
+    KeysUnavailable,
 }
 
 impl AuthError {
@@ -100,7 +106,7 @@ impl AuthError {
             Self::InvalidRequest(_) => Status::BadRequest,
             Self::Forbidden(_) => Status::Forbidden,
             Self::NotConfigured => Status::InternalServerError,
-            Self::IdentityUnavailable => Status::ServiceUnavailable,
+            Self::IdentityUnavailable | Self::KeysUnavailable => Status::ServiceUnavailable,
         }
     }
 
@@ -111,7 +117,8 @@ impl AuthError {
             | Self::UnsupportedScheme
             | Self::NotConfigured
             | Self::SessionCookie
-            | Self::IdentityUnavailable => None,
+            | Self::IdentityUnavailable
+            | Self::KeysUnavailable => None,
             Self::MalformedCredentials(_)
             | Self::InvalidToken(_)
             | Self::ClaimsShape
@@ -129,7 +136,7 @@ impl AuthError {
     fn body_code(&self) -> &'static str {
         self.code().unwrap_or(match self {
             Self::NotConfigured => "server_error",
-            Self::IdentityUnavailable => "temporarily_unavailable",
+            Self::IdentityUnavailable | Self::KeysUnavailable => "temporarily_unavailable",
             Self::SessionCookie => "session_cookie_refused",
             Self::UnsupportedScheme => "unsupported_scheme",
             _ => "missing_token",
@@ -233,7 +240,7 @@ pub(crate) fn render<'r>(request: &'r Request<'_>, response: &mut Response<'r>) 
         return;
     }
     // A challenge invites the client to retry with credentials; a server
-    // fault (500) carries none.
+    // fault (500) or missing keys (503) carry none: the credentials may be fine.
     if refusal.error.status().code < 500 {
         let challenge = refusal.error.challenge(&refusal.realm);
         response.set_header(Header::new("WWW-Authenticate", challenge));

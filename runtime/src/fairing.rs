@@ -5,6 +5,7 @@ use std::sync::Arc;
 use rocket::fairing::{self, AdHoc, Fairing, Info, Kind};
 use rocket::{Build, Data, Orbit, Request, Response, Rocket};
 
+use crate::clock::{self, Clock, SharedClock};
 use crate::identity::{PartnerDirectory, PartnerStrategy, Strategies, UserStrategy};
 use crate::registry::Validators;
 use crate::routes::{self, RoutePolicies};
@@ -34,6 +35,8 @@ const ROUTES_FAIRING: &str = "rocket_warden routes";
 /// `{"error": "...", "error_description": "..."}`.
 #[derive(Debug, Default)]
 pub struct Warden {
+    clock: Option<SharedClock>,
+    http_client: Option<reqwest::Client>,
     strategies: Strategies,
 }
 
@@ -41,6 +44,29 @@ impl Warden {
     /// The fairing, with the built-in behaviour.
     pub fn fairing() -> Self {
         Self::default()
+    }
+
+    /// Reads token times (`exp`, `nbf`, `iat`) and key cache lifetimes from
+    /// `clock` instead of the system clock: for tests, mostly.
+    ///
+    /// ```
+    /// use rocket_warden::{ManualClock, Warden};
+    ///
+    /// let clock = ManualClock::at_secs(1_311_280_970);
+    /// let fairing = Warden::fairing().clock(clock.clone());
+    /// ```
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Fetches remote keys (`jwks_uri`, `discovery`) with `client` instead of
+    /// the default one (rustls, a 3 s connect timeout, no redirects): to add
+    /// a proxy, a root certificate or other timeouts. Each fetch still has
+    /// its validator's `jwks_timeout_ms` and `jwks_max_bytes`.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
     }
 
     /// Registers a user strategy under `name`, for validators that set
@@ -78,7 +104,9 @@ impl Fairing for Warden {
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
         backend::install();
-        match Validators::build(rocket.figment(), &self.strategies) {
+        let clock = self.clock.clone().unwrap_or_else(clock::system);
+        let client = self.http_client.clone();
+        match Validators::build(rocket.figment(), clock, client, &self.strategies) {
             Ok(validators) => Ok(rocket
                 .manage(validators)
                 // Attached now, it runs after every ignite fairing attached
@@ -100,6 +128,8 @@ impl Fairing for Warden {
         if let Some(validators) = rocket.state::<Validators>() {
             for validator in validators.iter() {
                 tracing::info!(target: "rocket_warden", "{}", validator.summary());
+                // In the background: launch never waits for a key provider.
+                validator.start();
             }
         }
         if let Some(policies) = rocket.state::<RoutePolicies>() {

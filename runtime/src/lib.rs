@@ -80,6 +80,21 @@
 //! relaxes the time checks. Keys come only from configuration: headers that
 //! name keys (`jwk`, `jku`, `x5u`, `x5c`) are ignored.
 //!
+//! # Remote keys
+//!
+//! With `jwks_uri = "https://…"` (or `discovery = true`, which reads the
+//! issuer's `/.well-known/openid-configuration`), a validator verifies with
+//! the keys of a JWK set, picked by the token's `kid` and `alg`. The set is
+//! fetched in the background at liftoff, cached for the response's
+//! `max-age` (clamped), refreshed ahead of expiry, refetched once (shared by
+//! all waiting requests) when a token names an unknown `kid`, then not again
+//! for a cooldown; the last good keys keep serving while the provider fails.
+//! Without keys, requests get a 503 ([`AuthError::KeysUnavailable`]) and other
+//! validators keep serving. Counters: [`Validator::key_stats`]. The HTTP
+//! client can be replaced with [`Warden::http_client`], the clock with
+//! [`Warden::clock`]; the `testing` feature adds `rocket_warden::testing`, a key set
+//! server and token minting for tests.
+//!
 //! # Refusals
 //!
 //! Every refusal is an [`AuthError`] answered with its status, an RFC 6750
@@ -138,6 +153,7 @@ mod auth_user;
 mod authenticate;
 mod backend;
 mod check;
+mod clock;
 mod config;
 mod cookie;
 mod error;
@@ -149,13 +165,17 @@ mod options;
 mod policy;
 mod profile;
 mod registry;
+mod remote;
 mod routes;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod token;
 mod validate;
 
 pub use access::AccessToken;
 pub use auth_user::AuthUser;
 pub use check::Check;
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ConfigError, ConfigErrors, MAX_LEEWAY_SECS};
 pub use error::{AuthError, Denial};
 pub use fairing::Warden;
@@ -165,6 +185,7 @@ pub use jsonwebtoken::{Algorithm, Header};
 pub use keys::{MIN_RSA_BITS, MIN_SECRET_BYTES};
 pub use policy::{Access, DefaultPolicy, Policy, RouteId, RoutePolicy};
 pub use registry::Validators;
+pub use remote::KeyStats;
 pub use rocket_warden_codegen::jwt_auth;
 pub use routes::{MountedRoute, RoutePolicies};
 pub use token::MAX_TOKEN_BYTES;

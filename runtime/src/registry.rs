@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use rocket::figment::Figment;
 
-use crate::config::{self, ConfigErrors};
+use crate::clock::{self, SharedClock};
+use crate::config::{self, ConfigErrors, KeyConfig};
 use crate::identity::Strategies;
 use crate::profile::{self, Profile};
-use crate::validate::Validator;
+use crate::remote;
+use crate::validate::{Shared, Validator};
 
 /// Every validator configured under `jwt.validators`, by name.
 ///
@@ -26,23 +28,43 @@ pub struct Validators {
 impl Validators {
     /// Reads and checks `jwt.validators` from `figment`, as the fairing does at
     /// ignite. Every problem found is returned, each naming the validator and key.
-    ///
+    /// Times are read from the system clock, and remote keys fetched with
+    /// the default HTTP client (see [`Warden`](crate::Warden) to change either).
     /// Only the built-in user and partner strategies are known here; a
     /// validator naming a strategy registered with the fairing is refused.
     pub fn from_figment(figment: &Figment) -> Result<Self, ConfigErrors> {
-        Self::build(figment, &Strategies::default())
+        Self::build(figment, clock::system(), None, &Strategies::default())
     }
 
-    /// Reads and checks `jwt.validators`, resolving strategy names against
-    /// `strategies` and `next` into chains.
-    pub(crate) fn build(figment: &Figment, strategies: &Strategies) -> Result<Self, ConfigErrors> {
-        let mut by_name = BTreeMap::new();
-        let mut options = BTreeMap::new();
-        for mut config in config::read(figment)? {
-            options.insert(config.name.clone(), std::mem::take(&mut config.options));
-            by_name.insert(Box::from(&*config.name), Validator::new(config));
-        }
+    /// [`Validators::from_figment`] with this clock, this HTTP client if
+    /// given, and these registered strategies; `next` is resolved into chains.
+    pub(crate) fn build(
+        figment: &Figment,
+        clock: SharedClock,
+        client: Option<reqwest::Client>,
+        strategies: &Strategies,
+    ) -> Result<Self, ConfigErrors> {
+        let mut configs = config::read(figment)?;
+        let remote = configs
+            .iter()
+            .any(|config| matches!(config.key, KeyConfig::Remote(_)));
+        let client = match client {
+            Some(client) => Some(client),
+            None if remote => {
+                Some(remote::default_client().map_err(|e| ConfigErrors::table("jwt", e))?)
+            }
+            None => None,
+        };
+        let options = configs
+            .iter_mut()
+            .map(|config| (config.name.clone(), std::mem::take(&mut config.options)))
+            .collect();
         let profiles = profile::build(&options, strategies).map_err(ConfigErrors)?;
+        let shared = Shared { clock, client };
+        let by_name = configs
+            .into_iter()
+            .map(|config| (Box::from(&*config.name), Validator::new(config, &shared)))
+            .collect();
         Ok(Self { by_name, profiles })
     }
 

@@ -1,7 +1,7 @@
 //! Token validation: shape, algorithm allow-list, signature, header and claims.
 //!
-//! jsonwebtoken checks the signature, the values of `exp` and `nbf`, and the
-//! value of `iss` when it can parse it. This module checks the rest, because
+//! jsonwebtoken checks the signature and the value of `iss` when it can parse
+//! it. This module checks the rest, because
 //! jsonwebtoken treats a claim it cannot parse as absent and reports required
 //! claims in no fixed order: the presence of required claims (in configuration
 //! order, `null` counting as absent), the type of `iss` (a single string),
@@ -9,6 +9,11 @@
 //! parts is an encrypted JWE), `crit` and `typ`. The audience is checked per
 //! route, after the request's token is verified once (a route may replace the
 //! validator's audiences): see [`AccessRules::check_audience`].
+//!
+//! Time claims (`exp`, `nbf`, `iat`) are checked here too, against the
+//! application's [`Clock`](crate::Clock) rather than jsonwebtoken's system
+//! time, with the same rules jsonwebtoken applies: a number (a fraction is
+//! rounded), `null` counting as absent, `leeway_secs` on each side.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -19,8 +24,11 @@ use jsonwebtoken::{Algorithm, Header, Validation};
 use serde_json::{Map, Value};
 
 use crate::access::{AccessRules, Grants};
-use crate::config::ValidatorConfig;
+use crate::clock::SharedClock;
+use crate::config::{KeyConfig, ValidatorConfig};
+use crate::error::AuthError;
 use crate::keys::KeyKind;
+use crate::remote::{KeyStats, Missing, RemoteKeys};
 use crate::token::MAX_TOKEN_BYTES;
 
 /// Why a token did not validate. Each description is short, fixed, and never
@@ -76,6 +84,15 @@ pub enum TokenError {
     /// A time claim is present but not a number.
     #[error("claim `{0}` is malformed")]
     MalformedClaim(Box<str>),
+    /// No key of the validator's remote key set fits the token: its `kid` is
+    /// unknown (after the one refetch allowed per cooldown), or no key with
+    /// that `kid` verifies its `alg`.
+    #[error("no key matches the token")]
+    UnknownKey,
+    /// The token names no key (`kid`) and several keys of the validator's
+    /// remote key set fit its `alg`: which one signed it is not guessed.
+    #[error("the token has no `kid` and several keys fit")]
+    AmbiguousKey,
 }
 
 /// The refusal for a jsonwebtoken validation error (key and provider
@@ -118,10 +135,13 @@ pub(crate) struct Verified {
 pub struct Validator {
     pub(crate) name: Arc<str>,
     pub(crate) realm: Arc<str>,
-    key_kind: KeyKind,
-    key: jsonwebtoken::DecodingKey,
+    keys: Keys,
     rules: Validation,
     access: Arc<AccessRules>,
+    /// For remote keys, `rules` narrowed to each allowed algorithm, since
+    /// jsonwebtoken wants every allowed algorithm to fit the one key given.
+    rules_by_alg: Box<[Validation]>,
+    clock: SharedClock,
     leeway: u64,
     /// Claims that must be present: `iss`, then `required_claims` in
     /// configuration order (`aud` is checked with the route's audiences).
@@ -133,7 +153,7 @@ impl fmt::Debug for Validator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Validator")
             .field("name", &self.name)
-            .field("key", &self.key_kind)
+            .field("keys", &self.keys)
             .field("algorithms", &self.rules.algorithms)
             .field("issuer", &self.rules.iss)
             .field("audiences", &self.access.audiences)
@@ -141,13 +161,40 @@ impl fmt::Debug for Validator {
     }
 }
 
+/// Where a validator's keys are.
+enum Keys {
+    Static {
+        kind: KeyKind,
+        key: jsonwebtoken::DecodingKey,
+    },
+    Remote(Arc<RemoteKeys>),
+}
+
+impl fmt::Debug for Keys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Static { kind, .. } => write!(f, "{kind}"),
+            Self::Remote(remote) => f.write_str(&remote.describe()),
+        }
+    }
+}
+
+/// What validators share: the clock, and the HTTP client of remote keys
+/// (built only when a validator needs it).
+#[derive(Debug, Clone)]
+pub(crate) struct Shared {
+    pub(crate) clock: SharedClock,
+    pub(crate) client: Option<reqwest::Client>,
+}
+
 impl Validator {
-    pub(crate) fn new(config: ValidatorConfig) -> Self {
+    pub(crate) fn new(config: ValidatorConfig, shared: &Shared) -> Self {
         let mut rules = Validation {
             algorithms: config.algorithms,
             leeway: config.leeway_secs,
-            validate_exp: true,
-            validate_nbf: true,
+            // Checked in `check_times`, against the application's clock.
+            validate_exp: false,
+            validate_nbf: false,
             // Checked per route, by `AccessRules::check_audience`.
             validate_aud: false,
             // Presence is checked in `check_claims`, where a claim of the
@@ -164,11 +211,33 @@ impl Validator {
             }
         }
 
+        let keys = match config.key {
+            KeyConfig::Static(key) => Keys::Static {
+                kind: key.kind,
+                key: key.key,
+            },
+            KeyConfig::Remote(remote) => Keys::Remote(Arc::new(RemoteKeys::new(
+                config.name.clone(),
+                remote,
+                shared.client.clone().unwrap_or_default(),
+                shared.clock.clone(),
+            ))),
+        };
+        let rules_by_alg = match keys {
+            Keys::Static { .. } => Box::default(),
+            Keys::Remote(_) => (rules.algorithms.iter())
+                .map(|&alg| Validation {
+                    algorithms: vec![alg],
+                    ..rules.clone()
+                })
+                .collect(),
+        };
         Self {
             name: config.name,
             realm: config.realm,
-            key_kind: config.key.kind,
-            key: config.key.key,
+            keys,
+            rules_by_alg,
+            clock: shared.clock.clone(),
             leeway: rules.leeway,
             rules,
             access: Arc::new(config.access),
@@ -192,14 +261,30 @@ impl Validator {
         &self.rules.algorithms
     }
 
+    /// The counters of its remote key cache; `None` for a validator with a
+    /// configured key or secret.
+    pub fn key_stats(&self) -> Option<KeyStats> {
+        match &self.keys {
+            Keys::Static { .. } => None,
+            Keys::Remote(remote) => Some(remote.stats()),
+        }
+    }
+
+    /// Starts fetching remote keys in the background (at liftoff).
+    pub(crate) fn start(&self) {
+        if let Keys::Remote(remote) = &self.keys {
+            remote.start();
+        }
+    }
+
     /// A one-line summary for the launch log; never includes key material.
     pub(crate) fn summary(&self) -> String {
         let algorithms: Vec<_> = self.algorithms().iter().map(|a| format!("{a:?}")).collect();
         format!(
-            "validator `{}`: {} with {}, issuer {:?}, audiences {:?}",
+            "validator `{}`: {} with {:?}, issuer {:?}, audiences {:?}",
             self.name,
             algorithms.join("/"),
-            self.key_kind,
+            self.keys,
             self.rules
                 .iss
                 .iter()
@@ -210,11 +295,30 @@ impl Validator {
         )
     }
 
-    /// Validates `token` completely: shape, algorithm, signature, header, claims.
-    pub(crate) fn verify(&self, token: &str) -> Result<Verified, TokenError> {
+    /// Validates `token` completely: shape, algorithm, signature, header,
+    /// claims. Remote keys may be fetched first (see [`crate::remote`]).
+    pub(crate) async fn verify(&self, token: &str) -> Result<Verified, AuthError> {
         check_shape(token)?;
-        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &self.key, &self.rules)
-            .map_err(|error| self.explain(token, error))?;
+        let decoded = match &self.keys {
+            Keys::Static { key, .. } => jsonwebtoken::decode(token, key, &self.rules),
+            Keys::Remote(remote) => {
+                let header =
+                    jsonwebtoken::decode_header(token).map_err(|e| self.explain(token, e))?;
+                let rules = (self.rules_by_alg.iter())
+                    .find(|rules| rules.algorithms[0] == header.alg)
+                    .ok_or(TokenError::AlgorithmNotAllowed)?;
+                let key = match remote.key(header.kid.as_deref(), header.alg).await {
+                    Ok(key) => key,
+                    Err(Missing::Unknown) => return Err(TokenError::UnknownKey.into()),
+                    Err(Missing::Ambiguous) => return Err(TokenError::AmbiguousKey.into()),
+                    Err(Missing::Unavailable) => return Err(AuthError::KeysUnavailable),
+                };
+                jsonwebtoken::decode(token, &key.key, rules)
+            }
+        };
+        let data: jsonwebtoken::TokenData<Map<String, Value>> =
+            decoded.map_err(|error| self.explain(token, error))?;
+        self.check_times(&data.claims)?;
         self.check_header(&data.header)?;
         self.check_claims(&data.claims)?;
         Ok(Verified {
@@ -224,6 +328,11 @@ impl Validator {
             rules: self.access.clone(),
             grants: OnceLock::new(),
         })
+    }
+
+    /// Seconds since the epoch by the application's clock.
+    pub(crate) fn now_secs(&self) -> u64 {
+        self.clock.now_secs()
     }
 
     /// A token this validator verified on an earlier request, restored from
@@ -288,13 +397,45 @@ impl Validator {
             let iat = iat
                 .as_f64()
                 .ok_or_else(|| TokenError::MalformedClaim("iat".into()))?;
-            let latest = jsonwebtoken::get_current_timestamp().saturating_add(self.leeway);
+            let latest = self.clock.now_secs().saturating_add(self.leeway);
             // Rounded as jsonwebtoken rounds `exp` and `nbf`.
             if iat.round() > latest as f64 {
                 return Err(TokenError::IssuedInFuture);
             }
         }
         Ok(())
+    }
+
+    /// `exp` and `nbf` against the clock, with the leeway, as jsonwebtoken
+    /// would check them against the system time.
+    fn check_times(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {
+        let now = self.clock.now_secs();
+        let exp = numeric_date(claims, "exp")?;
+        let nbf = numeric_date(claims, "nbf")?;
+        if exp.is_some_and(|exp| exp < now.saturating_sub(self.leeway)) {
+            return Err(TokenError::Expired);
+        }
+        if nbf.is_some_and(|nbf| nbf > now.saturating_add(self.leeway)) {
+            return Err(TokenError::NotYetValid);
+        }
+        Ok(())
+    }
+}
+
+/// The time claim `name` in whole seconds (a fraction rounded), `None` when
+/// absent or `null`; a claim that is not a non-negative number is malformed.
+fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>, TokenError> {
+    let Some(value) = claims.get(name).filter(|value| !value.is_null()) else {
+        return Ok(None);
+    };
+    if let Some(secs) = value.as_u64() {
+        return Ok(Some(secs));
+    }
+    match value.as_f64() {
+        Some(secs) if secs.is_finite() && secs >= 0.0 && secs < u64::MAX as f64 => {
+            Ok(Some(secs.round() as u64))
+        }
+        _ => Err(TokenError::MalformedClaim(name.into())),
     }
 }
 

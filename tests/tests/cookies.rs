@@ -12,7 +12,7 @@ use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::serde::json::Json;
 use rocket::time::Duration;
 use rocket::{routes, Route};
-use rocket_warden::{Jwt, OptionalJwt, Policy, RoutePolicy};
+use rocket_warden::{Jwt, ManualClock, OptionalJwt, Policy, RoutePolicy, Warden};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use support::ignite::assert_aborts;
@@ -400,4 +400,29 @@ async fn refusing_the_validators_own_cookie_aborts_launch() {
         ],
     )
     .await;
+}
+
+#[rocket::async_test]
+async fn the_cookie_slides_on_the_applications_clock() {
+    let clock = ManualClock::at_secs(now());
+    let config = validator("main", HS256, SETTINGS);
+    let warden = Warden::fairing().clock(clock.clone());
+    let client = Client::untracked(rocket_with(warden, &config, all_routes()))
+        .await
+        .expect("launches");
+    let mut cookie = cookie_for(&client, "alice").await;
+    // Each use within the lifetime (600 s) issues it again for 600 s more:
+    // three uses 599 s apart keep it alive for 1797 s.
+    for _ in 0..3 {
+        clock.advance(std::time::Duration::from_secs(599));
+        let response = client.get("/jwt").cookie(cookie.clone()).dispatch().await;
+        assert_eq!(response.status(), Status::Ok);
+        cookie = issued(&response).expect("issued again");
+    }
+    // Unused for its whole lifetime, it expires.
+    clock.advance(std::time::Duration::from_secs(600));
+    let response = client.get("/optional").cookie(cookie).dispatch().await;
+    Refusal::of(response)
+        .await
+        .assert_invalid_token("main", "authentication cookie expired");
 }

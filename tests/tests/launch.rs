@@ -143,7 +143,7 @@ async fn unknown_key_close_to_a_real_one_suggests_it() {
             "`jwt.validators.main.secrt`: unknown key `secrt`, did you mean `secret`?",
             // True as well: the misspelt key leaves the validator without a key.
             "`jwt.validators.main`: no key source: set exactly one of `secret`, `secret_env`, \
-             `public_key_pem` or `public_key_file`",
+             `public_key_pem`, `public_key_file`, `jwks_uri` or `discovery = true`",
         ],
     )
     .await;
@@ -158,10 +158,11 @@ async fn unknown_key_far_from_any_lists_the_known_keys() {
             "`jwt.validators.main.colour`: unknown key `colour`, expected one of: issuer, \
            audiences, algorithms, secret, secret_env, public_key_pem, public_key_file, \
            leeway_secs, required_claims, token_type, realm, roles_claim, scope_claim, \
-           scope_role_prefix, read_only_scopes, user_strategy, static_user, user_claim, \
-           partner_strategy, partner_claim, partner_required, next, query_param, \
-           cookie_enabled, cookie_name, cookie_max_age_secs, cookie_secure, cookie_path, \
-           reject_session_cookies",
+           scope_role_prefix, read_only_scopes, jwks_uri, discovery, jwks_cache_secs, \
+           jwks_min_cache_secs, jwks_max_cache_secs, jwks_cooldown_secs, jwks_timeout_ms, \
+           jwks_max_bytes, user_strategy, static_user, user_claim, partner_strategy, \
+           partner_claim, partner_required, next, query_param, cookie_enabled, cookie_name, \
+           cookie_max_age_secs, cookie_secure, cookie_path, reject_session_cookies",
         ],
     )
     .await;
@@ -341,7 +342,7 @@ async fn no_key_source_aborts_launch() {
         &config,
         &[
             "`jwt.validators.main`: no key source: set exactly one of `secret`, \
-           `secret_env`, `public_key_pem` or `public_key_file`",
+           `secret_env`, `public_key_pem`, `public_key_file`, `jwks_uri` or `discovery = true`",
         ],
     )
     .await;
@@ -614,7 +615,7 @@ fn config_errors_display_one_problem_a_line() {
         errors.to_string(),
         "`jwt.validators.main.issuer`: required: the exact `iss` value accepted tokens carry\n\
          `jwt.validators.main`: no key source: set exactly one of `secret`, \
-         `secret_env`, `public_key_pem` or `public_key_file`\n\
+         `secret_env`, `public_key_pem`, `public_key_file`, `jwks_uri` or `discovery = true`\n\
          `jwt.validators.other.secret`: the HMAC secret is 5 bytes; at least 32 are required"
     );
 }

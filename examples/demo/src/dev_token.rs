@@ -38,6 +38,24 @@ pub fn mint_dev_token(figment: &Figment) -> Option<String> {
     encode(&Header::default(), &claims, &key).ok()
 }
 
+/// A token that the `demo_jwks` validator accepts, signed with the demo's
+/// development key (whose public half the demo serves at
+/// [`JWKS_PATH`](crate::JWKS_PATH)); `None` without a `demo_jwks` validator.
+pub fn mint_dev_jwks_token(figment: &Figment) -> Option<String> {
+    let demo: DemoValidator = figment.extract_inner("jwt.validators.demo_jwks").ok()?;
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = json!({
+        "iss": demo.issuer,
+        "aud": demo.audiences.first(),
+        "sub": "demo-jwks-user",
+        "iat": now,
+        "exp": now + DEV_TOKEN_SECS,
+    });
+    let mut header = Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some(crate::own_jwks::DEV_KID.to_owned());
+    encode(&header, &claims, &crate::own_jwks::dev_key()?).ok()
+}
+
 /// Prints ready-to-paste `curl` lines at liftoff, in the debug profile only.
 #[derive(Debug)]
 pub struct DevToken;
@@ -63,7 +81,11 @@ impl Fairing for DevToken {
             std::net::IpAddr::V6(address) => format!("[{address}]"),
             address => address.to_string(),
         };
-        print_try_it(&format!("http://{host}:{}", rocket.config().port), &token);
+        let base = format!("http://{host}:{}", rocket.config().port);
+        print_try_it(&base, &token);
+        if let Some(token) = mint_dev_jwks_token(rocket.figment()) {
+            print_try_jwks(&base, &token);
+        }
     }
 }
 
@@ -83,4 +105,13 @@ fn print_try_it(base: &str, token: &str) {
     println!("Cookie mode: the first request stores the cookie, the second sends it:");
     println!("  curl -i -c jar {base}/cookie/whoami -H 'Authorization: Bearer {token}'");
     println!("  curl -i -b jar {base}/cookie/whoami\n");
+}
+
+// Standard output is the point here too.
+#[allow(clippy::print_stdout)]
+fn print_try_jwks(base: &str, token: &str) {
+    println!(
+        "Remote keys: validator `demo_jwks` fetches the demo's own {base}/.well-known/jwks.json:"
+    );
+    println!("  curl -i {base}/jwks/whoami -H 'Authorization: Bearer {token}'  # 200\n");
 }

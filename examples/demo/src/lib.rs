@@ -5,6 +5,7 @@
 //! minted token, so a newcomer sees a 200 and a 401 in a minute.
 
 mod dev_token;
+mod own_jwks;
 mod partners;
 mod routes;
 
@@ -14,7 +15,8 @@ use rocket::{Build, Rocket};
 use rocket_db_pools::Database;
 use rocket_warden::Warden;
 
-pub use dev_token::{mint_dev_token, DevToken};
+pub use dev_token::{mint_dev_jwks_token, mint_dev_token, DevToken};
+pub use own_jwks::{DEV_KEY_PEM, DEV_KID, JWKS_PATH};
 pub use partners::{anchor_database, schema, PartnersDb, SqlDirectory, URL_KEY};
 pub use routes::WhoAmI;
 
@@ -23,7 +25,8 @@ pub use routes::WhoAmI;
 pub const DEFAULT_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/Rocket.toml");
 
 /// Rocket's usual configuration sources, with the demo's `Rocket.toml` as
-/// the default file.
+/// the default file. Validator `demo_jwks`, when it has no key source of its
+/// own, fetches the JWK set this demo serves at [`JWKS_PATH`].
 pub fn figment() -> Figment {
     let file = Env::var("ROCKET_CONFIG").unwrap_or_else(|| DEFAULT_CONFIG.to_owned());
     let figment = Figment::from(rocket::Config::default())
@@ -33,7 +36,7 @@ pub fn figment() -> Figment {
             "ROCKET_PROFILE",
             rocket::Config::DEFAULT_PROFILE,
         ));
-    anchor_database(figment)
+    anchor_database(own_jwks::point_at_own_jwks(figment))
 }
 
 /// The demo, configured from [`figment`].

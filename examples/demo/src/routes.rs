@@ -60,6 +60,8 @@ pub(crate) fn all() -> Vec<Route> {
         aud_override,
         cookie_whoami,
         cookie_whoami_public_or_jwt,
+        jwks_whoami,
+        crate::own_jwks::jwks,
     ]
 }
 
@@ -124,4 +126,11 @@ fn cookie_whoami(auth: Jwt) -> Json<WhoAmI> {
 #[rocket::get("/cookie/whoami-public-or-jwt")]
 fn cookie_whoami_public_or_jwt(auth: OptionalJwt) -> Json<WhoAmI> {
     Json(WhoAmI::optional(&auth))
+}
+
+/// Validator `demo_jwks`: keys from a JWK set (by default the demo's own).
+#[jwt_auth(validator = "demo_jwks")]
+#[rocket::get("/jwks/whoami")]
+fn jwks_whoami(auth: Jwt) -> Json<WhoAmI> {
+    Json(WhoAmI::authenticated(&auth))
 }

@@ -6,10 +6,9 @@
 
 pub mod ignite;
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::io::{self, Write};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -286,54 +285,35 @@ impl Write for Captured {
     }
 }
 
-thread_local! {
-    /// Where this thread's events go while [`logged`] runs: nowhere otherwise.
-    static CAPTURE: RefCell<Option<Captured>> = const { RefCell::new(None) };
-}
-
-/// A writer for the current thread's capture, if any.
-struct ThreadCapture;
-
-impl Write for ThreadCapture {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match CAPTURE.with(|capture| capture.borrow().clone()) {
-            Some(mut captured) => captured.write(buf),
-            None => Ok(buf.len()),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Installs, once per test binary, a global fmt subscriber that writes each
-/// thread's events into that thread's capture. A global subscriber, rather
-/// than a scoped one per test, because tracing caches each callsite's
-/// interest process-wide: scoped subscribers coming and going on parallel
-/// test threads can leave a callsite disabled and lose a test's events.
-fn install_capture() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(|| ThreadCapture)
-            .with_max_level(tracing::Level::TRACE)
-            .without_time()
-            .finish();
-        // Fails only if a global subscriber already exists; none is set elsewhere.
-        let _ = tracing::subscriber::set_global_default(subscriber);
-    });
-}
-
-/// Runs `future` capturing what it logs on this thread (`rocket::async_test`
-/// polls the test's future on the test thread), and returns that log with
-/// the future's output.
+/// Runs `future` with a fmt subscriber writing into a buffer as this thread's
+/// default (`rocket::async_test` polls the test's future on the test thread),
+/// and returns what it logged with the future's output.
 pub async fn logged<F: Future>(future: F) -> (String, F::Output) {
-    install_capture();
+    // With a single live subscriber, tracing computes a callsite's interest
+    // from the default of whichever thread reaches it first: a callsite first
+    // reached by a thread without one (a test running beside this one) would
+    // be muted everywhere. A second, permanent subscriber that wants every
+    // event keeps interest computed over all subscribers.
+    static ALWAYS_INTERESTED: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    ALWAYS_INTERESTED.get_or_init(|| {
+        tracing::Dispatch::new(
+            tracing_subscriber::fmt()
+                .with_writer(io::sink)
+                .with_max_level(tracing::Level::TRACE)
+                .finish(),
+        )
+    });
     let captured = Captured::default();
-    let previous = CAPTURE.with(|capture| capture.replace(Some(captured.clone())));
-    let output = future.await;
-    CAPTURE.with(|capture| *capture.borrow_mut() = previous);
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .without_time()
+        .finish();
+    let output = {
+        let _guard = tracing::subscriber::set_default(subscriber);
+        future.await
+    };
     (captured.text(), output)
 }
 

@@ -1,0 +1,219 @@
+//! Fetching key sets and discovery documents over HTTP.
+//!
+//! One `reqwest` client (rustls, no OpenSSL) serves every validator of an
+//! application; [`Warden::http_client`](crate::Warden::http_client) replaces
+//! it. Each fetch has a total timeout and a body size cap, and never follows
+//! redirects with the default client. Nothing from a token (its `kid` least
+//! of all) is ever part of a request: the URL is the configured one.
+
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, CACHE_CONTROL};
+use reqwest::Url;
+use serde::Deserialize;
+
+/// How long the default client waits for a TCP (and TLS) connection.
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The HTTP client the application's remote validators share.
+pub(crate) fn default_client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("rocket_warden/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client for remote keys: {e}"))
+}
+
+/// The limits one fetch runs under.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) timeout: Duration,
+    pub(crate) max_bytes: u64,
+}
+
+/// A fetched document: its body and the lifetime its `Cache-Control` gives.
+#[derive(Debug)]
+pub(crate) struct Fetched {
+    pub(crate) body: Vec<u8>,
+    /// `max-age`, or zero for `no-cache`/`no-store`; `None` when not given.
+    pub(crate) max_age: Option<Duration>,
+}
+
+/// `GET url`, reading at most `limits.max_bytes` within `limits.timeout`.
+pub(crate) async fn get(
+    client: &reqwest::Client,
+    url: &Url,
+    limits: Limits,
+) -> Result<Fetched, String> {
+    let mut response = client
+        .get(url.clone())
+        .header(ACCEPT, "application/json")
+        .timeout(limits.timeout)
+        .send()
+        .await
+        .map_err(describe)?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("{url} answered HTTP {status}"));
+    }
+    let too_large = || format!("{url} sent more than {} bytes", limits.max_bytes);
+    if response
+        .content_length()
+        .is_some_and(|len| len > limits.max_bytes)
+    {
+        return Err(too_large());
+    }
+    let max_age = response
+        .headers()
+        .get_all(CACHE_CONTROL)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(max_age);
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(describe)? {
+        if body.len() as u64 + chunk.len() as u64 > limits.max_bytes {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Fetched { body, max_age })
+}
+
+/// The lifetime a `Cache-Control` value gives: `max-age=N`, or zero for
+/// `no-cache` / `no-store` (then the configured minimum applies).
+fn max_age(value: &str) -> Option<Duration> {
+    value.split(',').map(str::trim).find_map(|directive| {
+        let (name, argument) = directive.split_once('=').unwrap_or((directive, ""));
+        let name = name.trim();
+        if name.eq_ignore_ascii_case("max-age") {
+            argument
+                .trim()
+                .trim_matches('"')
+                .parse()
+                .ok()
+                .map(Duration::from_secs)
+        } else if name.eq_ignore_ascii_case("no-cache") || name.eq_ignore_ascii_case("no-store") {
+            Some(Duration::ZERO)
+        } else {
+            None
+        }
+    })
+}
+
+/// A short reason for a failed request, without the body or headers.
+fn describe(error: reqwest::Error) -> String {
+    let url = error
+        .url()
+        .map(|url| url.to_string())
+        .unwrap_or_else(|| "the provider".to_owned());
+    if error.is_timeout() {
+        format!("{url} did not answer in time")
+    } else if error.is_connect() {
+        format!("cannot connect to {url}")
+    } else if error.is_redirect() || error.status().is_some_and(|s| s.is_redirection()) {
+        format!("{url} redirected; redirects are not followed")
+    } else {
+        format!("request to {url} failed: {error}")
+    }
+}
+
+/// Where the discovery document of `issuer` lives (OIDC Discovery §4).
+pub(crate) fn discovery_url(issuer: &str) -> Result<Url, String> {
+    let url = format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    );
+    Url::parse(&url).map_err(|e| format!("`{url}` is not a URL: {e}"))
+}
+
+/// The `jwks_uri` a discovery document names, after checking that its
+/// `issuer` is exactly `issuer` (OIDC Discovery §4.3).
+pub(crate) fn jwks_uri_from_discovery(issuer: &str, body: &[u8]) -> Result<Url, String> {
+    #[derive(Deserialize)]
+    struct Document {
+        issuer: Option<String>,
+        jwks_uri: Option<String>,
+    }
+    let document: Document = serde_json::from_slice(body)
+        .map_err(|e| format!("the discovery document is not valid JSON ({e})"))?;
+    match document.issuer {
+        Some(found) if found == issuer => {}
+        Some(found) => {
+            return Err(format!(
+                "the discovery document names issuer {found:?}, not the configured {issuer:?}"
+            ))
+        }
+        None => return Err("the discovery document has no `issuer`".to_owned()),
+    }
+    let uri = document
+        .jwks_uri
+        .ok_or("the discovery document has no `jwks_uri`")?;
+    let url = Url::parse(&uri).map_err(|e| format!("its `jwks_uri` is not a URL: {e}"))?;
+    check_secure(&url).map_err(|problem| format!("its `jwks_uri` {problem}"))?;
+    Ok(url)
+}
+
+/// Refuses a URL that is not `https`, unless it points at this machine
+/// (a loopback address or `localhost`), where plain `http` cannot be
+/// intercepted on the network.
+pub(crate) fn check_secure(url: &Url) -> Result<(), String> {
+    use url::Host;
+    match url.scheme() {
+        "https" if cfg!(feature = "aws_lc_rs") => Ok(()),
+        "https" => Err("needs TLS, which this build lacks: enable rocket_warden's \
+                        `aws_lc_rs` feature"
+            .to_owned()),
+        "http" => {
+            let loopback = match url.host() {
+                Some(Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+                None => false,
+            };
+            if loopback {
+                Ok(())
+            } else {
+                Err("must use https (plain http is accepted only for a loopback host)".to_owned())
+            }
+        }
+        other => Err(format!("must use https, not `{other}`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_age_is_read_from_cache_control() {
+        assert_eq!(
+            max_age("public, max-age=300"),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(max_age("MAX-AGE = \"60\""), Some(Duration::from_secs(60)));
+        assert_eq!(max_age("no-store"), Some(Duration::ZERO));
+        assert_eq!(max_age("public"), None);
+        assert_eq!(max_age("max-age=soon"), None);
+    }
+
+    #[test]
+    fn http_is_accepted_only_for_loopback_hosts() {
+        let check = |url: &str| check_secure(&Url::parse(url).expect("a URL"));
+        assert!(check("https://id.example.com/jwks").is_ok());
+        assert!(check("http://127.0.0.1:8000/jwks").is_ok());
+        assert!(check("http://[::1]/jwks").is_ok());
+        assert!(check("http://localhost/jwks").is_ok());
+        assert!(check("http://id.example.com/jwks").is_err());
+        assert!(check("ftp://127.0.0.1/jwks").is_err());
+    }
+
+    #[test]
+    fn discovery_url_appends_the_well_known_path() {
+        let url = discovery_url("https://id.example.com/realms/a/").expect("a URL");
+        assert_eq!(
+            url.as_str(),
+            "https://id.example.com/realms/a/.well-known/openid-configuration"
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! The configuration keys of remote keys, read and checked at launch.
+
+use std::time::Duration;
+
+use rocket::figment::Figment;
+
+use super::{check_secure, discovery_url, Limits, RemoteConfig, Source};
+use crate::config::Problems;
+
+/// The tuning keys' defaults.
+const CACHE_SECS: u64 = 600;
+const MIN_CACHE_SECS: u64 = 60;
+const MAX_CACHE_SECS: u64 = 86_400;
+const COOLDOWN_SECS: u64 = 30;
+const TIMEOUT_MS: u64 = 5_000;
+const MAX_BYTES: u64 = 256 * 1024;
+
+/// The largest `jwks_timeout_ms`: a minute. A request may wait this long.
+const MAX_TIMEOUT_MS: u64 = 60_000;
+/// The largest `jwks_max_bytes`: 16 MiB.
+const MAX_MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The keys that tune a remote key set, as written.
+#[derive(Debug, Default)]
+pub(crate) struct Tuning {
+    cache_secs: Option<u64>,
+    min_cache_secs: Option<u64>,
+    max_cache_secs: Option<u64>,
+    cooldown_secs: Option<u64>,
+    timeout_ms: Option<u64>,
+    max_bytes: Option<u64>,
+}
+
+/// Each tuning key with its name, in documentation order.
+macro_rules! tuning_keys {
+    ($tuning:expr) => {
+        [
+            ("jwks_cache_secs", $tuning.cache_secs),
+            ("jwks_min_cache_secs", $tuning.min_cache_secs),
+            ("jwks_max_cache_secs", $tuning.max_cache_secs),
+            ("jwks_cooldown_secs", $tuning.cooldown_secs),
+            ("jwks_timeout_ms", $tuning.timeout_ms),
+            ("jwks_max_bytes", $tuning.max_bytes),
+        ]
+    };
+}
+
+impl Tuning {
+    pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Self {
+        Self {
+            cache_secs: problems.read(figment, "jwks_cache_secs"),
+            min_cache_secs: problems.read(figment, "jwks_min_cache_secs"),
+            max_cache_secs: problems.read(figment, "jwks_max_cache_secs"),
+            cooldown_secs: problems.read(figment, "jwks_cooldown_secs"),
+            timeout_ms: problems.read(figment, "jwks_timeout_ms"),
+            max_bytes: problems.read(figment, "jwks_max_bytes"),
+        }
+    }
+
+    /// Reports every tuning key set on a validator without remote keys.
+    pub(crate) fn refuse_without_source(&self, problems: &mut Problems<'_>) {
+        for (key, value) in tuning_keys!(self) {
+            if value.is_some() {
+                problems.add(key, "applies only with `jwks_uri` or `discovery = true`");
+            }
+        }
+    }
+
+    /// The checked settings of a validator whose keys come from `source`.
+    pub(crate) fn check(self, problems: &mut Problems<'_>, source: Source) -> Option<RemoteConfig> {
+        let min_cache = self.min_cache_secs.unwrap_or(MIN_CACHE_SECS);
+        let max_cache = self.max_cache_secs.unwrap_or(MAX_CACHE_SECS);
+        let timeout_ms = self.timeout_ms.unwrap_or(TIMEOUT_MS);
+        let max_bytes = self.max_bytes.unwrap_or(MAX_BYTES);
+        let cooldown = self.cooldown_secs.unwrap_or(COOLDOWN_SECS);
+        let mut ok = true;
+        let mut refuse = |key: &str, problem: String| {
+            problems.add(key, problem);
+            ok = false;
+        };
+        if min_cache > max_cache {
+            refuse(
+                "jwks_min_cache_secs",
+                format!("is more than `jwks_max_cache_secs` ({max_cache})"),
+            );
+        }
+        if max_cache > MAX_CACHE_SECS * 7 {
+            refuse(
+                "jwks_max_cache_secs",
+                format!("at most {} seconds (a week)", MAX_CACHE_SECS * 7),
+            );
+        }
+        if cooldown > MAX_CACHE_SECS {
+            refuse(
+                "jwks_cooldown_secs",
+                format!("at most {MAX_CACHE_SECS} seconds"),
+            );
+        }
+        if !(1..=MAX_TIMEOUT_MS).contains(&timeout_ms) {
+            refuse(
+                "jwks_timeout_ms",
+                format!("between 1 and {MAX_TIMEOUT_MS} milliseconds"),
+            );
+        }
+        if !(1..=MAX_MAX_BYTES).contains(&max_bytes) {
+            refuse(
+                "jwks_max_bytes",
+                format!("between 1 and {MAX_MAX_BYTES} bytes"),
+            );
+        }
+        ok.then(|| RemoteConfig {
+            source,
+            cache: Duration::from_secs(self.cache_secs.unwrap_or(CACHE_SECS)),
+            min_cache: Duration::from_secs(min_cache),
+            max_cache: Duration::from_secs(max_cache),
+            cooldown: Duration::from_secs(cooldown),
+            limits: Limits {
+                timeout: Duration::from_millis(timeout_ms),
+                max_bytes,
+            },
+        })
+    }
+}
+
+impl Source {
+    /// `jwks_uri = "…"`: an absolute `https` URL, or `http` to a loopback host.
+    pub(crate) fn jwks_uri(uri: &str) -> Result<Self, String> {
+        let url = reqwest::Url::parse(uri).map_err(|e| format!("not a URL: {e}"))?;
+        check_secure(&url)?;
+        Ok(Self::JwksUri(url))
+    }
+
+    /// `discovery = true`: the issuer's discovery document, which must be
+    /// `https` (or `http` to a loopback host) like a `jwks_uri`.
+    pub(crate) fn discovery(issuer: &str) -> Result<Self, String> {
+        let document = discovery_url(issuer)
+            .map_err(|problem| format!("the issuer cannot be discovered: {problem}"))?;
+        check_secure(&document).map_err(|problem| format!("the issuer {problem}"))?;
+        Ok(Self::Discovery {
+            issuer: issuer.to_owned(),
+            document,
+        })
+    }
+}
