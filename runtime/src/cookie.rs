@@ -12,9 +12,9 @@
 //! ```
 //!
 //! the name of the validator that accepted the token, the token's header and
-//! payload, and the cookie's own expiry in seconds since the epoch (now plus
-//! `cookie_max_age_secs`, independent of the token's `exp`, as in OCA
-//! `auth_jwt`). The user and partner are not stored: they are resolved again
+//! payload, and the cookie's own expiry in seconds since the epoch (now, by
+//! the application's clock, plus `cookie_max_age_secs`; independent of the
+//! token's `exp`, as in OCA `auth_jwt`). The user and partner are not stored: they are resolved again
 //! from the payload on each request, so a changed partner or an unreachable
 //! directory shows at once. A request with no token but such a cookie is
 //! authenticated by it, and the cookie is issued again with a fresh expiry
