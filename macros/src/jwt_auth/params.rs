@@ -1,6 +1,6 @@
 //! The handler's guard parameters: each `Jwt<…>` or `OptionalJwt<…>` gets the
-//! route's policy as its second type argument; a handler with neither gets a
-//! hidden `Authorized<…>` guard.
+//! route's policy as its second type argument, an `AuthUser` as its only
+//! one; a handler with none of them gets a hidden `Authorized<…>` guard.
 
 use syn::{FnArg, GenericArgument, PathArguments, Type};
 
@@ -20,6 +20,17 @@ pub(crate) enum Guards {
 enum Kind {
     Jwt,
     OptionalJwt,
+    AuthUser,
+}
+
+impl Kind {
+    /// How many type arguments the guard takes before its policy.
+    fn leading(self) -> usize {
+        match self {
+            Kind::Jwt | Kind::OptionalJwt => 1,
+            Kind::AuthUser => 0,
+        }
+    }
 }
 
 /// Binds every `Jwt`/`OptionalJwt` parameter to the policy type, and those
@@ -50,6 +61,7 @@ fn guard_kind(ty: &Type) -> Option<(Kind, syn::Ident)> {
     match last.ident.to_string().as_str() {
         "Jwt" => Some((Kind::Jwt, last.ident.clone())),
         "OptionalJwt" => Some((Kind::OptionalJwt, last.ident.clone())),
+        "AuthUser" => Some((Kind::AuthUser, last.ident.clone())),
         _ => None,
     }
 }
@@ -57,13 +69,13 @@ fn guard_kind(ty: &Type) -> Option<(Kind, syn::Ident)> {
 /// Adds the policy to `ty` if it is a guard, else to any guard among its
 /// type arguments.
 fn bind_type(ty: &mut Type, policy: &syn::Ident, errors: &mut Errors) {
-    let is_guard = guard_kind(ty).is_some();
+    let kind = guard_kind(ty).map(|(kind, _)| kind);
     let Type::Path(ty) = ty else { return };
     let Some(last) = ty.path.segments.last_mut() else {
         return;
     };
-    if is_guard {
-        add_policy(&mut last.arguments, policy, errors);
+    if let Some(kind) = kind {
+        add_policy(kind, &mut last.arguments, policy, errors);
     } else if let PathArguments::AngleBracketed(generics) = &mut last.arguments {
         for arg in &mut generics.args {
             if let GenericArgument::Type(inner) = arg {
@@ -88,6 +100,12 @@ fn check_kind(kind: Kind, ident: &syn::Ident, args: &Args, errors: &mut Errors) 
             ident.span(),
             "an `optional` route also runs without a token: take `OptionalJwt<…>` here",
         );
+    } else if kind == Kind::AuthUser && args.optional.is_some() {
+        errors.add(
+            ident.span(),
+            "an `optional` route also runs without a token, so without a user: \
+             take `OptionalJwt<…>` and its `user()` here",
+        );
     } else if kind == Kind::OptionalJwt && args.optional.is_none() {
         errors.add(
             ident.span(),
@@ -97,9 +115,13 @@ fn check_kind(kind: Kind, ident: &syn::Ident, args: &Args, errors: &mut Errors) 
     }
 }
 
-/// `Jwt` becomes `Jwt<Value, Policy>`, `Jwt<C>` becomes `Jwt<C, Policy>`.
-fn add_policy(arguments: &mut PathArguments, policy: &syn::Ident, errors: &mut Errors) {
+/// `Jwt` becomes `Jwt<Value, Policy>`, `Jwt<C>` becomes `Jwt<C, Policy>`,
+/// `AuthUser` becomes `AuthUser<Policy>`.
+fn add_policy(kind: Kind, arguments: &mut PathArguments, policy: &syn::Ident, errors: &mut Errors) {
     match arguments {
+        PathArguments::None if kind.leading() == 0 => {
+            *arguments = PathArguments::AngleBracketed(syn::parse_quote!(<#policy>));
+        }
         PathArguments::None => {
             *arguments = PathArguments::AngleBracketed(syn::parse_quote!(
                 <::rocket_warden::__private::Value, #policy>
@@ -110,7 +132,7 @@ fn add_policy(arguments: &mut PathArguments, policy: &syn::Ident, errors: &mut E
                 .args
                 .iter()
                 .filter(|arg| matches!(arg, GenericArgument::Type(_)));
-            if let Some(extra) = types.clone().nth(1) {
+            if let Some(extra) = types.clone().nth(kind.leading()) {
                 errors.add_spanned(
                     extra,
                     "the policy of this guard comes from `#[jwt_auth]`: remove this type argument",

@@ -20,4 +20,14 @@ fn public_jwt(_auth: Jwt) {}
 #[rocket::get("/explicit-policy")]
 fn explicit_policy(_auth: Jwt<serde_json::Value, rocket_warden::DefaultPolicy>) {}
 
+// `AuthUser` takes its policy from the attribute too.
+#[jwt_auth(roles = ["admin"])]
+#[rocket::get("/explicit-user-policy")]
+fn explicit_user_policy(_user: rocket_warden::AuthUser<rocket_warden::DefaultPolicy>) {}
+
+// An optional route may have no user.
+#[jwt_auth(optional)]
+#[rocket::get("/optional-user")]
+fn optional_user(_user: rocket_warden::AuthUser) {}
+
 fn main() {}

@@ -132,6 +132,12 @@ fn nested(auth: ::core::option::Option<Jwt<Claims>>) -> String {
     auth.map_or_else(String::new, |jwt| jwt.sub.clone())
 }
 
+#[jwt_auth(validator = "api", roles = ["admin"])]
+#[::rocket::get("/user")]
+fn user(user: rocket_warden::AuthUser) -> String {
+    user.id().to_owned()
+}
+
 #[jwt_auth(validator = "api")]
 #[::rocket::get("/raw")]
 fn r#raw(_auth: Jwt) {}
@@ -168,6 +174,7 @@ fn main() {
                 check_path,
                 everything,
                 nested,
+                user,
                 r#raw,
             ],
         );
