@@ -577,8 +577,8 @@ impl<'a> Problems<'a> {
     }
 }
 
-/// The keys that give a validator its key.
-const KEY_SOURCES: [&str; 6] = [
+/// The configuration keys that give a validator its key; exactly one must be set.
+pub const KEY_SOURCES: [&str; 6] = [
     "secret",
     "secret_env",
     "public_key_pem",

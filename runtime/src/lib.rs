@@ -176,7 +176,7 @@ pub use access::AccessToken;
 pub use auth_user::AuthUser;
 pub use check::Check;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{ConfigError, ConfigErrors, MAX_LEEWAY_SECS};
+pub use config::{ConfigError, ConfigErrors, KEY_SOURCES, MAX_LEEWAY_SECS};
 pub use error::{AuthError, Denial};
 pub use fairing::Warden;
 pub use guard::{Authorized, Jwt, OptionalJwt};

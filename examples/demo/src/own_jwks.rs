@@ -20,17 +20,6 @@ pub const DEV_KID: &str = "demo-jwks-dev-1";
 /// The development private key (P-256, ES256). Never use it anywhere else.
 pub const DEV_KEY_PEM: &str = include_str!("../keys/jwks-dev.key");
 
-/// The keys that give a validator its key; when `demo_jwks` has none, it
-/// gets the demo's own `jwks_uri`.
-const KEY_SOURCES: [&str; 6] = [
-    "secret",
-    "secret_env",
-    "public_key_pem",
-    "public_key_file",
-    "jwks_uri",
-    "discovery",
-];
-
 /// The development key, for signing.
 pub(crate) fn dev_key() -> Option<EncodingKey> {
     EncodingKey::from_ec_pem(DEV_KEY_PEM.as_bytes()).ok()
@@ -42,7 +31,8 @@ pub(crate) fn dev_key() -> Option<EncodingKey> {
 pub(crate) fn point_at_own_jwks(figment: Figment) -> Figment {
     const VALIDATOR: &str = "jwt.validators.demo_jwks";
     let configured = |key: &str| figment.contains(&format!("{VALIDATOR}.{key}"));
-    if !figment.contains(VALIDATOR) || KEY_SOURCES.iter().any(|key| configured(key)) {
+    if !figment.contains(VALIDATOR) || rocket_warden::KEY_SOURCES.iter().any(|key| configured(key))
+    {
         return figment;
     }
     let port: u16 = figment.extract_inner("port").unwrap_or(8000);
