@@ -2,7 +2,8 @@
 //! 127.0.0.1, a validator, a request. OIDC Core 1.0 Appendix A's ID Tokens
 //! (expired since 2011: the fairing's clock is set back), RFC 7515 Appendix
 //! A's RS256, ES256 and unsecured examples, RFC 7520's keys a public set must
-//! skip. The vectors are in `tests/vectors/jose.json`.
+//! skip, and RFC 7520's RS256 and PS384 signatures (with the cookbook's
+//! Ed25519 one). The vectors are in `tests/vectors/jose.json`.
 
 mod remote_support;
 mod support;
@@ -174,4 +175,34 @@ async fn rfc7515_a5_unsecured_token_is_refused() {
     Refusal::of(get(&client, "/jwt", Some(token)).await)
         .await
         .assert_invalid_token("vectors", "unsigned tokens are not accepted");
+}
+
+/// RFC 7520's signed examples (and the cookbook's Ed25519 one), each served
+/// with its public key. Their payloads are plain text, not claims: a token
+/// whose signature verifies is then refused for its payload, one whose
+/// signature does not is refused for that, and the two tell them apart.
+#[rocket::async_test]
+async fn rfc7520_signatures_verify_before_their_plain_text_payload_is_refused() {
+    let vectors = vectors();
+    let examples = vectors["rfc7520_signatures"].as_object().expect("examples");
+    for (name, example) in examples {
+        let algorithm = example["algorithm"].as_str().expect("an algorithm");
+        let jwks = json!({ "keys": [example["jwk"]] });
+        let clock = ManualClock::at_secs(1_300_819_000);
+        let (_server, client) = vector_client(jwks, "cookbook", algorithm, "", &clock).await;
+        let compact = example["compact"].as_str().expect("a compact JWS");
+
+        Refusal::of(get(&client, "/jwt", Some(compact)).await)
+            .await
+            .assert_invalid_token("vectors", "token header or claims are not valid JSON");
+
+        let (message, signature) = compact.rsplit_once('.').expect("three parts");
+        let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
+        let forged = format!("{message}.{flipped}{}", &signature[1..]);
+        let refusal = Refusal::of(get(&client, "/jwt", Some(&forged)).await).await;
+        assert_eq!(
+            refusal.body["error_description"], "invalid signature",
+            "{name}: {refusal:?}"
+        );
+    }
 }
