@@ -85,8 +85,12 @@ pub enum AuthError {
     /// fetched (the provider is down, slow or broken) and no cached key fits
     /// the token: 503, without a challenge, since the token may well be good.
     /// The body's `error` is `temporarily_unavailable` (RFC 6749 §4.1.2.1).
+    /// `Retry-After` says when the key set will next be fetched.
     #[error("the keys to verify the token are unavailable; try again later")]
-    KeysUnavailable,
+    KeysUnavailable {
+        /// Seconds until the key set may be fetched again (at least 1).
+        retry_after_secs: u64,
+    },
 }
 
 impl AuthError {
@@ -106,7 +110,7 @@ impl AuthError {
             Self::InvalidRequest(_) => Status::BadRequest,
             Self::Forbidden(_) => Status::Forbidden,
             Self::NotConfigured => Status::InternalServerError,
-            Self::IdentityUnavailable | Self::KeysUnavailable => Status::ServiceUnavailable,
+            Self::IdentityUnavailable | Self::KeysUnavailable { .. } => Status::ServiceUnavailable,
         }
     }
 
@@ -118,7 +122,7 @@ impl AuthError {
             | Self::NotConfigured
             | Self::SessionCookie
             | Self::IdentityUnavailable
-            | Self::KeysUnavailable => None,
+            | Self::KeysUnavailable { .. } => None,
             Self::MalformedCredentials(_)
             | Self::InvalidToken(_)
             | Self::ClaimsShape
@@ -136,7 +140,7 @@ impl AuthError {
     fn body_code(&self) -> &'static str {
         self.code().unwrap_or(match self {
             Self::NotConfigured => "server_error",
-            Self::IdentityUnavailable | Self::KeysUnavailable => "temporarily_unavailable",
+            Self::IdentityUnavailable | Self::KeysUnavailable { .. } => "temporarily_unavailable",
             Self::SessionCookie => "session_cookie_refused",
             Self::UnsupportedScheme => "unsupported_scheme",
             _ => "missing_token",
@@ -244,6 +248,9 @@ pub(crate) fn render<'r>(request: &'r Request<'_>, response: &mut Response<'r>) 
     if refusal.error.status().code < 500 {
         let challenge = refusal.error.challenge(&refusal.realm);
         response.set_header(Header::new("WWW-Authenticate", challenge));
+    }
+    if let AuthError::KeysUnavailable { retry_after_secs } = refusal.error {
+        response.set_header(Header::new("Retry-After", retry_after_secs.to_string()));
     }
     let body = refusal.error.body();
     response.set_header(ContentType::JSON);

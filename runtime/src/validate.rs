@@ -311,7 +311,9 @@ impl Validator {
                     Ok(key) => key,
                     Err(Missing::Unknown) => return Err(TokenError::UnknownKey.into()),
                     Err(Missing::Ambiguous) => return Err(TokenError::AmbiguousKey.into()),
-                    Err(Missing::Unavailable) => return Err(AuthError::KeysUnavailable),
+                    Err(Missing::Unavailable { retry_after_secs }) => {
+                        return Err(AuthError::KeysUnavailable { retry_after_secs })
+                    }
                 };
                 jsonwebtoken::decode(token, &key.key, rules)
             }

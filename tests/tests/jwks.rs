@@ -39,9 +39,19 @@ async fn assert_refused(client: &Client, token: &str, description: &str) {
         .assert_invalid_token(REMOTE, description);
 }
 
-/// Asserts the 503 of missing keys: no challenge, a JSON body.
+/// Asserts the 503 of missing keys: no challenge, a JSON body, and a
+/// `Retry-After` within the default 30 s cooldown.
 async fn assert_unavailable(client: &Client, token: &str) {
-    let refusal = Refusal::of(get(client, "/jwt", Some(token)).await).await;
+    let response = get(client, "/jwt", Some(token)).await;
+    let retry_after: Option<u64> = response
+        .headers()
+        .get_one("Retry-After")
+        .and_then(|secs| secs.parse().ok());
+    assert!(
+        retry_after.is_some_and(|secs| (1..=30).contains(&secs)),
+        "Retry-After {retry_after:?}"
+    );
+    let refusal = Refusal::of(response).await;
     assert_eq!(refusal.status, Status::ServiceUnavailable, "{refusal:?}");
     assert_eq!(refusal.challenge, None, "no bearer challenge on a 503");
     assert_eq!(refusal.body["error"], "temporarily_unavailable");
@@ -242,6 +252,26 @@ async fn without_keys_requests_are_refused_at_once_during_the_cooldown() {
     assert_eq!(stats.fetches, 1, "no fetch during the cooldown");
     assert_eq!(stats.failures, 1);
     assert!(stats.cooldown_hits >= 10, "{stats:?}");
+}
+
+#[rocket::async_test]
+async fn retry_after_counts_down_the_cooldown() {
+    let key = rsa("k");
+    let server = JwksServer::start(&[&key]).await;
+    server.take_down().await;
+    let clock = clock();
+    let client = remote_client(&server, &clock, "jwks_cooldown_secs = 40").await;
+    let token = key.mint(&claims_at(&clock));
+    let retry_after = |response: &rocket::local::asynchronous::LocalResponse<'_>| {
+        response.headers().get_one("Retry-After").map(str::to_owned)
+    };
+    // The launch fetch failed on the clock's second: the cooldown runs 40 s.
+    let response = get(&client, "/jwt", Some(&token)).await;
+    assert_eq!(response.status(), Status::ServiceUnavailable);
+    assert_eq!(retry_after(&response).as_deref(), Some("40"));
+    advance(&clock, 25);
+    let response = get(&client, "/jwt", Some(&token)).await;
+    assert_eq!(retry_after(&response).as_deref(), Some("15"));
 }
 
 #[rocket::async_test]

@@ -71,8 +71,9 @@ pub(crate) enum Missing {
     /// The token has no `kid` and several keys fit.
     Ambiguous,
     /// No key set could be loaded, or the last fetch failed: the answer is
-    /// unknown, so the request is answered 503.
-    Unavailable,
+    /// unknown, so the request is answered 503, with the seconds until the
+    /// next fetch may run.
+    Unavailable { retry_after_secs: u64 },
 }
 
 /// Counters of a remote validator's key cache, for the application to read
@@ -239,8 +240,19 @@ impl RemoteKeys {
             {
                 Err(Missing::Unknown)
             }
-            Selected::None => Err(Missing::Unavailable),
+            Selected::None => Err(Missing::Unavailable {
+                retry_after_secs: self.retry_after_secs(),
+            }),
         }
+    }
+
+    /// Whole seconds until a fetch may run again (the cooldown after a
+    /// refetch or a failure), at least 1: a client retrying sooner would
+    /// only meet the same answer.
+    fn retry_after_secs(&self) -> u64 {
+        let now = self.clock.now_millis();
+        let until = self.cooldown_until.load(Ordering::Acquire);
+        until.saturating_sub(now).div_ceil(1000).max(1)
     }
 
     /// Starts a background refresh when the snapshot is due for one, unless
