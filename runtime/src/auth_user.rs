@@ -6,17 +6,14 @@ use std::ops::Deref;
 
 use rocket::request::{FromRequest, Outcome};
 use rocket::{Ignite, Request, Rocket, Sentinel};
-use serde_json::Value;
 
-use crate::error::{AuthError, Refusal};
-use crate::guard::Jwt;
+use crate::error::AuthError;
 use crate::policy::{DefaultPolicy, Policy};
-use crate::registry::Validators;
 
 /// A request guard for the user a valid token resolves to, by the accepting
 /// validator's `user_strategy`.
 ///
-/// It authenticates exactly as [`Jwt`] with the same policy `P` (and shares
+/// It authenticates exactly as [`Jwt`](crate::Jwt) with the same policy `P` (and shares
 /// its work when a route has both), then refuses with a 401 `invalid_token`
 /// a token that names no user.
 ///
@@ -64,34 +61,16 @@ impl<'r, P: Policy> FromRequest<'r> for AuthUser<P> {
     type Error = AuthError;
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthError> {
-        let jwt = rocket::outcome::try_outcome!(request.guard::<Jwt<Value, P>>().await);
-        if let Some(id) = jwt.user() {
-            return Outcome::Success(Self {
-                id: id.to_owned(),
+        // The same work, cache, log line and refusal as every other guard.
+        crate::guard::guard::<P, _>(request, |token| {
+            let user = token.ok_or(AuthError::Missing)?.user().map(str::to_owned);
+            let id = user.ok_or(AuthError::NoUser)?;
+            Ok(Self {
+                id,
                 policy: PhantomData,
-            });
-        }
-        tracing::info!(
-            target: "rocket_warden",
-            "refused {} {}: 401, validator `{}`: the token names no user",
-            request.method(),
-            request.uri().path(),
-            jwt.validator(),
-        );
-        let realm = request
-            .rocket()
-            .state::<Validators>()
-            .and_then(|validators| validators.resolve(P::POLICY.validator_name()).ok())
-            .map_or_else(
-                || jwt.validator().into(),
-                |validator| validator.realm.clone(),
-            );
-        Refusal {
-            error: AuthError::NoUser,
-            realm,
-        }
-        .record(request);
-        Outcome::Error((AuthError::NoUser.status(), AuthError::NoUser))
+            })
+        })
+        .await
     }
 }
 

@@ -284,11 +284,14 @@ impl<P: Policy> Sentinel for Authorized<P> {
 }
 
 /// How a guard is made from the request's token (`None`: no credentials).
-type MakeGuard<G> = fn(Option<AccessToken>) -> Result<G, AuthError>;
+pub(crate) type MakeGuard<G> = fn(Option<AccessToken>) -> Result<G, AuthError>;
 
 /// The work of every guard: validate the request's credentials and apply
 /// policy `P` (both once per request), then `make` the guard.
-async fn guard<P: Policy, G>(request: &Request<'_>, make: MakeGuard<G>) -> Outcome<G, AuthError> {
+pub(crate) async fn guard<P: Policy, G>(
+    request: &Request<'_>,
+    make: MakeGuard<G>,
+) -> Outcome<G, AuthError> {
     let validator = match resolve(request, &P::POLICY) {
         Ok(validator) => validator,
         Err(refused) => return refused,
