@@ -5,7 +5,7 @@ use rocket::fairing::{Fairing, Info, Kind};
 use rocket::figment::Figment;
 use rocket::{Orbit, Rocket};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// How long the printed token stays valid.
 const DEV_TOKEN_SECS: u64 = 3600;
@@ -22,18 +22,10 @@ struct DemoValidator {
 /// A token that the `demo` validator accepts, signed with its HS256 secret;
 /// `None` when the configuration gives `demo` no `secret` (a public key, say).
 pub fn mint_dev_token(figment: &Figment) -> Option<String> {
-    let demo: DemoValidator = figment.extract_inner("jwt.validators.demo").ok()?;
-    let now = jsonwebtoken::get_current_timestamp();
-    let claims = json!({
-        "iss": demo.issuer,
-        "aud": demo.audiences.first(),
-        "sub": "demo-user",
-        "email": "alice@example.com",
-        "roles": ["admin"],
-        "scope": "orders",
-        "iat": now,
-        "exp": now + DEV_TOKEN_SECS,
-    });
+    let (demo, mut claims) = dev_claims(figment, "demo", "demo-user")?;
+    claims["email"] = json!("alice@example.com");
+    claims["roles"] = json!(["admin"]);
+    claims["scope"] = json!("orders");
     let key = EncodingKey::from_secret(demo.secret?.as_bytes());
     encode(&Header::default(), &claims, &key).ok()
 }
@@ -42,18 +34,27 @@ pub fn mint_dev_token(figment: &Figment) -> Option<String> {
 /// development key (whose public half the demo serves at
 /// [`JWKS_PATH`](crate::JWKS_PATH)); `None` without a `demo_jwks` validator.
 pub fn mint_dev_jwks_token(figment: &Figment) -> Option<String> {
-    let demo: DemoValidator = figment.extract_inner("jwt.validators.demo_jwks").ok()?;
+    let (_, claims) = dev_claims(figment, "demo_jwks", "demo-jwks-user")?;
+    let mut header = Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some(crate::own_jwks::DEV_KID.to_owned());
+    encode(&header, &claims, &crate::own_jwks::dev_key()?).ok()
+}
+
+/// The settings of `jwt.validators.<validator>` and claims it accepts for
+/// `sub`, valid for [`DEV_TOKEN_SECS`].
+fn dev_claims(figment: &Figment, validator: &str, sub: &str) -> Option<(DemoValidator, Value)> {
+    let demo: DemoValidator = figment
+        .extract_inner(&format!("jwt.validators.{validator}"))
+        .ok()?;
     let now = jsonwebtoken::get_current_timestamp();
     let claims = json!({
         "iss": demo.issuer,
         "aud": demo.audiences.first(),
-        "sub": "demo-jwks-user",
+        "sub": sub,
         "iat": now,
         "exp": now + DEV_TOKEN_SECS,
     });
-    let mut header = Header::new(jsonwebtoken::Algorithm::ES256);
-    header.kid = Some(crate::own_jwks::DEV_KID.to_owned());
-    encode(&header, &claims, &crate::own_jwks::dev_key()?).ok()
+    Some((demo, claims))
 }
 
 /// Prints ready-to-paste `curl` lines at liftoff, in the debug profile only.
