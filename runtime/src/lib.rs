@@ -80,6 +80,16 @@
 //! relaxes the time checks. Keys come only from configuration: headers that
 //! name keys (`jwk`, `jku`, `x5u`, `x5c`) are ignored.
 //!
+//! # Validated-token cache
+//!
+//! Each validator keeps the tokens it verified (`token_cache_size`, default
+//! [`DEFAULT_TOKEN_CACHE_SIZE`]; `0` is off), keyed by their SHA-256 digest,
+//! so a client that sends the same token again costs a digest and a lookup
+//! instead of a signature check. Every hit has its `exp`, `nbf` and `iat`
+//! checked against the clock again, and a token whose remote key left the key
+//! set is verified from scratch. [`Validator::token_cache_stats`] counts hits
+//! and misses.
+//!
 //! # Remote keys
 //!
 //! With `jwks_uri = "https://…"` (or `discovery = true`, which reads the
