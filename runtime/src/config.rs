@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use crate::access::{
     AccessRules, DEFAULT_ROLES_CLAIM, DEFAULT_SCOPE_CLAIM, DEFAULT_SCOPE_ROLE_PREFIX,
 };
+use crate::cache::DEFAULT_TOKEN_CACHE_SIZE;
 use crate::keys::{KeyKind, StaticKey};
 use crate::options::{self, Options};
 use crate::remote::{self, RemoteConfig};
@@ -108,6 +109,7 @@ const VALIDATOR_KEYS: &[&str] = &[
     "required_claims",
     "token_type",
     "realm",
+    "token_cache_size",
     "roles_claim",
     "scope_claim",
     "scope_role_prefix",
@@ -151,6 +153,7 @@ struct Settings {
     required_claims: Option<Vec<String>>,
     token_type: Option<String>,
     realm: Option<String>,
+    token_cache_size: Option<usize>,
     jwks_uri: Option<String>,
     discovery: Option<bool>,
     remote: remote::Tuning,
@@ -184,6 +187,8 @@ pub(crate) struct ValidatorConfig {
     pub(crate) leeway_secs: u64,
     pub(crate) required_claims: Vec<String>,
     pub(crate) token_type: Option<String>,
+    /// How many verified tokens the validator keeps; 0: none.
+    pub(crate) token_cache_size: usize,
     pub(crate) options: Options,
 }
 
@@ -280,6 +285,7 @@ fn read_validator(
         required_claims: problems.read(figment, "required_claims"),
         token_type: problems.read(figment, "token_type"),
         realm: problems.read(figment, "realm"),
+        token_cache_size: problems.read(figment, "token_cache_size"),
         jwks_uri: problems.read(figment, "jwks_uri"),
         discovery: problems.read(figment, "discovery"),
         remote: remote::Tuning::read(&mut problems, figment),
@@ -442,6 +448,9 @@ impl<'a> Problems<'a> {
             leeway_secs,
             required_claims,
             token_type: settings.token_type,
+            token_cache_size: settings
+                .token_cache_size
+                .unwrap_or(DEFAULT_TOKEN_CACHE_SIZE),
             options: Options::default(),
         })
     }

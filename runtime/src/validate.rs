@@ -1,34 +1,35 @@
 //! Token validation: shape, algorithm allow-list, signature, header and claims.
 //!
-//! jsonwebtoken checks the signature and the value of `iss` when it can parse
-//! it. This module checks the rest, because
-//! jsonwebtoken treats a claim it cannot parse as absent and reports required
-//! claims in no fixed order: the presence of required claims (in configuration
-//! order, `null` counting as absent), the type of `iss` (a single string),
-//! `iat` not in the future, and, on the header side, the compact shape (five
-//! parts is an encrypted JWE), `crit` and `typ`. The audience is checked per
-//! route, after the request's token is verified once (a route may replace the
-//! validator's audiences): see [`AccessRules::check_audience`].
+//! jsonwebtoken checks the signature (see [`crate::jws`]). This module checks
+//! the rest: the compact shape (five parts is an encrypted JWE), the
+//! algorithm allow-list, `crit` and `typ` on the header side; the issuer (a
+//! single string, exactly the configured one), the presence of required claims
+//! (in configuration order, `null` counting as absent) and the time claims
+//! (see [`crate::times`]) on the payload side, against the application's
+//! [`Clock`](crate::Clock). The audience is checked per route, after the
+//! request's token is verified once (a route may replace the validator's
+//! audiences): see [`AccessRules::check_audience`].
 //!
-//! Time claims (`exp`, `nbf`, `iat`) are checked here too, against the
-//! application's [`Clock`](crate::Clock) rather than jsonwebtoken's system
-//! time, with the same rules jsonwebtoken applies: a number (a fraction is
-//! rounded), `null` counting as absent, `leeway_secs` on each side.
+//! A token that verified is kept in the validator's validated-token cache
+//! (see [`crate::cache`]), so the next request that carries it costs a
+//! digest, a lookup and the time checks.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, Header, Validation};
+use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value};
 
 use crate::access::{AccessRules, Grants};
+use crate::cache::{Entry, TokenCache, TokenCacheStats};
 use crate::clock::SharedClock;
 use crate::config::{KeyConfig, ValidatorConfig};
 use crate::error::AuthError;
+use crate::jws::Compact;
 use crate::keys::KeyKind;
-use crate::remote::{KeyStats, Missing, RemoteKeys};
+use crate::remote::{KeyStats, Missing, RemoteKey, RemoteKeys};
+use crate::times::Times;
 use crate::token::MAX_TOKEN_BYTES;
 
 /// Why a token did not validate. Each description is short, fixed, and never
@@ -119,14 +120,15 @@ fn refusal(error: jsonwebtoken::errors::Error) -> TokenError {
 }
 
 /// A token that passed validation: its header and its payload, with the
-/// accepting validator's rules for what it grants.
+/// accepting validator's rules for what it grants. Shared (in an `Arc`) by
+/// the validated-token cache and every request that carries the token.
 #[derive(Debug)]
 pub(crate) struct Verified {
     pub(crate) validator: Arc<str>,
     pub(crate) header: Header,
     pub(crate) payload: Map<String, Value>,
     pub(crate) rules: Arc<AccessRules>,
-    /// Its roles and scopes, read on first use.
+    /// Its roles and scopes, read on first use (once per cached token).
     pub(crate) grants: OnceLock<Grants>,
 }
 
@@ -136,17 +138,18 @@ pub struct Validator {
     pub(crate) name: Arc<str>,
     pub(crate) realm: Arc<str>,
     keys: Keys,
-    rules: Validation,
+    /// The allow-list: a token's `alg` must be one of these.
+    algorithms: Box<[Algorithm]>,
+    issuer: Box<str>,
     access: Arc<AccessRules>,
-    /// For remote keys, `rules` narrowed to each allowed algorithm, since
-    /// jsonwebtoken wants every allowed algorithm to fit the one key given.
-    rules_by_alg: Box<[Validation]>,
     clock: SharedClock,
     leeway: u64,
     /// Claims that must be present: `iss`, then `required_claims` in
     /// configuration order (`aud` is checked with the route's audiences).
     required: Box<[Box<str>]>,
     token_type: Option<Box<str>>,
+    /// Tokens that verified; `None` with `token_cache_size = 0`.
+    cache: Option<TokenCache>,
 }
 
 impl fmt::Debug for Validator {
@@ -154,8 +157,8 @@ impl fmt::Debug for Validator {
         f.debug_struct("Validator")
             .field("name", &self.name)
             .field("keys", &self.keys)
-            .field("algorithms", &self.rules.algorithms)
-            .field("issuer", &self.rules.iss)
+            .field("algorithms", &self.algorithms)
+            .field("issuer", &self.issuer)
             .field("audiences", &self.access.audiences)
             .finish_non_exhaustive()
     }
@@ -189,28 +192,12 @@ pub(crate) struct Shared {
 
 impl Validator {
     pub(crate) fn new(config: ValidatorConfig, shared: &Shared) -> Self {
-        let mut rules = Validation {
-            algorithms: config.algorithms,
-            leeway: config.leeway_secs,
-            // Checked in `check_times`, against the application's clock.
-            validate_exp: false,
-            validate_nbf: false,
-            // Checked per route, by `AccessRules::check_audience`.
-            validate_aud: false,
-            // Presence is checked in `check_claims`, where a claim of the
-            // wrong type counts as present (and is then refused for its type).
-            required_spec_claims: HashSet::new(),
-            ..Validation::default()
-        };
-        rules.set_issuer(&[&config.issuer]);
-
         let mut required = vec!["iss".to_owned()];
         for claim in config.required_claims {
             if !required.contains(&claim) {
                 required.push(claim);
             }
         }
-
         let keys = match config.key {
             KeyConfig::Static(key) => Keys::Static {
                 kind: key.kind,
@@ -223,26 +210,18 @@ impl Validator {
                 shared.clock.clone(),
             ))),
         };
-        let rules_by_alg = match keys {
-            Keys::Static { .. } => Box::default(),
-            Keys::Remote(_) => (rules.algorithms.iter())
-                .map(|&alg| Validation {
-                    algorithms: vec![alg],
-                    ..rules.clone()
-                })
-                .collect(),
-        };
         Self {
             name: config.name,
             realm: config.realm,
             keys,
-            rules_by_alg,
-            clock: shared.clock.clone(),
-            leeway: rules.leeway,
-            rules,
+            algorithms: config.algorithms.into(),
+            issuer: config.issuer.into(),
             access: Arc::new(config.access),
+            clock: shared.clock.clone(),
+            leeway: config.leeway_secs,
             required: required.into_iter().map(Into::into).collect(),
             token_type: config.token_type.map(Into::into),
+            cache: TokenCache::new(config.token_cache_size),
         }
     }
 
@@ -258,7 +237,7 @@ impl Validator {
 
     /// The algorithms it accepts.
     pub fn algorithms(&self) -> &[Algorithm] {
-        &self.rules.algorithms
+        &self.algorithms
     }
 
     /// The counters of its remote key cache; `None` for a validator with a
@@ -268,6 +247,12 @@ impl Validator {
             Keys::Static { .. } => None,
             Keys::Remote(remote) => Some(remote.stats()),
         }
+    }
+
+    /// The counters of its validated-token cache; `None` when the cache is
+    /// off (`token_cache_size = 0`).
+    pub fn token_cache_stats(&self) -> Option<TokenCacheStats> {
+        self.cache.as_ref().map(TokenCache::stats)
     }
 
     /// Starts fetching remote keys in the background (at liftoff).
@@ -285,50 +270,90 @@ impl Validator {
             self.name,
             algorithms.join("/"),
             self.keys,
-            self.rules
-                .iss
-                .iter()
-                .flatten()
-                .next()
-                .map_or("", String::as_str),
+            self.issuer,
             self.access.audiences,
         )
     }
 
     /// Validates `token` completely: shape, algorithm, signature, header,
-    /// claims. Remote keys may be fetched first (see [`crate::remote`]).
-    pub(crate) async fn verify(&self, token: &str) -> Result<Verified, AuthError> {
+    /// claims. A token served from the cache has its time claims and its
+    /// remote key checked again. Remote keys may be fetched first (see
+    /// [`crate::remote`]).
+    pub(crate) async fn verify(&self, token: &str) -> Result<Arc<Verified>, AuthError> {
+        let Some(cache) = &self.cache else {
+            return Ok(self.verify_fully(token).await?.verified);
+        };
+        let digest = TokenCache::digest(token);
+        if let Some(entry) = cache.get(&digest) {
+            match self.recheck(&entry) {
+                Ok(true) => return Ok(entry.verified.clone()),
+                // Its key left the key set: verify from scratch.
+                Ok(false) => cache.remove(&digest),
+                Err(refused) => {
+                    cache.remove(&digest);
+                    return Err(refused.into());
+                }
+            }
+        }
+        let entry = self.verify_fully(token).await?;
+        let verified = entry.verified.clone();
+        cache.insert(digest, entry);
+        Ok(verified)
+    }
+
+    /// What a cached token must still meet: its time claims, now, and (for a
+    /// remote key set) its key still in the set. `Ok(false)`: the key is gone.
+    fn recheck(&self, entry: &Entry) -> Result<bool, TokenError> {
+        entry.times.check(self.clock.now_secs(), self.leeway)?;
+        Ok(match (&self.keys, &entry.key) {
+            (Keys::Remote(remote), Some(key)) => {
+                let header = &entry.verified.header;
+                remote.still_selects(key, header.kid.as_deref(), header.alg)
+            }
+            _ => true,
+        })
+    }
+
+    /// Validates `token` with no help from the cache.
+    async fn verify_fully(&self, token: &str) -> Result<Entry, AuthError> {
         check_shape(token)?;
-        let decoded = match &self.keys {
-            Keys::Static { key, .. } => jsonwebtoken::decode(token, key, &self.rules),
+        let compact =
+            Compact::split(token).ok_or(TokenError::Malformed("a token has three parts"))?;
+        let header = compact.header().map_err(|e| self.explain(token, e))?;
+        if !self.algorithms.contains(&header.alg) {
+            return Err(TokenError::AlgorithmNotAllowed.into());
+        }
+        let remote_key = match &self.keys {
+            Keys::Static { key, .. } => {
+                compact
+                    .verify(key, header.alg)
+                    .map_err(|e| self.explain(token, e))?;
+                None
+            }
             Keys::Remote(remote) => {
-                let header =
-                    jsonwebtoken::decode_header(token).map_err(|e| self.explain(token, e))?;
-                let rules = (self.rules_by_alg.iter())
-                    .find(|rules| rules.algorithms[0] == header.alg)
-                    .ok_or(TokenError::AlgorithmNotAllowed)?;
-                let key = match remote.key(header.kid.as_deref(), header.alg).await {
-                    Ok(key) => key,
-                    Err(Missing::Unknown) => return Err(TokenError::UnknownKey.into()),
-                    Err(Missing::Ambiguous) => return Err(TokenError::AmbiguousKey.into()),
-                    Err(Missing::Unavailable { retry_after_secs }) => {
-                        return Err(AuthError::KeysUnavailable { retry_after_secs })
-                    }
-                };
-                jsonwebtoken::decode(token, &key.key, rules)
+                let key = remote_key(remote, &header).await?;
+                compact
+                    .verify(&key.key, header.alg)
+                    .map_err(|e| self.explain(token, e))?;
+                Some(key)
             }
         };
-        let data: jsonwebtoken::TokenData<Map<String, Value>> =
-            decoded.map_err(|error| self.explain(token, error))?;
-        self.check_times(&data.claims)?;
-        self.check_header(&data.header)?;
-        self.check_claims(&data.claims)?;
-        Ok(Verified {
-            validator: self.name.clone(),
-            header: data.header,
-            payload: data.claims,
-            rules: self.access.clone(),
-            grants: OnceLock::new(),
+        let payload = compact.payload().map_err(|e| self.explain(token, e))?;
+        self.check_issuer(&payload)?;
+        let times = Times::read(&payload)?;
+        times.check(self.clock.now_secs(), self.leeway)?;
+        self.check_header(&header)?;
+        self.check_claims(&payload)?;
+        Ok(Entry {
+            verified: Arc::new(Verified {
+                validator: self.name.clone(),
+                header,
+                payload,
+                rules: self.access.clone(),
+                grants: OnceLock::new(),
+            }),
+            times,
+            key: remote_key,
         })
     }
 
@@ -339,14 +364,14 @@ impl Validator {
 
     /// A token this validator verified on an earlier request, restored from
     /// the authentication cookie that kept it (cookie mode).
-    pub(crate) fn restore(&self, header: Header, payload: Map<String, Value>) -> Verified {
-        Verified {
+    pub(crate) fn restore(&self, header: Header, payload: Map<String, Value>) -> Arc<Verified> {
+        Arc::new(Verified {
             validator: self.name.clone(),
             header,
             payload,
             rules: self.access.clone(),
             grants: OnceLock::new(),
-        }
+        })
     }
 
     /// Turns a jsonwebtoken error into the refusal to give. Runs only on the
@@ -384,60 +409,43 @@ impl Validator {
         }
     }
 
-    /// The claim checks jsonwebtoken does not make (see the module docs).
+    /// A present `iss` must be the configured issuer, as one string.
+    /// Checked before the others, as jsonwebtoken's `decode` would.
+    fn check_issuer(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {
+        match claims.get("iss") {
+            Some(Value::String(iss)) if **iss != *self.issuer => Err(TokenError::WrongIssuer),
+            // jsonwebtoken would accept an array that holds the issuer.
+            Some(Value::Array(_)) => Err(TokenError::WrongIssuer),
+            _ => Ok(()),
+        }
+    }
+
+    /// The presence of required claims, then the type of `iss`.
     fn check_claims(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {
         let present = |name: &str| claims.get(name).is_some_and(|value| !value.is_null());
         if let Some(missing) = self.required.iter().find(|claim| !present(claim)) {
             return Err(TokenError::MissingClaim(missing.clone()));
         }
-        // RFC 7519 §4.1.1: `iss` is a single StringOrURI. jsonwebtoken would
-        // accept an array containing the issuer, and skip a number.
+        // RFC 7519 §4.1.1: `iss` is a single StringOrURI.
         if !matches!(claims.get("iss"), Some(Value::String(_))) {
             return Err(TokenError::WrongIssuer);
-        }
-        if let Some(iat) = claims.get("iat").filter(|iat| !iat.is_null()) {
-            let iat = iat
-                .as_f64()
-                .ok_or_else(|| TokenError::MalformedClaim("iat".into()))?;
-            let latest = self.clock.now_secs().saturating_add(self.leeway);
-            // Rounded as jsonwebtoken rounds `exp` and `nbf`.
-            if iat.round() > latest as f64 {
-                return Err(TokenError::IssuedInFuture);
-            }
-        }
-        Ok(())
-    }
-
-    /// `exp` and `nbf` against the clock, with the leeway, as jsonwebtoken
-    /// would check them against the system time.
-    fn check_times(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {
-        let now = self.clock.now_secs();
-        let exp = numeric_date(claims, "exp")?;
-        let nbf = numeric_date(claims, "nbf")?;
-        if exp.is_some_and(|exp| exp < now.saturating_sub(self.leeway)) {
-            return Err(TokenError::Expired);
-        }
-        if nbf.is_some_and(|nbf| nbf > now.saturating_add(self.leeway)) {
-            return Err(TokenError::NotYetValid);
         }
         Ok(())
     }
 }
 
-/// The time claim `name` in whole seconds (a fraction rounded), `None` when
-/// absent or `null`; a claim that is not a non-negative number is malformed.
-fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>, TokenError> {
-    let Some(value) = claims.get(name).filter(|value| !value.is_null()) else {
-        return Ok(None);
-    };
-    if let Some(secs) = value.as_u64() {
-        return Ok(Some(secs));
-    }
-    match value.as_f64() {
-        Some(secs) if secs.is_finite() && secs >= 0.0 && secs < u64::MAX as f64 => {
-            Ok(Some(secs.round() as u64))
+/// The key of `remote` that may verify a token with this header.
+async fn remote_key(
+    remote: &Arc<RemoteKeys>,
+    header: &Header,
+) -> Result<Arc<RemoteKey>, AuthError> {
+    match remote.key(header.kid.as_deref(), header.alg).await {
+        Ok(key) => Ok(key),
+        Err(Missing::Unknown) => Err(TokenError::UnknownKey.into()),
+        Err(Missing::Ambiguous) => Err(TokenError::AmbiguousKey.into()),
+        Err(Missing::Unavailable { retry_after_secs }) => {
+            Err(AuthError::KeysUnavailable { retry_after_secs })
         }
-        _ => Err(TokenError::MalformedClaim(name.into())),
     }
 }
 

@@ -157,8 +157,8 @@ async fn unknown_key_far_from_any_lists_the_known_keys() {
         &[
             "`jwt.validators.main.colour`: unknown key `colour`, expected one of: issuer, \
            audiences, algorithms, secret, secret_env, public_key_pem, public_key_file, \
-           leeway_secs, required_claims, token_type, realm, roles_claim, scope_claim, \
-           scope_role_prefix, read_only_scopes, jwks_uri, discovery, jwks_cache_secs, \
+           leeway_secs, required_claims, token_type, realm, token_cache_size, roles_claim, \
+           scope_claim, scope_role_prefix, read_only_scopes, jwks_uri, discovery, jwks_cache_secs, \
            jwks_min_cache_secs, jwks_max_cache_secs, jwks_cooldown_secs, jwks_timeout_ms, \
            jwks_max_bytes, user_strategy, static_user, user_claim, partner_strategy, \
            partner_claim, partner_required, next, query_param, cookie_enabled, cookie_name, \

@@ -82,7 +82,7 @@ impl LookupError {
 /// request authenticated as. Dereferences to the verified token.
 #[derive(Debug)]
 pub(crate) struct Authenticated {
-    pub(crate) token: Verified,
+    pub(crate) token: Arc<Verified>,
     pub(crate) user: Option<String>,
     pub(crate) partner: Option<Partner>,
 }
@@ -111,7 +111,7 @@ impl IdentityRules {
     pub(crate) async fn resolve(
         &self,
         request: &Request<'_>,
-        token: Verified,
+        token: Arc<Verified>,
     ) -> Result<Arc<Authenticated>, AuthError> {
         let unavailable = |what: &str, error: LookupError| {
             tracing::error!(

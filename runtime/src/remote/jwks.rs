@@ -41,6 +41,25 @@ impl RemoteKey {
     fn fits(&self, alg: Algorithm) -> bool {
         self.kind.fits(alg) && self.alg.is_none_or(|own| own == alg)
     }
+
+    /// Whether `other` is this key: the same `kid`, kind, `alg` and key
+    /// material. A refetched set holds new copies of the keys it kept.
+    pub(crate) fn same_key(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+            || (self.kid == other.kid
+                && self.kind == other.kind
+                && self.alg == other.alg
+                && same_material(&self.key, &other.key))
+    }
+}
+
+fn same_material(a: &DecodingKey, b: &DecodingKey) -> bool {
+    use jsonwebtoken::DecodingKeyKind::{RsaModulusExponent, SecretOrDer};
+    match (a.kind(), b.kind()) {
+        (SecretOrDer(a), SecretOrDer(b)) => a == b,
+        (RsaModulusExponent { n, e }, RsaModulusExponent { n: n2, e: e2 }) => n == n2 && e == e2,
+        _ => false,
+    }
 }
 
 /// The usable keys of one fetched set, indexed by `kid`.

@@ -246,6 +246,24 @@ impl RemoteKeys {
         }
     }
 
+    /// Whether the current set still selects `key` for a token with this
+    /// `kid` and `alg`: asked when the validated-token cache serves a token
+    /// this key verified. Like [`key`](Self::key), it starts a background
+    /// refresh when one is due, and never waits.
+    pub(crate) fn still_selects(
+        self: &Arc<Self>,
+        key: &RemoteKey,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> bool {
+        let snapshot = self.snapshot.load();
+        self.refresh_if_due(&snapshot);
+        match snapshot.keys.select(kid, alg) {
+            Selected::One(current) => current.same_key(key),
+            Selected::None | Selected::Ambiguous => false,
+        }
+    }
+
     /// Whole seconds until a fetch may run again (the cooldown after a
     /// refetch or a failure), at least 1: a client retrying sooner would
     /// only meet the same answer.

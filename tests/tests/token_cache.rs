@@ -1,0 +1,246 @@
+//! The validated-token cache: a token verifies once per validator, later
+//! requests are served from the cache with their time claims and their key
+//! checked again, and `token_cache_size` bounds or turns it off.
+
+mod remote_support;
+mod support;
+
+use rocket::error::ErrorKind;
+use rocket::futures::FutureExt as _;
+use rocket::http::Status;
+use rocket::local::asynchronous::Client;
+use rocket::routes;
+use rocket_warden::testing::JwksServer;
+use rocket_warden::{
+    jwt_auth, Algorithm, Clock as _, Jwt, ManualClock, TokenCacheStats, Validators,
+    DEFAULT_TOKEN_CACHE_SIZE,
+};
+use serde_json::{json, Value};
+
+use remote_support::*;
+use support::{claims, claims_with, get, jwt, mint, validator, Refusal, ISSUER};
+
+const MAIN: &str = "main";
+
+/// The cache counters of validator `name`; `None` when its cache is off.
+fn cache_stats(client: &Client, name: &str) -> Option<TokenCacheStats> {
+    client
+        .rocket()
+        .state::<Validators>()
+        .and_then(|validators| validators.get(name))
+        .expect("a configured validator")
+        .token_cache_stats()
+}
+
+async fn status(client: &Client, path: &str, token: &str) -> Status {
+    get(client, path, Some(token)).await.status()
+}
+
+/// Claims valid for `secs` seconds by `clock`.
+fn claims_for(clock: &ManualClock, secs: u64) -> Value {
+    let now = clock.now_secs();
+    json!({ "iss": ISSUER, "sub": "alice", "iat": now, "exp": now + secs })
+}
+
+#[rocket::async_test]
+async fn a_token_verifies_once_and_is_then_served_from_the_cache() {
+    let client = support::client(&validator(MAIN, Algorithm::HS256, ""), routes![jwt]).await;
+    let token = mint(Algorithm::HS256, &claims());
+    for _ in 0..3 {
+        assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+    }
+    let stats = cache_stats(&client, MAIN).expect("on by default");
+    assert_eq!((stats.misses, stats.hits, stats.entries), (1, 2, 1));
+    assert!(stats.capacity >= DEFAULT_TOKEN_CACHE_SIZE as u64);
+}
+
+#[rocket::async_test]
+async fn refused_tokens_are_never_cached() {
+    let client = support::client(&validator(MAIN, Algorithm::HS256, ""), routes![jwt]).await;
+    let expired = mint(Algorithm::HS256, &claims_with(json!({"exp": 1})));
+    let forged = format!("{}x", mint(Algorithm::HS256, &claims()));
+    for token in [&expired, &forged, &expired] {
+        assert_eq!(status(&client, "/jwt", token).await, Status::Unauthorized);
+    }
+    let stats = cache_stats(&client, MAIN).expect("on by default");
+    assert_eq!((stats.hits, stats.entries), (0, 0));
+}
+
+#[rocket::async_test]
+async fn a_cached_token_is_refused_once_it_expires() {
+    let clock = ManualClock::now();
+    let config = validator(MAIN, Algorithm::HS256, "leeway_secs = 5");
+    let client = client_with_clock(&config, routes![jwt], &clock).await;
+    let token = mint(Algorithm::HS256, &claims_for(&clock, 60));
+    assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+
+    // Still inside the leeway: served from the cache.
+    advance(&clock, 65);
+    assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+    assert_eq!(cache_stats(&client, MAIN).map(|s| s.hits), Some(1));
+
+    advance(&clock, 1);
+    Refusal::of(get(&client, "/jwt", Some(&token)).await)
+        .await
+        .assert_invalid_token(MAIN, "token expired");
+    let stats = cache_stats(&client, MAIN).expect("on by default");
+    assert_eq!(stats.entries, 0, "the expired entry is dropped");
+}
+
+#[rocket::async_test]
+async fn a_cached_token_is_refused_when_the_clock_is_before_its_nbf() {
+    let clock = ManualClock::now();
+    let config = validator(MAIN, Algorithm::HS256, "");
+    let client = client_with_clock(&config, routes![jwt], &clock).await;
+    let mut claims = claims_for(&clock, 3600);
+    claims["nbf"] = json!(clock.now_secs());
+    claims["iat"] = Value::Null;
+    let token = mint(Algorithm::HS256, &claims);
+    assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+
+    clock.set_secs(clock.now_secs() - 60);
+    Refusal::of(get(&client, "/jwt", Some(&token)).await)
+        .await
+        .assert_invalid_token(MAIN, "token not yet valid");
+}
+
+#[rocket::async_test]
+async fn each_validator_checks_a_token_for_itself() {
+    // Same secret and issuer; `strict` also wants an `email` claim.
+    let config = format!(
+        "{}{}",
+        validator(MAIN, Algorithm::HS256, ""),
+        validator("strict", Algorithm::HS256, "required_claims = [\"email\"]"),
+    );
+    let client = support::client(&config, routes![any_token, strict_token]).await;
+    let token = mint(Algorithm::HS256, &claims());
+    assert_eq!(status(&client, "/any", &token).await, Status::Ok);
+    Refusal::of(get(&client, "/strict", Some(&token)).await)
+        .await
+        .assert_invalid_token("strict", "missing required claim `email`");
+    assert_eq!(cache_stats(&client, "strict").map(|s| s.entries), Some(0));
+}
+
+#[jwt_auth(validator = "main")]
+#[rocket::get("/any")]
+fn any_token(auth: Jwt) -> String {
+    auth.validator().to_owned()
+}
+
+#[jwt_auth(validator = "strict")]
+#[rocket::get("/strict")]
+fn strict_token(auth: Jwt) -> String {
+    auth.validator().to_owned()
+}
+
+#[rocket::async_test]
+async fn token_cache_size_zero_turns_the_cache_off() {
+    let config = validator(MAIN, Algorithm::HS256, "token_cache_size = 0");
+    let client = support::client(&config, routes![jwt]).await;
+    let token = mint(Algorithm::HS256, &claims());
+    assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+    assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+    assert_eq!(cache_stats(&client, MAIN), None);
+}
+
+#[rocket::async_test]
+async fn token_cache_size_bounds_the_entries() {
+    let config = validator(MAIN, Algorithm::HS256, "token_cache_size = 4");
+    let client = support::client(&config, routes![jwt]).await;
+    for n in 0..40 {
+        let token = mint(Algorithm::HS256, &claims_with(json!({ "n": n })));
+        assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+    }
+    let stats = cache_stats(&client, MAIN).expect("on");
+    assert_eq!(stats.misses, 40);
+    assert!(
+        stats.entries as u64 <= stats.capacity && stats.capacity < 40,
+        "{stats:?}"
+    );
+}
+
+#[rocket::async_test]
+async fn a_negative_token_cache_size_aborts_launch() {
+    let config = validator(MAIN, Algorithm::HS256, "token_cache_size = -1");
+    let (log, result) = support::logged(support::rocket(&config, routes![jwt]).ignite()).await;
+    let error = result.expect_err("launch must abort");
+    assert!(matches!(error.kind(), ErrorKind::FailedFairings(_)));
+    assert!(
+        log.contains("`jwt.validators.main.token_cache_size`"),
+        "the log names the validator and key: {log}"
+    );
+}
+
+/// A client whose `remote` validator takes RS256 from `server`.
+async fn remote_client(server: &JwksServer, clock: &ManualClock, extra: &str) -> Client {
+    let config = remote_validator("remote", &server.jwks_uri(), r#"["RS256"]"#, extra);
+    client_with_clock(&config, routes![jwt], clock).await
+}
+
+#[rocket::async_test]
+async fn a_token_whose_key_left_the_key_set_is_no_longer_served() {
+    let (old, new) = (rsa("old"), rsa_other("new"));
+    let server = JwksServer::start(&[&old]).await;
+    let clock = clock();
+    let client = remote_client(&server, &clock, "").await;
+    let old_token = old.mint(&claims_at(&clock));
+    assert_eq!(status(&client, "/jwt", &old_token).await, Status::Ok);
+    assert_eq!(status(&client, "/jwt", &old_token).await, Status::Ok);
+    assert_eq!(cache_stats(&client, "remote").map(|s| s.hits), Some(1));
+
+    // The provider rotates; a token of the new key makes the set refetch.
+    server.rotate(&[&new]);
+    assert_eq!(
+        status(&client, "/jwt", &new.mint(&claims_at(&clock))).await,
+        Status::Ok
+    );
+    Refusal::of(get(&client, "/jwt", Some(&old_token)).await)
+        .await
+        .assert_invalid_token("remote", "no key matches the token");
+    let stats = cache_stats(&client, "remote").expect("on");
+    assert_eq!(stats.entries, 1, "only the new key's token is left");
+}
+
+#[rocket::async_test]
+async fn a_refetched_set_that_kept_the_key_keeps_its_tokens_cached() {
+    let (kept, added) = (rsa("kept"), rsa_other("added"));
+    let server = JwksServer::start(&[&kept]).await;
+    let clock = clock();
+    let client = remote_client(&server, &clock, "").await;
+    let token = kept.mint(&claims_at(&clock));
+    assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+
+    server.rotate(&[&kept, &added]);
+    assert_eq!(
+        status(&client, "/jwt", &added.mint(&claims_at(&clock))).await,
+        Status::Ok
+    );
+    assert_eq!(server.fetches(), 2);
+    assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+    let stats = cache_stats(&client, "remote").expect("on");
+    assert_eq!((stats.hits, stats.misses), (1, 2), "{stats:?}");
+}
+
+#[rocket::async_test]
+async fn a_due_key_refresh_never_delays_a_cached_token() {
+    let key = rsa("k");
+    let server = JwksServer::start(&[&key]).await;
+    server.cache_control(Some("max-age=100"));
+    let clock = clock();
+    let client = remote_client(&server, &clock, "jwks_min_cache_secs = 10").await;
+    let token = key.mint(&claims_for(&clock, 3600));
+    assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+
+    // The provider stops answering, and the keys are due for a refresh.
+    server.hang();
+    advance(&clock, 90);
+    // The request is answered in its first poll: it did not wait for the
+    // refresh it started, which cannot finish while the server hangs.
+    let response = get(&client, "/jwt", Some(&token))
+        .now_or_never()
+        .expect("answered without waiting");
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(stats(&client, "remote").background_refreshes, 2);
+    server.wait_for_fetches(2).await;
+    server.release();
+}
