@@ -94,15 +94,17 @@ if curl -s -o /dev/null "$base/"; then
 fi
 
 server_pid=
+server_log=$(mktemp)
 stop_server() {
     if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
         kill "$server_pid"
         wait "$server_pid" 2>/dev/null || true
     fi
 }
-trap stop_server EXIT
+trap 'stop_server; rm -f "$server_log"' EXIT
 
-ROCKET_ADDRESS=127.0.0.1 ROCKET_PORT=$port taskset -c "$server_cpu" "$bin" &
+# The server's own output goes to a file, shown if it fails to start.
+ROCKET_ADDRESS=127.0.0.1 ROCKET_PORT=$port taskset -c "$server_cpu" "$bin" >"$server_log" 2>&1 &
 server_pid=$!
 
 # Poll until /open answers (50 ms apart, 30 s at most), or the server dies.
@@ -110,7 +112,8 @@ for ((try = 0; ; try++)); do
     if curl -s -o /dev/null "$base/open"; then
         break
     fi
-    kill -0 "$server_pid" 2>/dev/null || die "the server exited before answering (see its log above)"
+    kill -0 "$server_pid" 2>/dev/null || die "the server exited before answering:
+$(cat "$server_log")"
     ((try < 600)) || die "the server did not answer on $base within 30 s"
     sleep 0.05
 done
@@ -163,6 +166,8 @@ for ((round = 0; round < rounds; round++)); do
 done
 
 # --- report ----------------------------------------------------------------
+
+stop_server
 
 # median_round ROUTE: the round whose req/s is the median (the lower middle
 # one for an even number of rounds).
