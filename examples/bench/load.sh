@@ -21,6 +21,7 @@
 # ROCKET_CONFIG and other ROCKET_* variables reach the server as usual
 # (ROCKET_WORKERS=2, say); with WARDEN_BENCH_CACHE=off, ROCKET_JWT is set here.
 set -euo pipefail
+shopt -s inherit_errexit # a failure inside $(...) fails it
 export LC_ALL=C # awk and sort: a dot for decimals
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -118,13 +119,20 @@ $(cat "$server_log")"
     sleep 0.05
 done
 
-# Every route must answer 200 before it is measured: a 401 is fast too.
-auth_header() {
-    [[ $1 == open ]] || echo "Authorization: Bearer ${tokens[$1]}"
+# Other work on the machine skews the numbers: the report shows the load.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# auth_args ROUTE: sets `auth` to the header option ROUTE's requests carry.
+auth_args() {
+    auth=()
+    if [[ $1 != open ]]; then
+        auth=(-H "Authorization: Bearer ${tokens[$1]}")
+    fi
 }
+# Every route must answer 200 before it is measured: a 401 is fast too.
 for route in "${routes[@]}"; do
-    header=$(auth_header "$route")
-    code=$(curl -s -o /dev/null -w '%{http_code}' ${header:+-H "$header"} "$base/$route")
+    auth_args "$route"
+    code=$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "$base/$route")
     [[ $code == 200 ]] || die "GET /$route answered $code, not 200, before measuring"
 done
 
@@ -133,10 +141,10 @@ done
 # run ROUTE SECONDS: one wrk run; prints the reporter's fields as
 # "requests duration_us p50_us p99_us status socket".
 run() {
-    local header out
-    header=$(auth_header "$1")
+    local out auth
+    auth_args "$1"
     out=$(taskset -c "$load_cpu" wrk -t1 -c"$connections" -d"${2}s" --latency \
-        -s "$reporter" ${header:+-H "$header"} "$base/$1")
+        -s "$reporter" "${auth[@]}" "$base/$1")
     awk '$1 == "WARDEN_BENCH" {
             for (i = 2; i <= NF; i++) { split($i, kv, "="); printf "%s ", kv[2] }
             print ""; found = 1
@@ -174,7 +182,7 @@ stop_server
 median_round() {
     for ((r = 0; r < rounds; r++)); do
         echo "${rps[$1,$r]} $r"
-    done | sort -n | awk -v m=$(((rounds - 1) / 2)) 'NR == m + 1 { print $2 }'
+    done | sort -n | awk -v m="$(((rounds - 1) / 2))" 'NR == m + 1 { print $2 }'
 }
 
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -182,7 +190,8 @@ echo
 echo "rocket_warden load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) CPUs, ${cpu_model:-unknown CPU model}; $(rustc --version)"
 echo "server:  warden-bench (release) on CPU $server_cpu; validated-token cache $cache"
-echo "load:    wrk -t1 -c$connections on CPU $load_cpu; $rounds rounds x ${duration} s per route (+${warmup} s warm-up each)"
+echo "load:    wrk -t1 -c$connections on CPU $load_cpu; $rounds round(s) x ${duration} s per route (+${warmup} s warm-up each)"
+echo "load average before the runs (1, 5, 15 min): $load_before; the runs want an idle machine"
 echo
 open_rps=${rps[open,$(median_round open)]}
 echo "(latencies in µs; ratio: req/s over /open's)"
