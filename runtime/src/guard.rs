@@ -312,7 +312,9 @@ async fn decide<P: Policy>(
     request: &Request<'_>,
     validator: &Validator,
 ) -> Result<Option<AccessToken>, AuthError> {
-    let decision = request.local_cache_async(async {
+    // Boxed, like the attempt below: Rocket moves the future it is given,
+    // and these hold every step of authentication.
+    let decision = request.local_cache_async(Box::pin(async {
         let result = match attempt(request, validator).await {
             Ok(Some(verified)) => authorize::<P>(request, AccessToken::new(verified))
                 .await
@@ -324,7 +326,7 @@ async fn decide<P: Policy>(
             result,
             policy: PhantomData,
         }
-    });
+    }));
     decision.await.result.clone()
 }
 
@@ -372,7 +374,7 @@ async fn attempt(
     validator: &Validator,
 ) -> Result<Option<Arc<Authenticated>>, AuthError> {
     let cached = request
-        .local_cache_async(Attempt::run(request, validator))
+        .local_cache_async(Box::pin(Attempt::run(request, validator)))
         .await;
     if cached.validator == validator.name {
         cached.result.clone()

@@ -280,8 +280,11 @@ impl Validator {
     /// remote key checked again. Remote keys may be fetched first (see
     /// [`crate::remote`]).
     pub(crate) async fn verify(&self, token: &str) -> Result<Arc<Verified>, AuthError> {
+        // Boxed: verifying may fetch keys, a large future that would
+        // otherwise be moved around with every request's guard.
+        let verify_fully = |token| Box::pin(self.verify_fully(token));
         let Some(cache) = &self.cache else {
-            return Ok(self.verify_fully(token).await?.verified);
+            return Ok(verify_fully(token).await?.verified);
         };
         let digest = TokenCache::digest(token);
         if let Some(entry) = cache.get(&digest) {
@@ -295,7 +298,7 @@ impl Validator {
                 }
             }
         }
-        let entry = self.verify_fully(token).await?;
+        let entry = verify_fully(token).await?;
         let verified = entry.verified.clone();
         cache.insert(digest, entry);
         Ok(verified)

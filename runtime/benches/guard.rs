@@ -1,0 +1,318 @@
+//! The cost of authentication per request: the whole guard path (the
+//! `Authorization` header to the policy decision and the handler's claims),
+//! beside a bare `jsonwebtoken::decode` of the same token with the same key,
+//! for HS256, RS256, ES256 and EdDSA, with the validated-token cache off
+//! (cold: every request verifies) and warm (the token verified before).
+//!
+//! `cargo bench -p rocket_warden --bench guard` runs it; after criterion's
+//! own report it prints a table of the ratios, from the same samples.
+//! Each guard runs on a fresh request (Rocket caches a decision per request);
+//! the cost of making and dropping one is measured alone and taken off.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, Criterion};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rocket::figment::providers::{Format as _, Toml};
+use rocket::figment::Figment;
+use rocket::http::Header as HttpHeader;
+use rocket::local::asynchronous::Client;
+use rocket::request::FromRequest;
+use rocket::tokio::runtime::Runtime;
+use rocket_warden::{Jwt, Policy, RoutePolicy, Warden};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+const ISSUER: &str = "https://id.example.com";
+const AUDIENCE: &str = "orders";
+const SECRET: &str = "a-benchmark-secret-of-thirty-two-bytes!";
+
+/// The test suite's keys (development only).
+mod pem {
+    pub(crate) const RSA_PRIVATE: &str = include_str!("../../tests/keys/rsa.key");
+    pub(crate) const RSA_PUBLIC: &str = include_str!("../../tests/keys/rsa.pub");
+    pub(crate) const EC_PRIVATE: &str = include_str!("../../tests/keys/ec-p256.key");
+    pub(crate) const EC_PUBLIC: &str = include_str!("../../tests/keys/ec-p256.pub");
+    pub(crate) const ED_PRIVATE: &str = include_str!("../../tests/keys/ed25519.key");
+    pub(crate) const ED_PUBLIC: &str = include_str!("../../tests/keys/ed25519.pub");
+}
+
+/// What a handler would take from the token.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Claims {
+    sub: String,
+    scope: String,
+}
+
+/// One algorithm under test: its validators (cache off and on), keys and token.
+struct Case {
+    alg: Algorithm,
+    name: &'static str,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    /// The validator's key setting in `Rocket.toml`.
+    setting: String,
+}
+
+fn cases() -> Vec<Case> {
+    let setting = |pem: &str| format!("public_key_pem = '''\n{pem}'''");
+    let parse = "the test keys parse";
+    vec![
+        Case {
+            alg: Algorithm::HS256,
+            name: "hs",
+            encoding: EncodingKey::from_secret(SECRET.as_bytes()),
+            decoding: DecodingKey::from_secret(SECRET.as_bytes()),
+            setting: format!("secret = {SECRET:?}"),
+        },
+        Case {
+            alg: Algorithm::RS256,
+            name: "rs",
+            encoding: EncodingKey::from_rsa_pem(pem::RSA_PRIVATE.as_bytes()).expect(parse),
+            decoding: DecodingKey::from_rsa_pem(pem::RSA_PUBLIC.as_bytes()).expect(parse),
+            setting: setting(pem::RSA_PUBLIC),
+        },
+        Case {
+            alg: Algorithm::ES256,
+            name: "es",
+            encoding: EncodingKey::from_ec_pem(pem::EC_PRIVATE.as_bytes()).expect(parse),
+            decoding: DecodingKey::from_ec_pem(pem::EC_PUBLIC.as_bytes()).expect(parse),
+            setting: setting(pem::EC_PUBLIC),
+        },
+        Case {
+            alg: Algorithm::EdDSA,
+            name: "ed",
+            encoding: EncodingKey::from_ed_pem(pem::ED_PRIVATE.as_bytes()).expect(parse),
+            decoding: DecodingKey::from_ed_pem(pem::ED_PUBLIC.as_bytes()).expect(parse),
+            setting: setting(pem::ED_PUBLIC),
+        },
+    ]
+}
+
+/// A token shaped like an OIDC provider's access token.
+fn token(case: &Case) -> String {
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = json!({
+        "iss": ISSUER,
+        "sub": "248289761001",
+        "aud": AUDIENCE,
+        "azp": "orders-web",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 3600,
+        "jti": "c3a5a1d2-9b7e-4f7a-8e51-2f0d6b9c4e11",
+        "scope": "openid profile email orders:read orders:write",
+        "roles": ["customer", "beta"],
+        "email": "jane.doe@example.com",
+        "email_verified": true,
+        "name": "Jane Doe",
+        "tenant": "acme-eu-west",
+    });
+    let mut header = Header::new(case.alg);
+    header.kid = Some("2024-rotation-a".to_owned());
+    jsonwebtoken::encode(&header, &claims, &case.encoding).expect("the benchmark token signs")
+}
+
+/// Every validator: `<name>_cold` with the cache off, `<name>_warm` with it on.
+fn config(cases: &[Case]) -> String {
+    let mut config = String::new();
+    for case in cases {
+        for (suffix, cache) in [("cold", 0), ("warm", 1000)] {
+            config.push_str(&format!(
+                "[jwt.validators.{}_{suffix}]\nissuer = {ISSUER:?}\naudiences = [{AUDIENCE:?}]\n\
+                 algorithms = [\"{:?}\"]\ntoken_cache_size = {cache}\n{}\n",
+                case.name, case.alg, case.setting
+            ));
+        }
+    }
+    config
+}
+
+/// A route policy per validator, as `#[jwt_auth(validator = "…")]` makes.
+macro_rules! policies {
+    ($($policy:ident => $validator:literal),* $(,)?) => {$(
+        struct $policy;
+        impl Policy for $policy {
+            const POLICY: RoutePolicy = RoutePolicy::new().validator($validator);
+        }
+    )*};
+}
+
+policies! {
+    HsCold => "hs_cold", HsWarm => "hs_warm",
+    RsCold => "rs_cold", RsWarm => "rs_warm",
+    EsCold => "es_cold", EsWarm => "es_warm",
+    EdCold => "ed_cold", EdWarm => "ed_warm",
+}
+
+/// Mean time per iteration of each benchmark, over all criterion's samples.
+static MEANS: Mutex<BTreeMap<String, (Duration, u64)>> = Mutex::new(BTreeMap::new());
+
+fn record(id: &str, elapsed: Duration, iters: u64) {
+    let mut means = MEANS.lock().unwrap_or_else(|e| e.into_inner());
+    let entry = means.entry(id.to_owned()).or_default();
+    entry.0 += elapsed;
+    entry.1 += iters;
+}
+
+fn mean_nanos(id: &str) -> Option<f64> {
+    let means = MEANS.lock().unwrap_or_else(|e| e.into_inner());
+    let (total, iters) = means.get(id)?;
+    Some(total.as_nanos() as f64 / (*iters).max(1) as f64)
+}
+
+/// Benchmarks guard `P` (validator `<case>_<mode>`), each run on a fresh
+/// request; [`bench_request`] measures making and dropping the request alone.
+fn bench_guard<P: Policy>(
+    c: &mut Criterion,
+    runtime: &Runtime,
+    client: &Client,
+    id: &str,
+    token: &str,
+) {
+    let bearer = format!("Bearer {token}");
+    c.bench_function(id, |b| {
+        b.iter_custom(|iters| {
+            let elapsed = runtime.block_on(async {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    let request = client
+                        .get("/")
+                        .header(HttpHeader::new("Authorization", bearer.clone()));
+                    let outcome = Jwt::<Claims, P>::from_request(&request).await;
+                    assert!(outcome.is_success(), "the benchmark token is accepted");
+                    let _ = black_box(outcome);
+                }
+                start.elapsed()
+            });
+            record(id, elapsed, iters);
+            elapsed
+        })
+    });
+}
+
+/// The baseline of [`bench_guard`]: the same request, made and dropped.
+fn bench_request(c: &mut Criterion, client: &Client, token: &str) {
+    let bearer = format!("Bearer {token}");
+    c.bench_function(REQUEST, |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                let request = client
+                    .get("/")
+                    .header(HttpHeader::new("Authorization", bearer.clone()));
+                black_box(&request);
+            }
+            let elapsed = start.elapsed();
+            record(REQUEST, elapsed, iters);
+            elapsed
+        })
+    });
+}
+
+/// The id of [`bench_request`].
+const REQUEST: &str = "request/new_and_drop";
+
+fn bench_bare(c: &mut Criterion, id: &str, case: &Case, token: &str) {
+    let mut validation = Validation::new(case.alg);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
+    c.bench_function(id, |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                let decoded =
+                    jsonwebtoken::decode::<Map<String, Value>>(token, &case.decoding, &validation);
+                black_box(decoded.expect("the benchmark token decodes"));
+            }
+            let elapsed = start.elapsed();
+            record(id, elapsed, iters);
+            elapsed
+        })
+    });
+}
+
+fn guards(c: &mut Criterion) {
+    let runtime = Runtime::new().expect("a tokio runtime");
+    let cases = cases();
+    let figment = Figment::from(rocket::Config::default())
+        .merge(("log_level", "off"))
+        .merge(Toml::string(&config(&cases)));
+    let rocket = rocket::custom(figment).attach(Warden::fairing());
+    let client = runtime
+        .block_on(Client::untracked(rocket))
+        .expect("the benchmark rocket launches");
+    bench_request(c, &client, &token(&cases[1]));
+    for case in &cases {
+        let token = token(case);
+        let id = |what: &str| format!("{}/{what}", case.name);
+        bench_bare(c, &id("bare_decode"), case, &token);
+        match case.alg {
+            Algorithm::HS256 => {
+                bench_guard::<HsCold>(c, &runtime, &client, &id("guard_cold"), &token);
+                bench_guard::<HsWarm>(c, &runtime, &client, &id("guard_warm"), &token);
+            }
+            Algorithm::RS256 => {
+                bench_guard::<RsCold>(c, &runtime, &client, &id("guard_cold"), &token);
+                bench_guard::<RsWarm>(c, &runtime, &client, &id("guard_warm"), &token);
+            }
+            Algorithm::ES256 => {
+                bench_guard::<EsCold>(c, &runtime, &client, &id("guard_cold"), &token);
+                bench_guard::<EsWarm>(c, &runtime, &client, &id("guard_warm"), &token);
+            }
+            _ => {
+                bench_guard::<EdCold>(c, &runtime, &client, &id("guard_cold"), &token);
+                bench_guard::<EdWarm>(c, &runtime, &client, &id("guard_warm"), &token);
+            }
+        }
+    }
+}
+
+/// The table of ratios, from the means of the samples criterion took. A
+/// guard's cost is its measurement less making and dropping the request.
+#[allow(clippy::print_stdout)]
+fn print_ratios() {
+    let Some(request) = mean_nanos(REQUEST) else {
+        return; // filtered out on the command line
+    };
+    let micros = |nanos: f64| format!("{:.2} µs", nanos / 1000.0);
+    println!("\nguard path against bare jsonwebtoken::decode (means of all samples;");
+    println!(
+        "a Rocket request made and dropped, {}, taken off each guard)",
+        micros(request)
+    );
+    println!(
+        "{:<6} {:>12} {:>12} {:>8} {:>12} {:>8}",
+        "alg", "bare decode", "cache off", "ratio", "cache warm", "ratio"
+    );
+    for case in cases() {
+        let mean = |what: &str| mean_nanos(&format!("{}/{what}", case.name));
+        let (Some(bare), Some(cold), Some(warm)) =
+            (mean("bare_decode"), mean("guard_cold"), mean("guard_warm"))
+        else {
+            continue;
+        };
+        let (cold, warm) = (cold - request, warm - request);
+        println!(
+            "{:<6} {:>12} {:>12} {:>7.2}× {:>12} {:>7.2}×",
+            format!("{:?}", case.alg),
+            micros(bare),
+            micros(cold),
+            cold / bare,
+            micros(warm),
+            warm / bare,
+        );
+    }
+}
+
+criterion_group!(benches, guards);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    print_ratios();
+}
