@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The load benchmark: throughput and latency of GET /open (no token) against
 # GET /hs, /rs and /es (HS256, RS256, ES256 tokens) on the warden-bench server.
+# The three tokens are the same size, and /open is sent one too (it reads no
+# token): every request is the same bytes but for the path, so the ratios
+# measure what the server does with the token, not what receiving it costs.
 #
 # The server runs pinned to one core, wrk (one thread) pinned to another, on
 # 127.0.0.1. Each round visits every route (a warm-up that is not counted,
@@ -18,6 +21,7 @@
 #   WARDEN_BENCH_SERVER_CPU    core the server is pinned to         (0)
 #   WARDEN_BENCH_LOAD_CPU      core wrk is pinned to                (1)
 #   WARDEN_BENCH_JOBS          cargo build -j value                 (cargo's)
+#   WARDEN_BENCH_OPEN_TOKEN    on | off: off sends /open no token   (on)
 # ROCKET_CONFIG and other ROCKET_* variables reach the server as usual
 # (ROCKET_WORKERS=2, say); with WARDEN_BENCH_CACHE=off, ROCKET_JWT is set here.
 set -euo pipefail
@@ -31,6 +35,7 @@ warmup=${WARDEN_BENCH_WARMUP:-2}
 rounds=${WARDEN_BENCH_ROUNDS:-3}
 connections=${WARDEN_BENCH_CONNECTIONS:-16}
 cache=${WARDEN_BENCH_CACHE:-on}
+open_token=${WARDEN_BENCH_OPEN_TOKEN:-on}
 port=${WARDEN_BENCH_PORT:-8088}
 server_cpu=${WARDEN_BENCH_SERVER_CPU:-0}
 load_cpu=${WARDEN_BENCH_LOAD_CPU:-1}
@@ -56,6 +61,8 @@ off)
     ;;
 *) die "WARDEN_BENCH_CACHE must be on or off, not '$cache'" ;;
 esac
+[[ $open_token == on || $open_token == off ]] ||
+    die "WARDEN_BENCH_OPEN_TOKEN must be on or off, not '$open_token'"
 
 # --- tools -----------------------------------------------------------------
 
@@ -127,6 +134,8 @@ auth_args() {
     auth=()
     if [[ $1 != open ]]; then
         auth=(-H "Authorization: Bearer ${tokens[$1]}")
+    elif [[ $open_token == on ]]; then
+        auth=(-H "Authorization: Bearer ${tokens[hs]}")
     fi
 }
 # Every route must answer 200 before it is measured: a 401 is fast too.
@@ -191,6 +200,7 @@ echo "rocket_warden load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) CPUs, ${cpu_model:-unknown CPU model}; $(rustc --version)"
 echo "server:  warden-bench (release) on CPU $server_cpu; validated-token cache $cache"
 echo "load:    wrk -t1 -c$connections on CPU $load_cpu; $rounds round(s) x ${duration} s per route (+${warmup} s warm-up each)"
+echo "tokens:  ${#tokens[hs]}/${#tokens[rs]}/${#tokens[es]} bytes (hs/rs/es); /open sent one: $open_token"
 echo "load average before the runs (1, 5, 15 min): $load_before; the runs want an idle machine"
 echo
 open_rps=${rps[open,$(median_round open)]}

@@ -1,9 +1,13 @@
 //! The validated-token cache: one per validator, so a token that verified
 //! once is not verified again on each request that carries it.
 //!
-//! - **Key:** the SHA-256 digest of the token. The cache never holds the
-//!   token itself (a usable credential), and a digest cannot be forged to
-//!   collide with another token's, so a hit means the very same token.
+//! - **Key:** the SHA-256 digest of the token's signature; the entry keeps
+//!   the rest (`header.payload`, as sent), and a hit must match it byte for
+//!   byte. A digest cannot be made to collide, so a hit means the very same
+//!   token, yet the cache never holds a usable credential: without its
+//!   signature a token is worthless. Hashing the signature alone (43 bytes for
+//!   HS256, 342 for RS256) rather than the whole token (about 700 bytes) is
+//!   what keeps a hit cheap; SHA-256 is the largest cost on the hit path.
 //! - **Value:** the verified header and payload, the time claims read from
 //!   them, and, for a remote key set, the key that verified the signature.
 //! - **A hit is checked again:** the time claims against the clock (an entry
@@ -31,12 +35,14 @@ use crate::validate::Verified;
 /// How many verified tokens a validator keeps by default.
 pub const DEFAULT_TOKEN_CACHE_SIZE: usize = 10_000;
 
-/// The cache key: the token's SHA-256 digest.
+/// The cache key: the SHA-256 digest of the token's signature.
 pub(crate) type TokenDigest = [u8; 32];
 
 /// A verified token, as the cache keeps it.
 #[derive(Debug)]
 pub(crate) struct Entry {
+    /// The token's `header.payload`, as it was sent.
+    pub(crate) signed: Box<str>,
     pub(crate) verified: Arc<Verified>,
     pub(crate) times: Times,
     /// The key of a remote key set that verified it; `None` for a
@@ -66,13 +72,18 @@ impl TokenCache {
         })
     }
 
-    /// The key `token` is cached under.
-    pub(crate) fn digest(token: &str) -> TokenDigest {
-        Sha256::digest(token.as_bytes()).into()
+    /// The key a token with this (encoded) signature is cached under.
+    pub(crate) fn digest(signature: &str) -> TokenDigest {
+        Sha256::digest(signature.as_bytes()).into()
     }
 
-    pub(crate) fn get(&self, digest: &TokenDigest) -> Option<Arc<Entry>> {
-        self.entries.get(digest)
+    /// The entry of the token whose signature has this digest and whose
+    /// `header.payload` is `signed`.
+    pub(crate) fn get(&self, digest: &TokenDigest, signed: &str) -> Option<Arc<Entry>> {
+        // Not secret: whoever can reach this comparison sent the signature.
+        self.entries
+            .get(digest)
+            .filter(|entry| *entry.signed == *signed)
     }
 
     pub(crate) fn insert(&self, digest: TokenDigest, entry: Entry) {

@@ -37,6 +37,16 @@ impl<'t> Compact<'t> {
         })
     }
 
+    /// `header.payload`, the part the signature signs.
+    pub(crate) fn signed(&self) -> &'t str {
+        self.signed
+    }
+
+    /// The signature, still base64url-encoded.
+    pub(crate) fn signature(&self) -> &'t str {
+        self.signature
+    }
+
     /// The JOSE header. An `alg` jsonwebtoken does not know (`none` among
     /// them) fails here, as JSON that does not fit a [`Header`].
     pub(crate) fn header(&self) -> Result<Header, Error> {

@@ -83,8 +83,9 @@
 //! # Validated-token cache
 //!
 //! Each validator keeps the tokens it verified (`token_cache_size`, default
-//! [`DEFAULT_TOKEN_CACHE_SIZE`]; `0` is off), keyed by their SHA-256 digest,
-//! so a client that sends the same token again costs a digest and a lookup
+//! [`DEFAULT_TOKEN_CACHE_SIZE`]; `0` is off), keyed by the SHA-256 digest of
+//! their signature (the rest must match byte for byte), so a client that
+//! sends the same token again costs a digest and a lookup
 //! instead of a signature check. Every hit has its `exp`, `nbf` and `iat`
 //! checked against the clock again, and a token whose remote key left the key
 //! set is verified from scratch. [`Validator::token_cache_stats`] counts hits

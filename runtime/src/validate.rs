@@ -286,8 +286,11 @@ impl Validator {
         let Some(cache) = &self.cache else {
             return Ok(verify_fully(token).await?.verified);
         };
-        let digest = TokenCache::digest(token);
-        if let Some(entry) = cache.get(&digest) {
+        let Some(compact) = Compact::split(token) else {
+            return Ok(verify_fully(token).await?.verified); // refused there
+        };
+        let digest = TokenCache::digest(compact.signature());
+        if let Some(entry) = cache.get(&digest, compact.signed()) {
             match self.recheck(&entry) {
                 Ok(true) => return Ok(entry.verified.clone()),
                 // Its key left the key set: verify from scratch.
@@ -348,6 +351,7 @@ impl Validator {
         self.check_header(&header)?;
         self.check_claims(&payload)?;
         Ok(Entry {
+            signed: compact.signed().into(),
             verified: Arc::new(Verified {
                 validator: self.name.clone(),
                 header,

@@ -55,6 +55,22 @@ async fn a_token_verifies_once_and_is_then_served_from_the_cache() {
 }
 
 #[rocket::async_test]
+async fn a_cached_tokens_signature_on_other_claims_is_refused() {
+    let client = support::client(&validator(MAIN, Algorithm::HS256, ""), routes![jwt]).await;
+    let token = mint(Algorithm::HS256, &claims());
+    assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+
+    // Mallory's claims, under the signature the cache knows.
+    let mallory = mint(Algorithm::HS256, &claims_with(json!({"sub": "mallory"})));
+    let (signed, _) = mallory.rsplit_once('.').expect("three parts");
+    let (_, signature) = token.rsplit_once('.').expect("three parts");
+    Refusal::of(get(&client, "/jwt", Some(&format!("{signed}.{signature}"))).await)
+        .await
+        .assert_invalid_token(MAIN, "invalid signature");
+    assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+}
+
+#[rocket::async_test]
 async fn refused_tokens_are_never_cached() {
     let client = support::client(&validator(MAIN, Algorithm::HS256, ""), routes![jwt]).await;
     let expired = mint(Algorithm::HS256, &claims_with(json!({"exp": 1})));

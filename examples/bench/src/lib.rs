@@ -16,7 +16,7 @@ use rocket::{Build, Rocket};
 use rocket_warden::Warden;
 
 pub use routes::{Claims, BODY};
-pub use tokens::{mint_tokens, RouteToken, TOKEN_SECS};
+pub use tokens::{mint_tokens, RouteToken, TOKEN_BYTES, TOKEN_SECS};
 
 /// The configuration file used when `ROCKET_CONFIG` is not set: the bench's
 /// own, wherever the binary is started from.

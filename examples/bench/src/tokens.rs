@@ -8,6 +8,10 @@ use serde_json::json;
 /// How long minted tokens stay valid: longer than any benchmark run.
 pub const TOKEN_SECS: u64 = 6 * 3600;
 
+/// The length of every minted token: that of a typical OIDC access token
+/// signed with RS256 (whose signature alone is 342 characters).
+pub const TOKEN_BYTES: usize = 700;
+
 /// The development RSA 2048 key whose public half `bench_rs` holds.
 const RSA_KEY: &str = include_str!("../keys/rsa-dev.key");
 /// The development P-256 key whose public half `bench_es` holds.
@@ -81,19 +85,34 @@ fn settings(figment: &Figment, validator: &str) -> Result<Settings, String> {
         .map_err(|e| format!("`jwt.validators.{validator}`: {e}"))
 }
 
-/// A token with the claims a validator requires, valid for [`TOKEN_SECS`].
+/// A token shaped like an OIDC provider's access token, valid for
+/// [`TOKEN_SECS`], padded (its `jti`) to [`TOKEN_BYTES`] or one byte more,
+/// so every route's requests are the same size whatever the signature's.
 fn sign(
     settings: &Settings,
     algorithm: Algorithm,
     key: &EncodingKey,
 ) -> jsonwebtoken::errors::Result<String> {
     let now = get_current_timestamp();
-    let claims = json!({
-        "iss": settings.issuer,
-        "aud": settings.audiences.first(),
-        "sub": "bench-user",
-        "iat": now,
-        "exp": now + TOKEN_SECS,
-    });
-    encode(&Header::new(algorithm), &claims, key)
+    let mut jti = String::from("0");
+    loop {
+        let claims = json!({
+            "iss": settings.issuer,
+            "aud": settings.audiences.first(),
+            "sub": "bench-user",
+            "azp": "warden-bench-client",
+            "iat": now,
+            "exp": now + TOKEN_SECS,
+            "scope": "openid profile email orders:read",
+            "email": "bench-user@example.com",
+            "name": "Bench User",
+            "jti": jti,
+        });
+        let token = encode(&Header::new(algorithm), &claims, key)?;
+        // Base64 cannot make every length: one byte over is close enough.
+        if token.len() >= TOKEN_BYTES || jti.len() > TOKEN_BYTES {
+            return Ok(token);
+        }
+        jti.push('0');
+    }
 }

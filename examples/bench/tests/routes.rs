@@ -4,7 +4,7 @@
 use rocket::http::{Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket_warden::{TokenCacheStats, Validators};
-use warden_bench::{mint_tokens, BODY};
+use warden_bench::{mint_tokens, BODY, TOKEN_BYTES};
 
 const VALIDATORS: [&str; 3] = ["bench_hs", "bench_rs", "bench_es"];
 
@@ -158,4 +158,15 @@ fn tokens_command_prints_one_route_token_line_per_protected_route() {
         .collect();
     // Each line is `route=<header>.<payload>.<signature>`.
     assert_eq!(routes, [Some(("hs", 3)), Some(("rs", 3)), Some(("es", 3))]);
+}
+
+#[test]
+fn every_token_has_the_same_size_so_requests_differ_only_by_route() {
+    for (route, token) in tokens() {
+        assert!(
+            (TOKEN_BYTES..=TOKEN_BYTES + 1).contains(&token.len()),
+            "{route}: {} bytes",
+            token.len()
+        );
+    }
 }
