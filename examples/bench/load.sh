@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The load benchmark: throughput and latency of GET /open (no token) against
-# GET /hs, /rs and /es (HS256, RS256, ES256 tokens) on the warden-bench server.
+# GET /hs, /rs and /es (HS256, RS256, ES256 tokens) on the warden-bench server,
+# and GET /noop, /open behind a request guard that does nothing (what Rocket
+# charges for any guard).
 # The three tokens are the same size, and /open is sent one too (it reads no
 # token): every request is the same bytes but for the path, so the ratios
 # measure what the server does with the token, not what receiving it costs.
@@ -39,7 +41,7 @@ open_token=${WARDEN_BENCH_OPEN_TOKEN:-on}
 port=${WARDEN_BENCH_PORT:-8088}
 server_cpu=${WARDEN_BENCH_SERVER_CPU:-0}
 load_cpu=${WARDEN_BENCH_LOAD_CPU:-1}
-routes=(open hs rs es)
+routes=(open noop hs rs es)
 reporter=examples/bench/report.lua
 base="http://127.0.0.1:${port}"
 
@@ -132,7 +134,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # auth_args ROUTE: sets `auth` to the header option ROUTE's requests carry.
 auth_args() {
     auth=()
-    if [[ $1 != open ]]; then
+    if [[ $1 != open && $1 != noop ]]; then
         auth=(-H "Authorization: Bearer ${tokens[$1]}")
     elif [[ $open_token == on ]]; then
         auth=(-H "Authorization: Bearer ${tokens[hs]}")

@@ -286,8 +286,8 @@ fn print_ratios() {
         micros(request)
     );
     println!(
-        "{:<6} {:>12} {:>12} {:>8} {:>12} {:>8}",
-        "alg", "bare decode", "cache off", "ratio", "cache warm", "ratio"
+        "{:<6} {:>6} {:>12} {:>12} {:>8} {:>12} {:>8}",
+        "alg", "bytes", "bare decode", "cache off", "ratio", "cache warm", "ratio"
     );
     for case in cases() {
         let mean = |what: &str| mean_nanos(&format!("{}/{what}", case.name));
@@ -298,8 +298,9 @@ fn print_ratios() {
         };
         let (cold, warm) = (cold - request, warm - request);
         println!(
-            "{:<6} {:>12} {:>12} {:>7.2}× {:>12} {:>7.2}×",
+            "{:<6} {:>6} {:>12} {:>12} {:>7.2}× {:>12} {:>7.2}×",
             format!("{:?}", case.alg),
+            token(&case).len(),
             micros(bare),
             micros(cold),
             cold / bare,

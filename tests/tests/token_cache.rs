@@ -237,21 +237,21 @@ async fn a_refetched_set_that_kept_the_key_keeps_its_tokens_cached() {
     assert_eq!((stats.hits, stats.misses), (1, 2), "{stats:?}");
 }
 
-#[rocket::async_test]
-async fn a_due_key_refresh_never_delays_a_cached_token() {
+/// With the keys due for a refresh and the provider hanging, a request for
+/// `token` is answered 200 in its first poll: it did not wait for the
+/// refresh it started, which cannot finish while the server hangs.
+async fn assert_refresh_does_not_delay(extra: &str) {
     let key = rsa("k");
     let server = JwksServer::start(&[&key]).await;
     server.cache_control(Some("max-age=100"));
     let clock = clock();
-    let client = remote_client(&server, &clock, "jwks_min_cache_secs = 10").await;
+    let extra = format!("jwks_min_cache_secs = 10\n{extra}");
+    let client = remote_client(&server, &clock, &extra).await;
     let token = key.mint(&claims_for(&clock, 3600));
     assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
 
-    // The provider stops answering, and the keys are due for a refresh.
     server.hang();
     advance(&clock, 90);
-    // The request is answered in its first poll: it did not wait for the
-    // refresh it started, which cannot finish while the server hangs.
     let response = get(&client, "/jwt", Some(&token))
         .now_or_never()
         .expect("answered without waiting");
@@ -259,4 +259,14 @@ async fn a_due_key_refresh_never_delays_a_cached_token() {
     assert_eq!(stats(&client, "remote").background_refreshes, 2);
     server.wait_for_fetches(2).await;
     server.release();
+}
+
+#[rocket::async_test]
+async fn a_due_key_refresh_never_delays_a_cached_token() {
+    assert_refresh_does_not_delay("").await;
+}
+
+#[rocket::async_test]
+async fn a_due_key_refresh_never_delays_a_token_whose_key_is_cached() {
+    assert_refresh_does_not_delay("token_cache_size = 0").await;
 }

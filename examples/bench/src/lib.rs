@@ -1,6 +1,7 @@
 //! The load benchmark's server (`examples/bench/load.sh` drives it).
 //!
-//! `GET /open` reads no token; `GET /hs`, `GET /rs` and `GET /es` take a
+//! `GET /open` reads no token and `GET /noop` has a guard that does nothing;
+//! `GET /hs`, `GET /rs` and `GET /es` take a
 //! `Jwt<Claims>` checked by validators `bench_hs` (HS256), `bench_rs` (RS256)
 //! and `bench_es` (ES256) from the crate's own `Rocket.toml`. Every route
 //! answers the same short body, so the routes differ only by authentication.

@@ -43,6 +43,14 @@ fn tokens() -> Vec<(String, String)> {
 }
 
 #[rocket::async_test]
+async fn noop_route_answers_200_without_a_token() {
+    let client = client().await;
+    let response = client.get("/noop").dispatch().await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(response.into_string().await.as_deref(), Some(BODY));
+}
+
+#[rocket::async_test]
 async fn open_route_answers_200_without_a_token() {
     let client = client().await;
     let response = client.get("/open").dispatch().await;
