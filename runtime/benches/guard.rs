@@ -22,7 +22,8 @@ use rocket::http::Header as HttpHeader;
 use rocket::local::asynchronous::Client;
 use rocket::request::FromRequest;
 use rocket::tokio::runtime::Runtime;
-use rocket_warden::{Jwt, Policy, RoutePolicy, Warden};
+use rocket_warden::policy::{Policy, RoutePolicy};
+use rocket_warden::{Jwt, Warden};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 

@@ -3,7 +3,7 @@
 //! Token times (`exp`, `nbf`, `iat`) and key cache lifetimes are checked
 //! against one [`Clock`], the system's by default. Tests replace it to check
 //! old tokens (OIDC Core's examples expired in 2011) or to move a cache past
-//! its lifetime without waiting: see [`Warden::clock`](crate::Warden::clock).
+//! its lifetime without waiting: the fairing's `Warden::clock` sets it.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// A source of the current time, as milliseconds since the Unix epoch.
 ///
 /// ```
-/// use rocket_warden::Clock;
+/// use rocket_warden::clock::Clock;
 ///
 /// /// A clock stopped at a fixed instant.
 /// #[derive(Debug)]
@@ -45,7 +45,7 @@ impl Clock for SystemClock {
     fn now_millis(&self) -> u64 {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .map_or(0, millis)
     }
 }
 
@@ -56,7 +56,7 @@ impl Clock for SystemClock {
 ///
 /// ```
 /// use std::time::Duration;
-/// use rocket_warden::{Clock, ManualClock};
+/// use rocket_warden::clock::{Clock, ManualClock};
 ///
 /// let clock = ManualClock::at_secs(1_311_280_970);
 /// clock.advance(Duration::from_secs(60));
@@ -78,8 +78,7 @@ impl ManualClock {
 
     /// Moves the clock forward by `by`.
     pub fn advance(&self, by: Duration) {
-        let millis = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
-        self.0.fetch_add(millis, Ordering::SeqCst);
+        self.0.fetch_add(millis(by), Ordering::SeqCst);
     }
 
     /// Sets the clock to `secs` seconds after the Unix epoch.
@@ -100,4 +99,10 @@ pub(crate) type SharedClock = Arc<dyn Clock>;
 /// The default clock.
 pub(crate) fn system() -> SharedClock {
     Arc::new(SystemClock)
+}
+
+/// `duration` in whole milliseconds, saturating: the unit every clock and
+/// key-cache time in this crate is kept in.
+pub(crate) fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

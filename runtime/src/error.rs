@@ -1,18 +1,16 @@
-//! Why a request was refused, and how that refusal reads on the wire.
+//! The vocabulary of refusals and problems: why a request was refused
+//! ([`AuthError`], [`Denial`], [`TokenError`]), why a lookup failed
+//! ([`LookupError`]), and why launch aborted ([`ConfigError`]).
 //!
-//! Every refusal is one [`AuthError`]. Its status, RFC 6750 error code and
-//! description are decided here and nowhere else; the fairing turns the error
-//! that a guard left on the request into the `WWW-Authenticate` challenge and
-//! the JSON body (see [`render`]).
+//! Every refusal is one [`AuthError`]; its status and RFC 6750 error code are
+//! decided here and nowhere else. How a refusal reads on the wire (the
+//! `WWW-Authenticate` challenge, the JSON body, `Retry-After`) is the `respond`
+//! module's. This module imports nothing from the rest of the crate, so every
+//! layer can use it.
 
-use std::fmt::{self, Write as _};
-use std::io::Cursor;
-use std::sync::Arc;
+use std::fmt;
 
-use rocket::http::{ContentType, Header, Status};
-use rocket::{Request, Response};
-
-use crate::validate::TokenError;
+use rocket::http::Status;
 
 /// Why a request was refused.
 ///
@@ -63,7 +61,7 @@ pub enum AuthError {
     /// partner strategy found none: 401 `invalid_token`.
     #[error("no partner for this token")]
     NoPartner,
-    /// An [`AuthUser`](crate::AuthUser) guard found no user for the token:
+    /// An `AuthUser` guard found no user for the token:
     /// 401 `invalid_token`.
     #[error("no user for this token")]
     NoUser,
@@ -134,63 +132,6 @@ impl AuthError {
             Self::Forbidden(_) => Some("insufficient_scope"),
         }
     }
-
-    /// The `error` member of the JSON body: the RFC 6750 code where there is
-    /// one, otherwise a code of our own.
-    fn body_code(&self) -> &'static str {
-        self.code().unwrap_or(match self {
-            Self::NotConfigured => "server_error",
-            Self::IdentityUnavailable | Self::KeysUnavailable { .. } => "temporarily_unavailable",
-            Self::SessionCookie => "session_cookie_refused",
-            Self::UnsupportedScheme => "unsupported_scheme",
-            _ => "missing_token",
-        })
-    }
-
-    /// The `WWW-Authenticate` value for this refusal in `realm`.
-    ///
-    /// ```
-    /// use rocket_warden::{AuthError, Denial};
-    ///
-    /// assert_eq!(AuthError::Missing.challenge("api"), r#"Bearer realm="api""#);
-    /// assert_eq!(
-    ///     AuthError::MalformedCredentials("bearer token is empty").challenge("api"),
-    ///     r#"Bearer realm="api", error="invalid_token", error_description="bearer token is empty""#,
-    /// );
-    /// assert_eq!(
-    ///     AuthError::Forbidden(Denial::MissingScopes("orders:write".into())).challenge("api"),
-    ///     r#"Bearer realm="api", error="insufficient_scope", error_description="the token lacks a required scope", scope="orders:write""#,
-    /// );
-    /// ```
-    pub fn challenge(&self, realm: &str) -> String {
-        let mut out = String::with_capacity(96);
-        out.push_str("Bearer realm=\"");
-        push_quoted(&mut out, realm);
-        out.push('"');
-        if let Some(code) = self.code() {
-            out.push_str(", error=\"");
-            out.push_str(code);
-            out.push_str("\", error_description=\"");
-            // A `String` never fails to take a write.
-            let _ = write!(QuotedText(&mut out), "{self}");
-            out.push('"');
-        }
-        if let Self::Forbidden(Denial::MissingScopes(scopes)) = self {
-            out.push_str(", scope=\"");
-            push_quoted(&mut out, scopes);
-            out.push('"');
-        }
-        out
-    }
-
-    /// The JSON body: `{"error": "...", "error_description": "..."}`.
-    fn body(&self) -> String {
-        serde_json::json!({
-            "error": self.body_code(),
-            "error_description": self.to_string(),
-        })
-        .to_string()
-    }
 }
 
 /// Why a valid token was not enough for a route (a 403).
@@ -213,67 +154,145 @@ pub enum Denial {
     CheckFailed,
 }
 
-/// A refusal left on the request by a guard, for the fairing to render.
-#[derive(Debug, Clone)]
-pub(crate) struct Refusal {
-    pub(crate) error: AuthError,
-    pub(crate) realm: Arc<str>,
+/// Why a token did not validate. Each description is short, fixed, and never
+/// contains the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// Longer than `limits::MAX_TOKEN_BYTES`.
+    #[error("token too large")]
+    TooLarge,
+    /// Five parts: an encrypted token (JWE), which a resource server does not accept.
+    #[error("encrypted tokens (JWE) are not supported")]
+    Encrypted,
+    /// Not three base64url parts, or a part that is not the JSON it should be.
+    #[error("{0}")]
+    Malformed(&'static str),
+    /// The signature part is empty: an unsecured token (`alg: none`).
+    #[error("unsigned tokens are not accepted")]
+    Unsigned,
+    /// The header's `alg` is missing, unknown, or not on the validator's
+    /// allow-list (`none` never is).
+    #[error("algorithm not allowed")]
+    AlgorithmNotAllowed,
+    /// The header has a `crit` parameter; none of its extensions are understood here
+    /// (RFC 7515 §4.1.11).
+    #[error("unsupported critical header parameter")]
+    CriticalHeader,
+    /// The header's `typ` is absent or not the validator's `token_type`.
+    #[error("wrong token type")]
+    WrongType,
+    /// The signature does not verify with the validator's key.
+    #[error("invalid signature")]
+    BadSignature,
+    /// `exp` is in the past.
+    #[error("token expired")]
+    Expired,
+    /// `nbf` is in the future.
+    #[error("token not yet valid")]
+    NotYetValid,
+    /// `iat` is in the future.
+    #[error("token issued in the future")]
+    IssuedInFuture,
+    /// `iss` is not the configured issuer (or is not a single string).
+    #[error("wrong issuer")]
+    WrongIssuer,
+    /// `aud` names none of the configured audiences, is present while none are
+    /// configured, or is neither a string nor an array of strings.
+    #[error("wrong audience")]
+    WrongAudience,
+    /// A required claim is absent.
+    #[error("missing required claim `{0}`")]
+    MissingClaim(Box<str>),
+    /// A time claim is present but not a number.
+    #[error("claim `{0}` is malformed")]
+    MalformedClaim(Box<str>),
+    /// No key of the validator's remote key set fits the token: its `kid` is
+    /// unknown (after the one refetch allowed per cooldown), or no key with
+    /// that `kid` verifies its `alg`.
+    #[error("no key matches the token")]
+    UnknownKey,
+    /// The token names no key (`kid`) and several keys of the validator's
+    /// remote key set fit its `alg`: which one signed it is not guessed.
+    #[error("the token has no `kid` and several keys fit")]
+    AmbiguousKey,
 }
 
-impl Refusal {
-    /// Records this refusal on `request`. Rocket stops at the first failing
-    /// guard, so the first refusal recorded is the one that answers.
-    pub(crate) fn record(self, request: &Request<'_>) {
-        request.local_cache(|| Some(self));
+/// A launch-time configuration problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The `jwt` table, or its `validators` table, is wrong.
+    #[error("`{key}`: {problem}")]
+    Table {
+        /// The offending key: `jwt`, `jwt.validators`, or `jwt.<unknown>`.
+        key: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A validator's name or one of its keys is wrong.
+    #[error("`jwt.validators.{validator}{}`: {problem}", key_suffix(key))]
+    Validator {
+        /// The validator's name, as written.
+        validator: String,
+        /// The offending key, when the problem is with one key.
+        key: Option<String>,
+        /// What is wrong, and what to write instead.
+        problem: String,
+    },
+}
+
+fn key_suffix(key: &Option<String>) -> String {
+    key.as_ref()
+        .map(|key| format!(".{key}"))
+        .unwrap_or_default()
+}
+
+/// All the configuration problems found at ignite, one a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub(crate) Vec<ConfigError>);
+
+impl ConfigErrors {
+    /// One problem with a table (`jwt`, say).
+    pub(crate) fn table(key: &str, problem: String) -> Self {
+        Self(vec![ConfigError::Table {
+            key: key.to_owned(),
+            problem,
+        }])
+    }
+
+    /// The problems, in the order found (validators by name).
+    pub fn iter(&self) -> impl Iterator<Item = &ConfigError> {
+        self.0.iter()
     }
 }
 
-/// Writes the challenge and JSON body of the refusal a guard recorded on
-/// `request`, if the response still has that refusal's status (an application
-/// catcher that changed the status keeps its own answer).
-pub(crate) fn render<'r>(request: &'r Request<'_>, response: &mut Response<'r>) {
-    // Refusals are 4xx or 5xx. Checking first keeps every other response from
-    // touching (and so filling) the request-local cache.
-    if response.status().code < 400 {
-        return;
-    }
-    let Some(refusal) = request.local_cache(|| None::<Refusal>) else {
-        return;
-    };
-    if response.status() != refusal.error.status() {
-        return;
-    }
-    // A challenge invites the client to retry with credentials; a server
-    // fault (500) or missing keys (503) carry none: the credentials may be fine.
-    if refusal.error.status().code < 500 {
-        let challenge = refusal.error.challenge(&refusal.realm);
-        response.set_header(Header::new("WWW-Authenticate", challenge));
-    }
-    if let AuthError::KeysUnavailable { retry_after_secs } = refusal.error {
-        response.set_header(Header::new("Retry-After", retry_after_secs.to_string()));
-    }
-    let body = refusal.error.body();
-    response.set_header(ContentType::JSON);
-    response.set_sized_body(body.len(), Cursor::new(body));
-}
-
-/// Appends `text` to a quoted-string, replacing the characters RFC 6750 does
-/// not allow there (`"`, `\` and controls) so a configured value can never
-/// break the header.
-fn push_quoted(out: &mut String, text: &str) {
-    out.extend(text.chars().map(|c| match c {
-        '"' | '\\' => '\'',
-        c if c.is_ascii_graphic() || c == ' ' => c,
-        _ => '?',
-    }));
-}
-
-/// A `fmt::Write` adapter that quotes what is written through it.
-struct QuotedText<'a>(&'a mut String);
-
-impl fmt::Write for QuotedText<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        push_quoted(self.0, s);
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{error}")?;
+        }
         Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// A lookup that could not be answered: the directory or database is
+/// unreachable, say. The request is refused with a 503, never treated as
+/// "no user" or "no partner".
+///
+/// The message is logged on the server and never sent to the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct LookupError(String);
+
+impl LookupError {
+    /// A lookup failure, described for the server's log.
+    pub fn new(problem: impl fmt::Display) -> Self {
+        Self(problem.to_string())
     }
 }

@@ -7,9 +7,9 @@ use rocket::{Build, Data, Orbit, Request, Response, Rocket};
 
 use crate::clock::{self, Clock, SharedClock};
 use crate::identity::{PartnerDirectory, PartnerStrategy, Strategies, UserStrategy};
-use crate::registry::Validators;
 use crate::routes::{self, RoutePolicies};
-use crate::{backend, error, token};
+use crate::validators::Validators;
+use crate::{authn, crypto, respond};
 
 /// The name of the fairing that checks the mounted routes at ignite.
 const ROUTES_FAIRING: &str = "rocket_warden routes";
@@ -50,7 +50,8 @@ impl Warden {
     /// `clock` instead of the system clock: for tests, mostly.
     ///
     /// ```
-    /// use rocket_warden::{ManualClock, Warden};
+    /// use rocket_warden::clock::ManualClock;
+    /// use rocket_warden::Warden;
     ///
     /// let clock = ManualClock::at_secs(1_311_280_970);
     /// let fairing = Warden::fairing().clock(clock.clone());
@@ -103,7 +104,7 @@ impl Fairing for Warden {
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
-        backend::install();
+        crypto::install();
         let clock = self.clock.clone().unwrap_or_else(clock::system);
         let client = self.http_client.clone();
         match Validators::build(rocket.figment(), clock, client, &self.strategies) {
@@ -113,7 +114,7 @@ impl Fairing for Warden {
                 // before launch, so it sees the routes those mount too.
                 .attach(AdHoc::try_on_ignite(
                     ROUTES_FAIRING,
-                    routes::check_at_ignite,
+                    routes::build_route_table,
                 ))),
             Err(errors) => {
                 for error in errors.iter() {
@@ -146,11 +147,11 @@ impl Fairing for Warden {
             return;
         };
         if validators.takes_query_tokens() {
-            token::take_query_tokens(request, validators.query_params());
+            authn::take_query_tokens(request, validators.query_params());
         }
     }
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
-        error::render(request, response);
+        respond::render(request, response);
     }
 }

@@ -15,8 +15,8 @@ use rocket::http::uri::Origin;
 use rocket::http::Method;
 use rocket::{Build, Phase, Rocket, Route};
 
+use crate::authz::{Access, RouteId, RoutePolicy};
 use crate::config;
-use crate::policy::{Access, RouteId, RoutePolicy};
 
 /// A policy registered by `#[jwt_auth]`. Not a public API.
 #[doc(hidden)]
@@ -32,7 +32,7 @@ inventory::collect!(Registered);
 ///
 /// ```no_run
 /// use rocket::{Orbit, Rocket};
-/// use rocket_warden::RoutePolicies;
+/// use rocket_warden::state::RoutePolicies;
 ///
 /// fn unprotected(rocket: &Rocket<Orbit>) -> Vec<String> {
 ///     let policies = rocket.state::<RoutePolicies>().expect("the fairing is attached");
@@ -184,10 +184,10 @@ impl MountedRoute {
     }
 }
 
-/// The route check, run at ignite after the other ignite fairings: builds
+/// The route table, built at ignite after the other ignite fairings: builds
 /// the route table, manages it, and with `jwt.require_policy` aborts launch
 /// if a mounted route declares no policy, or cannot be told.
-pub(crate) async fn check_at_ignite(rocket: Rocket<Build>) -> fairing::Result {
+pub(crate) async fn build_route_table(rocket: Rocket<Build>) -> fairing::Result {
     let require_policy = match config::require_policy(rocket.figment()) {
         Ok(require) => require,
         Err(error) => {

@@ -9,7 +9,7 @@
 //!
 //! ```no_run
 //! use rocket_warden::testing::{JwksServer, TestKey};
-//! use rocket_warden::Algorithm;
+//! use rocket_warden::jsonwebtoken::Algorithm;
 //!
 //! # async fn example() {
 //! let key = TestKey::from_pem(Algorithm::ES256, Some("k1"), "-----BEGIN PRIVATE KEY-----…")
@@ -63,7 +63,7 @@ impl TestKey {
     /// with `alg` (RS*, PS*, ES256, ES384 or EdDSA).
     pub fn from_pem(alg: Algorithm, kid: Option<&str>, pem: &str) -> Result<Self, String> {
         use Algorithm::*;
-        crate::backend::install();
+        crate::crypto::install();
         let key = match alg {
             RS256 | RS384 | RS512 | PS256 | PS384 | PS512 => {
                 EncodingKey::from_rsa_pem(pem.as_bytes())
@@ -128,7 +128,7 @@ impl TestKey {
 ///
 /// When the header's algorithm does not fit the key: a mistake in the test.
 pub fn mint(header: &Header, claims: &Value, key: &EncodingKey) -> String {
-    crate::backend::install();
+    crate::crypto::install();
     match jsonwebtoken::encode(header, claims, key) {
         Ok(token) => token,
         Err(error) => panic!("cannot sign a test token: {error}"),
@@ -167,7 +167,7 @@ struct State {
 }
 
 #[derive(Debug)]
-struct Shared {
+struct ServerState {
     state: Mutex<State>,
     /// The number of `/jwks` requests received, for tests to wait on.
     fetches: watch::Sender<usize>,
@@ -175,7 +175,7 @@ struct Shared {
     hanging: watch::Sender<bool>,
 }
 
-impl Shared {
+impl ServerState {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -190,7 +190,7 @@ impl Shared {
 #[derive(Debug)]
 pub struct JwksServer {
     addr: SocketAddr,
-    shared: Arc<Shared>,
+    shared: Arc<ServerState>,
     task: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -220,7 +220,7 @@ impl JwksServer {
         };
         let base = format!("http://{addr}");
         let discovery = json!({ "issuer": &base, "jwks_uri": format!("{base}/jwks") });
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(ServerState {
             state: Mutex::new(State {
                 jwks,
                 cache_control: None,
@@ -382,7 +382,7 @@ impl Drop for JwksServer {
 }
 
 /// Accepts connections until aborted; aborting drops every connection too.
-async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+async fn serve(listener: TcpListener, shared: Arc<ServerState>) {
     let mut connections = JoinSet::new();
     loop {
         let Ok((stream, _)) = listener.accept().await else {
@@ -401,7 +401,7 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 }
 
 async fn answer(
-    shared: Arc<Shared>,
+    shared: Arc<ServerState>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let target = request

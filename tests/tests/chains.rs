@@ -15,9 +15,9 @@ use rocket::http::Status;
 use rocket::local::asynchronous::Client;
 use rocket::serde::json::Json;
 use rocket::{routes, Request, Route};
-use rocket_warden::{
-    AuthUser, Claims, Jwt, LookupError, OptionalJwt, Policy, RoutePolicy, UserStrategy, Warden,
-};
+use rocket_warden::identity::{LookupError, UserStrategy};
+use rocket_warden::policy::{Policy, RoutePolicy};
+use rocket_warden::{AuthUser, Claims, Jwt, OptionalJwt, Warden};
 use serde_json::{json, Value};
 use support::ignite::assert_aborts;
 use support::*;

@@ -7,7 +7,7 @@ mod support;
 use jsonwebtoken::{encode, EncodingKey, Header};
 use rocket::http::{Method, Status};
 use rocket::local::asynchronous::Client;
-use rocket_warden::RoutePolicies;
+use rocket_warden::state::RoutePolicies;
 use serde_json::{json, Value};
 use support::{get, now, Refusal};
 

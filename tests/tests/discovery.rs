@@ -8,8 +8,8 @@ mod support;
 use rocket::http::Status;
 use rocket::local::asynchronous::Client;
 use rocket::routes;
+use rocket_warden::clock::ManualClock;
 use rocket_warden::testing::JwksServer;
-use rocket_warden::ManualClock;
 use serde_json::{json, Value};
 
 use remote_support::*;

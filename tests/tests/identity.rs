@@ -15,9 +15,8 @@ use rocket::http::Status;
 use rocket::local::asynchronous::Client;
 use rocket::serde::json::Json;
 use rocket::{routes, Request, Route};
-use rocket_warden::{
-    AuthUser, Claims, Jwt, LookupError, Partner, PartnerStrategy, UserStrategy, Warden,
-};
+use rocket_warden::identity::{LookupError, PartnerStrategy, UserStrategy};
+use rocket_warden::{AuthUser, Claims, Jwt, Partner, Warden};
 use serde_json::{json, Value};
 use support::ignite::assert_aborts;
 use support::*;

@@ -11,7 +11,9 @@ use rocket::fairing::AdHoc;
 use rocket::http::{Method, Status};
 use rocket::local::asynchronous::Client;
 use rocket::{get, post, routes, Build, Rocket, Route};
-use rocket_warden::{jwt_auth, Access, AccessToken, Jwt, OptionalJwt, RoutePolicies};
+use rocket_warden::policy::Access;
+use rocket_warden::state::RoutePolicies;
+use rocket_warden::{jwt_auth, AccessToken, Jwt, OptionalJwt};
 use serde_json::json;
 use support::*;
 

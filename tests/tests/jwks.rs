@@ -9,8 +9,10 @@ use rocket::futures::future::join_all;
 use rocket::http::Status;
 use rocket::local::asynchronous::Client;
 use rocket::routes;
+use rocket_warden::clock::ManualClock;
+use rocket_warden::jsonwebtoken::Algorithm;
 use rocket_warden::testing::{JwksServer, TestKey};
-use rocket_warden::{Algorithm, Jwt, ManualClock};
+use rocket_warden::Jwt;
 use serde_json::{json, Value};
 
 use remote_support::*;
@@ -170,9 +172,9 @@ async fn provider_down_at_launch_answers_503_and_other_validators_keep_serving()
         "ok"
     }
     struct StaticPolicy;
-    impl rocket_warden::Policy for StaticPolicy {
-        const POLICY: rocket_warden::RoutePolicy =
-            rocket_warden::RoutePolicy::new().validator("main");
+    impl rocket_warden::policy::Policy for StaticPolicy {
+        const POLICY: rocket_warden::policy::RoutePolicy =
+            rocket_warden::policy::RoutePolicy::new().validator("main");
     }
 
     let key = rsa("k");
@@ -231,8 +233,9 @@ fn remote_route(_auth: Jwt<Value, RemotePolicy>) -> &'static str {
 }
 
 struct RemotePolicy;
-impl rocket_warden::Policy for RemotePolicy {
-    const POLICY: rocket_warden::RoutePolicy = rocket_warden::RoutePolicy::new().validator(REMOTE);
+impl rocket_warden::policy::Policy for RemotePolicy {
+    const POLICY: rocket_warden::policy::RoutePolicy =
+        rocket_warden::policy::RoutePolicy::new().validator(REMOTE);
 }
 
 #[rocket::async_test]

@@ -10,7 +10,9 @@ use rocket::figment::providers::{Format, Toml};
 use rocket::figment::Figment;
 use rocket::local::asynchronous::Client;
 use rocket::{routes, Build, Rocket, Route};
-use rocket_warden::{Jwt, OptionalJwt, Policy, RoutePolicy, Validators};
+use rocket_warden::policy::{Policy, RoutePolicy};
+use rocket_warden::state::Validators;
+use rocket_warden::{Jwt, OptionalJwt};
 use serde_json::Value;
 use support::*;
 
@@ -801,8 +803,8 @@ async fn an_unreadable_configuration_source_is_not_mistaken_for_no_validators() 
     let figment = rocket::figment::Figment::from(rocket::Config::debug_default()).merge(
         rocket::figment::providers::Toml::string("[jwt.validators.main\nissuer = "),
     );
-    let errors =
-        rocket_warden::Validators::from_figment(&figment).expect_err("a syntax error is reported");
+    let errors = rocket_warden::state::Validators::from_figment(&figment)
+        .expect_err("a syntax error is reported");
     let message = errors.to_string();
     assert!(message.starts_with("`jwt`: "), "{message}");
 }

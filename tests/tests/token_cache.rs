@@ -10,11 +10,12 @@ use rocket::futures::FutureExt as _;
 use rocket::http::Status;
 use rocket::local::asynchronous::Client;
 use rocket::routes;
+use rocket_warden::clock::{Clock as _, ManualClock};
+use rocket_warden::jsonwebtoken::Algorithm;
+use rocket_warden::limits::DEFAULT_TOKEN_CACHE_SIZE;
+use rocket_warden::state::{TokenCacheStats, Validators};
 use rocket_warden::testing::JwksServer;
-use rocket_warden::{
-    jwt_auth, Algorithm, Clock as _, Jwt, ManualClock, TokenCacheStats, Validators,
-    DEFAULT_TOKEN_CACHE_SIZE,
-};
+use rocket_warden::{jwt_auth, Jwt};
 use serde_json::{json, Value};
 
 use remote_support::*;

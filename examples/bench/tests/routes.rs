@@ -3,7 +3,7 @@
 
 use rocket::http::{Header, Status};
 use rocket::local::asynchronous::Client;
-use rocket_warden::{TokenCacheStats, Validators};
+use rocket_warden::state::{TokenCacheStats, Validators};
 use warden_bench::{mint_tokens, BODY, TOKEN_BYTES};
 
 const VALIDATORS: [&str; 3] = ["bench_hs", "bench_rs", "bench_es"];

@@ -30,9 +30,17 @@ pub(crate) fn dev_key() -> Option<EncodingKey> {
 /// absent or has a key source of its own.
 pub(crate) fn point_at_own_jwks(figment: Figment) -> Figment {
     const VALIDATOR: &str = "jwt.validators.demo_jwks";
+    // The key sources a validator may have (README, "Configuration").
+    const KEY_SOURCES: [&str; 6] = [
+        "secret",
+        "secret_env",
+        "public_key_pem",
+        "public_key_file",
+        "jwks_uri",
+        "discovery",
+    ];
     let configured = |key: &str| figment.contains(&format!("{VALIDATOR}.{key}"));
-    if !figment.contains(VALIDATOR) || rocket_warden::KEY_SOURCES.iter().any(|key| configured(key))
-    {
+    if !figment.contains(VALIDATOR) || KEY_SOURCES.iter().any(|key| configured(key)) {
         return figment;
     }
     let port: u16 = figment.extract_inner("port").unwrap_or(8000);

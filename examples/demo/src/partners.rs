@@ -9,7 +9,8 @@ use rocket::figment::Figment;
 use rocket::{Build, Request, Rocket};
 use rocket_db_pools::sqlx::{self, SqlitePool};
 use rocket_db_pools::Database;
-use rocket_warden::{LookupError, Partner, PartnerDirectory};
+use rocket_warden::identity::{LookupError, PartnerDirectory};
+use rocket_warden::Partner;
 
 /// Where the database's URL is configured.
 pub const URL_KEY: &str = "databases.partners.url";

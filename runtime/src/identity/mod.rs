@@ -8,7 +8,8 @@
 //!
 //! ```
 //! use rocket::Request;
-//! use rocket_warden::{Claims, LookupError, UserStrategy, Warden};
+//! use rocket_warden::identity::{LookupError, UserStrategy};
+//! use rocket_warden::{Claims, Warden};
 //!
 //! /// The user is the `preferred_username`, upper-cased.
 //! struct Shouting;
@@ -32,8 +33,6 @@ mod partner;
 mod strategies;
 mod user;
 
-use std::fmt;
-use std::ops::Deref;
 use std::sync::Arc;
 
 use rocket::Request;
@@ -41,7 +40,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::AuthError;
-use crate::validate::Verified;
+pub use crate::error::LookupError;
+use crate::verify::Verified;
 
 pub use partner::{PartnerDirectory, PartnerStrategy};
 pub(crate) use strategies::{PartnerResolver, Strategies};
@@ -51,7 +51,8 @@ pub use user::UserStrategy;
 /// A verified token's payload, as strategies see it.
 pub type Claims = Map<String, Value>;
 
-/// A business partner a request acts for (OCA's `partner_id`).
+/// A business partner a request acts for (what Odoo calls the request's
+/// `partner_id`: the company or person a user works on behalf of).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Partner {
     /// The partner's id in the application's directory.
@@ -62,37 +63,13 @@ pub struct Partner {
     pub email: Option<String>,
 }
 
-/// A lookup that could not be answered: the directory or database is
-/// unreachable, say. The request is refused with a 503, never treated as
-/// "no user" or "no partner".
-///
-/// The message is logged on the server and never sent to the client.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct LookupError(String);
-
-impl LookupError {
-    /// A lookup failure, described for the server's log.
-    pub fn new(problem: impl fmt::Display) -> Self {
-        Self(problem.to_string())
-    }
-}
-
 /// A verified token with the user and partner it resolved to: what a
-/// request authenticated as. Dereferences to the verified token.
+/// request authenticated as.
 #[derive(Debug)]
 pub(crate) struct Authenticated {
     pub(crate) token: Arc<Verified>,
     pub(crate) user: Option<String>,
     pub(crate) partner: Option<Partner>,
-}
-
-impl Deref for Authenticated {
-    type Target = Verified;
-
-    fn deref(&self) -> &Verified {
-        &self.token
-    }
 }
 
 /// How one validator resolves identities: its strategies and whether a
@@ -108,7 +85,7 @@ impl IdentityRules {
     /// Resolves the user and partner of `token`. A failed lookup is a 503 and
     /// a required partner that is not found a 401; both are final (a chain
     /// does not try its next validator, since this one accepted the token).
-    pub(crate) async fn resolve(
+    pub(crate) async fn identify(
         &self,
         request: &Request<'_>,
         token: Arc<Verified>,
@@ -123,12 +100,12 @@ impl IdentityRules {
         };
         let user = self
             .user
-            .resolve(request, &token.payload)
+            .lookup(request, &token.payload)
             .await
             .map_err(|e| unavailable("user", e))?;
         let partner = self
             .partner
-            .resolve(request, &token.payload)
+            .lookup(request, &token.payload)
             .await
             .map_err(|e| unavailable("partner", e))?;
         if partner.is_none() && self.partner_required {

@@ -5,15 +5,16 @@ use rocket::Request;
 use super::{Claims, LookupError, Partner};
 
 /// A way to find the partner a verified token acts for, registered with
-/// [`Warden::partner_strategy`](crate::Warden::partner_strategy) and selected
-/// by a validator's `partner_strategy` setting.
+/// the fairing's `Warden::partner_strategy` and selected by a validator's
+/// `partner_strategy` setting.
 ///
 /// `Ok(None)` means no partner (a 401 when the validator sets
 /// `partner_required`); an `Err` is a failed lookup, answered with a 503.
 ///
 /// ```
 /// use rocket::Request;
-/// use rocket_warden::{Claims, LookupError, Partner, PartnerStrategy, Warden};
+/// use rocket_warden::identity::{LookupError, PartnerStrategy};
+/// use rocket_warden::{Claims, Partner, Warden};
 ///
 /// /// Every token acts for the house account.
 /// struct House;
@@ -34,7 +35,7 @@ use super::{Claims, LookupError, Partner};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a rocket_warden partner strategy",
     label = "this type does not implement `PartnerStrategy`",
-    note = "implement `rocket_warden::PartnerStrategy` for it, inside `#[rocket::async_trait]`"
+    note = "implement `rocket_warden::identity::PartnerStrategy` for it, inside `#[rocket::async_trait]`"
 )]
 #[rocket::async_trait]
 pub trait PartnerStrategy: Send + Sync + 'static {
@@ -47,12 +48,13 @@ pub trait PartnerStrategy: Send + Sync + 'static {
 }
 
 /// The application's partners, as the built-in `email` and `claim` partner
-/// strategies look them up. Register one with
-/// [`Warden::partner_directory`](crate::Warden::partner_directory).
+/// strategies look them up. Register one with the fairing's
+/// `Warden::partner_directory`.
 ///
 /// ```
 /// use rocket::Request;
-/// use rocket_warden::{LookupError, Partner, PartnerDirectory, Warden};
+/// use rocket_warden::identity::{LookupError, PartnerDirectory};
+/// use rocket_warden::{Partner, Warden};
 ///
 /// /// Partners in memory; a real directory queries a database.
 /// struct InMemory(Vec<Partner>);
@@ -78,7 +80,7 @@ pub trait PartnerStrategy: Send + Sync + 'static {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a rocket_warden partner directory",
     label = "this type does not implement `PartnerDirectory`",
-    note = "implement `rocket_warden::PartnerDirectory` for it, inside `#[rocket::async_trait]`"
+    note = "implement `rocket_warden::identity::PartnerDirectory` for it, inside `#[rocket::async_trait]`"
 )]
 #[rocket::async_trait]
 pub trait PartnerDirectory: Send + Sync + 'static {

@@ -12,8 +12,8 @@ use super::{
     Claims, IdentityRules, LookupError, Partner, PartnerDirectory, PartnerStrategy, UserResolver,
     UserStrategy,
 };
-use crate::config::ConfigError;
-use crate::options::{Options, PartnerChoice, UserChoice};
+use crate::config::{AuthnConfig, PartnerChoice, UserChoice};
+use crate::error::ConfigError;
 
 /// Names a registered strategy may not take: the built-in ones.
 const BUILT_IN_USER: &[&str] = &["static", "claim"];
@@ -41,7 +41,7 @@ impl fmt::Debug for Strategies {
 
 impl Strategies {
     pub(crate) fn add_user(&mut self, name: &str, strategy: Arc<dyn UserStrategy>) {
-        self.check_name(
+        self.record_name_problem(
             "user_strategy",
             name,
             BUILT_IN_USER,
@@ -52,7 +52,7 @@ impl Strategies {
 
     pub(crate) fn add_partner(&mut self, name: &str, strategy: Arc<dyn PartnerStrategy>) {
         let taken = self.partners.contains_key(name);
-        self.check_name("partner_strategy", name, BUILT_IN_PARTNER, taken);
+        self.record_name_problem("partner_strategy", name, BUILT_IN_PARTNER, taken);
         self.partners.insert(name.to_owned(), strategy);
     }
 
@@ -60,7 +60,7 @@ impl Strategies {
         self.directory = Some(directory);
     }
 
-    fn check_name(&mut self, kind: &str, name: &str, built_in: &[&str], taken: bool) {
+    fn record_name_problem(&mut self, kind: &str, name: &str, built_in: &[&str], taken: bool) {
         let problem = if built_in.contains(&name) {
             format!("`{name}` is built in: register yours under another name")
         } else if name.is_empty() {
@@ -85,7 +85,7 @@ impl Strategies {
     pub(crate) fn rules(
         &self,
         validator: &str,
-        options: &Options,
+        config: &AuthnConfig,
     ) -> Result<IdentityRules, Vec<ConfigError>> {
         let mut errors = Vec::new();
         let mut problem = |key: &str, problem: String| {
@@ -95,7 +95,7 @@ impl Strategies {
                 problem,
             });
         };
-        let user = match &options.user {
+        let user = match &config.user {
             UserChoice::Static(user) => Some(UserResolver::Static(user.as_str().into())),
             UserChoice::Claim(claim) => Some(UserResolver::Claim(claim.as_str().into())),
             UserChoice::Custom(name) => match self.users.get(name) {
@@ -122,7 +122,7 @@ impl Strategies {
             }
             found
         };
-        let partner = match &options.partner {
+        let partner = match &config.partner {
             PartnerChoice::None => Some(PartnerResolver::None),
             PartnerChoice::Email(claim) => directory(&mut problem, "email")
                 .map(|directory| PartnerResolver::Email(claim.as_str().into(), directory)),
@@ -146,7 +146,7 @@ impl Strategies {
             (Some(user), Some(partner)) => Ok(IdentityRules {
                 user,
                 partner,
-                partner_required: options.partner_required,
+                partner_required: config.partner_required,
             }),
             _ => Err(errors),
         }
@@ -194,7 +194,8 @@ impl fmt::Debug for PartnerResolver {
 }
 
 impl PartnerResolver {
-    pub(crate) async fn resolve(
+    /// The partner `claims` act for, by this strategy.
+    pub(crate) async fn lookup(
         &self,
         request: &Request<'_>,
         claims: &Claims,

@@ -9,17 +9,18 @@ use serde_json::Value;
 use super::{Claims, LookupError};
 
 /// A way to find the user a verified token stands for, registered with
-/// [`Warden::user_strategy`](crate::Warden::user_strategy) and selected by a
+/// the fairing's `Warden::user_strategy` and selected by a
 /// validator's `user_strategy` setting.
 ///
-/// `Ok(None)` means the token names no user: [`Jwt::user`](crate::Jwt::user)
-/// is `None` and an [`AuthUser`](crate::AuthUser) guard refuses the request.
+/// `Ok(None)` means the token names no user: `Jwt::user` is `None` and an
+/// `AuthUser` guard refuses the request.
 /// An `Err` is a failed lookup (a database that is down): the request gets a
 /// 503, never a silent "no user".
 ///
 /// ```
 /// use rocket::Request;
-/// use rocket_warden::{Claims, LookupError, UserStrategy, Warden};
+/// use rocket_warden::identity::{LookupError, UserStrategy};
+/// use rocket_warden::{Claims, Warden};
 ///
 /// /// Users known by their email; the application's accounts are in a map here,
 /// /// in a database in real life.
@@ -43,7 +44,7 @@ use super::{Claims, LookupError};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a rocket_warden user strategy",
     label = "this type does not implement `UserStrategy`",
-    note = "implement `rocket_warden::UserStrategy` for it, inside `#[rocket::async_trait]`"
+    note = "implement `rocket_warden::identity::UserStrategy` for it, inside `#[rocket::async_trait]`"
 )]
 #[rocket::async_trait]
 pub trait UserStrategy: Send + Sync + 'static {
@@ -82,7 +83,8 @@ impl fmt::Debug for UserResolver {
 }
 
 impl UserResolver {
-    pub(crate) async fn resolve(
+    /// The user `claims` name, by this strategy.
+    pub(crate) async fn lookup(
         &self,
         request: &Request<'_>,
         claims: &Claims,

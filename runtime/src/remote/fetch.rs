@@ -1,9 +1,9 @@
 //! Fetching key sets and discovery documents over HTTP.
 //!
 //! One `reqwest` client (rustls, no OpenSSL) serves every validator of an
-//! application; [`Warden::http_client`](crate::Warden::http_client) replaces
-//! it. Each fetch has a total timeout and a body size cap, and never follows
-//! redirects with the default client. Nothing from a token (its `kid` least
+//! application; the fairing's `Warden::http_client` replaces it. Each fetch
+//! has a total timeout and a body size cap, and never follows redirects with
+//! the default client. Nothing from a token (its `kid` least
 //! of all) is ever part of a request: the URL is the configured one.
 
 use std::time::Duration;
@@ -12,8 +12,10 @@ use reqwest::header::{ACCEPT, CACHE_CONTROL};
 use reqwest::Url;
 use serde::Deserialize;
 
+use crate::config::{check_secure, Limits};
+
 /// How long the default client waits for a TCP (and TLS) connection.
-pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The HTTP client the application's remote validators share.
 pub(crate) fn default_client() -> Result<reqwest::Client, String> {
@@ -23,13 +25,6 @@ pub(crate) fn default_client() -> Result<reqwest::Client, String> {
         .user_agent(concat!("rocket_warden/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("cannot build the HTTP client for remote keys: {e}"))
-}
-
-/// The limits one fetch runs under.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
-    pub(crate) timeout: Duration,
-    pub(crate) max_bytes: u64,
 }
 
 /// A fetched document: its body and the lifetime its `Cache-Control` gives.
@@ -52,7 +47,7 @@ pub(crate) async fn get(
         .timeout(limits.timeout)
         .send()
         .await
-        .map_err(describe)?;
+        .map_err(http_problem)?;
     let status = response.status();
     if !status.is_success() {
         return Err(format!("{url} answered HTTP {status}"));
@@ -71,7 +66,7 @@ pub(crate) async fn get(
         .filter_map(|value| value.to_str().ok())
         .find_map(max_age);
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(describe)? {
+    while let Some(chunk) = response.chunk().await.map_err(http_problem)? {
         if body.len() as u64 + chunk.len() as u64 > limits.max_bytes {
             return Err(too_large());
         }
@@ -102,7 +97,7 @@ fn max_age(value: &str) -> Option<Duration> {
 }
 
 /// A short reason for a failed request, without the body or headers.
-fn describe(error: reqwest::Error) -> String {
+fn http_problem(error: reqwest::Error) -> String {
     let url = error
         .url()
         .map(|url| url.to_string())
@@ -116,15 +111,6 @@ fn describe(error: reqwest::Error) -> String {
     } else {
         format!("request to {url} failed: {error}")
     }
-}
-
-/// Where the discovery document of `issuer` lives (OIDC Discovery §4).
-pub(crate) fn discovery_url(issuer: &str) -> Result<Url, String> {
-    let url = format!(
-        "{}/.well-known/openid-configuration",
-        issuer.trim_end_matches('/')
-    );
-    Url::parse(&url).map_err(|e| format!("`{url}` is not a URL: {e}"))
 }
 
 /// The `jwks_uri` a discovery document names, after checking that its
@@ -154,33 +140,6 @@ pub(crate) fn jwks_uri_from_discovery(issuer: &str, body: &[u8]) -> Result<Url, 
     Ok(url)
 }
 
-/// Refuses a URL that is not `https`, unless it points at this machine
-/// (a loopback address or `localhost`), where plain `http` cannot be
-/// intercepted on the network.
-pub(crate) fn check_secure(url: &Url) -> Result<(), String> {
-    use url::Host;
-    match url.scheme() {
-        "https" if cfg!(feature = "aws_lc_rs") => Ok(()),
-        "https" => Err("needs TLS, which this build lacks: enable rocket_warden's \
-                        `aws_lc_rs` feature"
-            .to_owned()),
-        "http" => {
-            let loopback = match url.host() {
-                Some(Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(Host::Ipv6(ip)) => ip.is_loopback(),
-                Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-                None => false,
-            };
-            if loopback {
-                Ok(())
-            } else {
-                Err("must use https (plain http is accepted only for a loopback host)".to_owned())
-            }
-        }
-        other => Err(format!("must use https, not `{other}`")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,25 +154,5 @@ mod tests {
         assert_eq!(max_age("no-store"), Some(Duration::ZERO));
         assert_eq!(max_age("public"), None);
         assert_eq!(max_age("max-age=soon"), None);
-    }
-
-    #[test]
-    fn http_is_accepted_only_for_loopback_hosts() {
-        let check = |url: &str| check_secure(&Url::parse(url).expect("a URL"));
-        assert!(check("https://id.example.com/jwks").is_ok());
-        assert!(check("http://127.0.0.1:8000/jwks").is_ok());
-        assert!(check("http://[::1]/jwks").is_ok());
-        assert!(check("http://localhost/jwks").is_ok());
-        assert!(check("http://id.example.com/jwks").is_err());
-        assert!(check("ftp://127.0.0.1/jwks").is_err());
-    }
-
-    #[test]
-    fn discovery_url_appends_the_well_known_path() {
-        let url = discovery_url("https://id.example.com/realms/a/").expect("a URL");
-        assert_eq!(
-            url.as_str(),
-            "https://id.example.com/realms/a/.well-known/openid-configuration"
-        );
     }
 }

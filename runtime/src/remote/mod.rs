@@ -24,7 +24,6 @@
 
 mod fetch;
 mod jwks;
-mod settings;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -36,32 +35,11 @@ use jsonwebtoken::Algorithm;
 use reqwest::Url;
 use tracing::instrument::WithSubscriber as _;
 
-use crate::clock::SharedClock;
-pub(crate) use fetch::{check_secure, default_client, discovery_url, Limits};
+use crate::clock::{millis, SharedClock};
+use crate::config::{KeySetSource, RemoteConfig};
+pub(crate) use fetch::default_client;
 pub(crate) use jwks::RemoteKey;
 use jwks::{KeySet, Selected};
-pub(crate) use settings::Tuning;
-
-/// Where a validator's keys come from.
-#[derive(Debug, Clone)]
-pub(crate) enum Source {
-    /// `jwks_uri`.
-    JwksUri(Url),
-    /// `discovery = true`: the issuer's discovery document names the key set.
-    Discovery { issuer: String, document: Url },
-}
-
-/// A remote validator's settings, checked at launch.
-#[derive(Debug, Clone)]
-pub(crate) struct RemoteConfig {
-    pub(crate) source: Source,
-    /// The lifetime of a key set whose response gives no `max-age`.
-    pub(crate) cache: Duration,
-    pub(crate) min_cache: Duration,
-    pub(crate) max_cache: Duration,
-    pub(crate) cooldown: Duration,
-    pub(crate) limits: Limits,
-}
 
 /// Why no key was found for a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +55,7 @@ pub(crate) enum Missing {
 }
 
 /// Counters of a remote validator's key cache, for the application to read
-/// (through [`Validator::key_stats`](crate::Validator::key_stats)).
+/// (through `Validator::key_stats`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct KeyStats {
@@ -163,8 +141,8 @@ impl RemoteKeys {
         clock: SharedClock,
     ) -> Self {
         let url = match &config.source {
-            Source::JwksUri(url) => Some(url.clone()),
-            Source::Discovery { .. } => None,
+            KeySetSource::JwksUri(url) => Some(url.clone()),
+            KeySetSource::Discovery { .. } => None,
         };
         Self {
             validator,
@@ -182,10 +160,10 @@ impl RemoteKeys {
     }
 
     /// Where the keys come from, for the launch log.
-    pub(crate) fn describe(&self) -> String {
+    pub(crate) fn source_summary(&self) -> String {
         match &self.config.source {
-            Source::JwksUri(url) => format!("keys from {url}"),
-            Source::Discovery { document, .. } => format!("keys found through {document}"),
+            KeySetSource::JwksUri(url) => format!("keys from {url}"),
+            KeySetSource::Discovery { document, .. } => format!("keys found through {document}"),
         }
     }
 
@@ -367,7 +345,7 @@ impl RemoteKeys {
     async fn load(&self, url: &mut Option<Url>) -> Result<(KeySet, Option<Duration>), String> {
         let jwks_uri = match (&*url, &self.config.source) {
             (Some(known), _) => known.clone(),
-            (None, Source::Discovery { issuer, document }) => {
+            (None, KeySetSource::Discovery { issuer, document }) => {
                 let found = fetch::get(&self.client, document, self.config.limits).await?;
                 let jwks_uri = fetch::jwks_uri_from_discovery(issuer, &found.body)?;
                 tracing::info!(
@@ -378,7 +356,7 @@ impl RemoteKeys {
                 );
                 url.insert(jwks_uri).clone()
             }
-            (None, Source::JwksUri(configured)) => configured.clone(),
+            (None, KeySetSource::JwksUri(configured)) => configured.clone(),
         };
         let fetched = fetch::get(&self.client, &jwks_uri, self.config.limits).await?;
         let keys = KeySet::parse(&self.validator, &fetched.body)?;
@@ -445,8 +423,4 @@ impl RemoteKeys {
             ),
         }
     }
-}
-
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

@@ -8,8 +8,11 @@ use rocket::figment::providers::{Format, Toml};
 use rocket::figment::Figment;
 use rocket::local::asynchronous::Client;
 use rocket::Route;
+use rocket_warden::clock::ManualClock;
+use rocket_warden::jsonwebtoken::Algorithm;
+use rocket_warden::state::{KeyStats, Validators};
 use rocket_warden::testing::TestKey;
-use rocket_warden::{Algorithm, KeyStats, ManualClock, Validators, Warden};
+use rocket_warden::Warden;
 use serde_json::{json, Value};
 
 use crate::support::{keys, ISSUER};
@@ -43,7 +46,7 @@ pub fn clock() -> ManualClock {
 
 /// Claims the remote validators of these tests accept, timed by `clock`.
 pub fn claims_at(clock: &ManualClock) -> Value {
-    use rocket_warden::Clock as _;
+    use rocket_warden::clock::Clock as _;
     let now = clock.now_secs();
     json!({ "iss": ISSUER, "sub": "alice", "iat": now, "exp": now + 3600 })
 }

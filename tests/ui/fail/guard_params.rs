@@ -18,12 +18,12 @@ fn public_jwt(_auth: Jwt) {}
 // The policy comes from the attribute, not from a second type argument.
 #[jwt_auth(roles = ["admin"])]
 #[rocket::get("/explicit-policy")]
-fn explicit_policy(_auth: Jwt<serde_json::Value, rocket_warden::DefaultPolicy>) {}
+fn explicit_policy(_auth: Jwt<serde_json::Value, rocket_warden::policy::DefaultPolicy>) {}
 
 // `AuthUser` takes its policy from the attribute too.
 #[jwt_auth(roles = ["admin"])]
 #[rocket::get("/explicit-user-policy")]
-fn explicit_user_policy(_user: rocket_warden::AuthUser<rocket_warden::DefaultPolicy>) {}
+fn explicit_user_policy(_user: rocket_warden::AuthUser<rocket_warden::policy::DefaultPolicy>) {}
 
 // An optional route may have no user.
 #[jwt_auth(optional)]

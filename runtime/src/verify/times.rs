@@ -1,5 +1,5 @@
 //! The time claims of a token (`exp`, `nbf`, `iat`), read once and checked
-//! against the application's [`Clock`](crate::Clock) on every use: when the
+//! against the application's clock on every use: when the
 //! token is verified, and again each time the validated-token cache serves it.
 //!
 //! The rules are jsonwebtoken's: a number (a fraction is rounded), `null`
@@ -7,7 +7,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::validate::TokenError;
+use super::claims::present;
+use crate::error::TokenError;
 
 /// A token's time claims, as read from its payload.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,11 +51,6 @@ impl Times {
         }
         Ok(())
     }
-}
-
-/// The claim `name`, unless absent or `null`.
-fn present<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    claims.get(name).filter(|value| !value.is_null())
 }
 
 /// The time claim `name` in whole seconds (a fraction rounded), `None` when

@@ -1,4 +1,5 @@
-//! Reading credentials from a request.
+//! Reading credentials from a request: the `Authorization` header, a query
+//! parameter, and the session cookies a token route refuses.
 //!
 //! Only syntax is checked here, and sizes before anything else, so oversized
 //! or hostile input is refused before any decoding.
@@ -7,18 +8,15 @@ use rocket::http::uri::Origin;
 use rocket::Request;
 
 use crate::error::AuthError;
-
-/// The largest token accepted, in bytes. Real access tokens are well under
-/// 2 KiB; 8 KiB leaves room for large role lists while bounding the work an
-/// unauthenticated client can cause.
-pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+use crate::verify::MAX_TOKEN_BYTES;
 
 /// `Bearer` plus the separating spaces a client may reasonably send.
 const MAX_HEADER_BYTES: usize = MAX_TOKEN_BYTES + 64;
 
-/// Where a request's token came from.
+/// Where a request's token was sent (RFC 6750 §2 calls these the methods of
+/// sending a bearer token).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Source<'a> {
+pub(crate) enum SentIn<'a> {
     /// `Authorization: Bearer …`.
     Header,
     /// The query parameter of this name (a validator's `query_param`).
@@ -29,7 +27,7 @@ pub(crate) enum Source<'a> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Credential<'r> {
     pub(crate) token: &'r str,
-    pub(crate) source: Source<'r>,
+    pub(crate) sent_in: SentIn<'r>,
 }
 
 /// The token of `request`, from its `Authorization` header or from one of
@@ -48,12 +46,12 @@ pub(crate) fn credential<'r>(
     if let Some((name, token)) = query {
         return Ok(Some(Credential {
             token,
-            source: Source::Query(name),
+            sent_in: SentIn::Query(name),
         }));
     }
     Ok(bearer_token(request)?.map(|token| Credential {
         token,
-        source: Source::Header,
+        sent_in: SentIn::Header,
     }))
 }
 
@@ -154,7 +152,7 @@ pub(crate) fn session_cookie<'a>(
 }
 
 /// The bearer token of `request`: `Ok(None)` when it carries no credentials.
-pub(crate) fn bearer_token<'r>(request: &'r Request<'_>) -> Result<Option<&'r str>, AuthError> {
+fn bearer_token<'r>(request: &'r Request<'_>) -> Result<Option<&'r str>, AuthError> {
     let mut values = request.headers().get("Authorization");
     let Some(value) = values.next() else {
         return Ok(None);

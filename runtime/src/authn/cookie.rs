@@ -14,25 +14,22 @@
 //! the name of the validator that accepted the token, the token's header and
 //! payload, and the cookie's own expiry in seconds since the epoch (now, by
 //! the application's clock, plus `cookie_max_age_secs`; independent of the
-//! token's `exp`, as in OCA `auth_jwt`). The user and partner are not stored: they are resolved again
-//! from the payload on each request, so a changed partner or an unreachable
-//! directory shows at once. A request with no token but such a cookie is
+//! token's `exp`, as Odoo's `auth_jwt` does). The user and partner are not
+//! stored: they are resolved again from the payload on each request, so a
+//! changed partner or an unreachable directory shows at once. A request with no token but such a cookie is
 //! authenticated by it, and the cookie is issued again with a fresh expiry
 //! (sliding). A cookie that does not decrypt, does not parse, names another
 //! validator or is past its `exp` is a 401, never anonymous.
 //!
 //! The cookie needs Rocket's `secrets` feature, which rocket_warden turns on
 //! with its own `cookies` feature; without it, `cookie_enabled = true` aborts
-//! launch.
+//! launch. Its settings are read in `config::cookie`.
 
-use std::sync::Arc;
-
-use rocket::figment::Figment;
 use rocket::Request;
 
-use crate::config::Problems;
+use crate::config::CookieConfig;
 use crate::error::AuthError;
-use crate::validate::Verified;
+use crate::verify::Verified;
 
 /// What an authentication cookie held: the validator that accepted the
 /// token, and the token's header and payload.
@@ -41,87 +38,6 @@ pub(crate) struct Restored {
     pub(crate) validator: String,
     pub(crate) header: jsonwebtoken::Header,
     pub(crate) payload: serde_json::Map<String, serde_json::Value>,
-}
-
-/// The default `cookie_max_age_secs`: a year, as OCA `auth_jwt`.
-const DEFAULT_MAX_AGE_SECS: u64 = 31_536_000;
-
-/// The largest `cookie_max_age_secs`: ten years keeps time arithmetic safe.
-const MAX_MAX_AGE_SECS: u64 = 315_360_000;
-
-/// A validator's cookie settings, present when `cookie_enabled = true`.
-#[derive(Debug, Clone)]
-#[cfg_attr(not(feature = "cookies"), allow(dead_code))]
-pub(crate) struct CookieSettings {
-    pub(crate) name: Arc<str>,
-    max_age_secs: u64,
-    secure: bool,
-    path: String,
-}
-
-/// Reads the cookie keys of the validator `problems` is about.
-pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<CookieSettings> {
-    read_with(problems, figment, cfg!(feature = "cookies"))
-}
-
-/// [`read`], as if the `cookies` feature were `compiled` or not.
-fn read_with(
-    problems: &mut Problems<'_>,
-    figment: &Figment,
-    compiled: bool,
-) -> Option<CookieSettings> {
-    let enabled: bool = problems.read(figment, "cookie_enabled").unwrap_or(false);
-    let name: Option<String> = problems.read(figment, "cookie_name");
-    let max_age_secs: Option<u64> = problems.read(figment, "cookie_max_age_secs");
-    let secure: Option<bool> = problems.read(figment, "cookie_secure");
-    let path: Option<String> = problems.read(figment, "cookie_path");
-    if !enabled {
-        let set = [
-            ("cookie_name", name.is_some()),
-            ("cookie_max_age_secs", max_age_secs.is_some()),
-            ("cookie_secure", secure.is_some()),
-            ("cookie_path", path.is_some()),
-        ];
-        for (key, _) in set.iter().filter(|(_, set)| *set) {
-            problems.add(key, "is not used unless `cookie_enabled = true`");
-        }
-        return None;
-    }
-    if !compiled {
-        problems.add(
-            "cookie_enabled",
-            "cookie mode needs rocket_warden's `cookies` feature (it turns on Rocket's \
-             `secrets`): add `features = [\"cookies\"]` to the rocket_warden dependency",
-        );
-        return None;
-    }
-    let name = name.unwrap_or_else(|| format!("{}_auth", problems.validator()));
-    if !crate::options::is_token(&name) {
-        problems.add(
-            "cookie_name",
-            "a cookie name: letters, digits, `-`, `_`, `.`",
-        );
-    }
-    let max_age_secs = max_age_secs.unwrap_or(DEFAULT_MAX_AGE_SECS);
-    if !(1..=MAX_MAX_AGE_SECS).contains(&max_age_secs) {
-        problems.add(
-            "cookie_max_age_secs",
-            format!("from 1 to {MAX_MAX_AGE_SECS} seconds"),
-        );
-    }
-    let path = path.unwrap_or_else(|| "/".to_owned());
-    if !path.starts_with('/') || !path.bytes().all(|b| b.is_ascii_graphic() && b != b';') {
-        problems.add(
-            "cookie_path",
-            "a path starting with `/`, printable ASCII without `;`",
-        );
-    }
-    Some(CookieSettings {
-        name: name.into(),
-        max_age_secs,
-        secure: secure.unwrap_or(true),
-        path,
-    })
 }
 
 #[cfg(feature = "cookies")]
@@ -151,7 +67,7 @@ mod jar {
     /// expires `cookie_max_age_secs` after `now` (the application's clock).
     pub(crate) fn issue(
         request: &Request<'_>,
-        settings: &CookieSettings,
+        settings: &CookieConfig,
         token: &Verified,
         now: u64,
     ) {
@@ -194,7 +110,7 @@ mod jar {
     /// application's clock.
     pub(crate) fn restore<'a>(
         request: &Request<'_>,
-        candidates: impl Iterator<Item = (&'a str, &'a CookieSettings)> + Clone,
+        candidates: impl Iterator<Item = (&'a str, &'a CookieConfig)> + Clone,
         now: u64,
     ) -> Result<Option<Restored>, AuthError> {
         let jar = request.cookies();
@@ -232,47 +148,14 @@ pub(crate) use jar::{issue, restore};
 /// Without the `cookies` feature no validator has cookie mode on (launch
 /// refuses `cookie_enabled`), so there is never a cookie to issue.
 #[cfg(not(feature = "cookies"))]
-pub(crate) fn issue(_: &Request<'_>, _: &CookieSettings, _: &Verified, _now: u64) {}
+pub(crate) fn issue(_: &Request<'_>, _: &CookieConfig, _: &Verified, _now: u64) {}
 
 /// Without the `cookies` feature there is never a cookie to read.
 #[cfg(not(feature = "cookies"))]
 pub(crate) fn restore<'a>(
     _request: &Request<'_>,
-    _candidates: impl Iterator<Item = (&'a str, &'a CookieSettings)> + Clone,
+    _candidates: impl Iterator<Item = (&'a str, &'a CookieConfig)> + Clone,
     _now: u64,
 ) -> Result<Option<Restored>, AuthError> {
     Ok(None)
-}
-
-#[cfg(test)]
-mod tests {
-    use rocket::figment::providers::{Format, Toml};
-
-    use super::*;
-    use crate::config::ConfigError;
-
-    fn problems_with(compiled: bool, settings: &str) -> Vec<ConfigError> {
-        let figment = Figment::from(Toml::string(settings));
-        let mut problems = Problems::new("api");
-        let cookie = read_with(&mut problems, &figment, compiled);
-        assert_eq!(cookie.is_some(), problems.is_empty());
-        problems.into_errors()
-    }
-
-    #[test]
-    fn cookie_mode_without_the_feature_is_refused_naming_it() {
-        let settings = "[jwt.validators.api]\ncookie_enabled = true";
-        assert_eq!(
-            problems_with(false, settings),
-            [ConfigError::Validator {
-                validator: "api".into(),
-                key: Some("cookie_enabled".into()),
-                problem: "cookie mode needs rocket_warden's `cookies` feature (it turns on \
-                          Rocket's `secrets`): add `features = [\"cookies\"]` to the \
-                          rocket_warden dependency"
-                    .into(),
-            }]
-        );
-        assert_eq!(problems_with(true, settings), []);
-    }
 }

@@ -1,104 +1,41 @@
-//! Token validation: shape, algorithm allow-list, signature, header and claims.
+//! [`Validator`]: one configured validator, and how it verifies a token:
+//! shape, algorithm allow-list, signature, header and claims.
 //!
-//! jsonwebtoken checks the signature (see [`crate::jws`]). This module checks
-//! the rest: the compact shape (five parts is an encrypted JWE), the
-//! algorithm allow-list, `crit` and `typ` on the header side; the issuer (a
-//! single string, exactly the configured one), the presence of required claims
-//! (in configuration order, `null` counting as absent) and the time claims
-//! (see [`crate::times`]) on the payload side, against the application's
-//! [`Clock`](crate::Clock). The audience is checked per route, after the
-//! request's token is verified once (a route may replace the validator's
-//! audiences): see [`AccessRules::check_audience`].
+//! jsonwebtoken checks the signature (see `compact`). This module checks the
+//! rest: the compact shape (five parts is an encrypted JWE), the algorithm
+//! allow-list, `crit` and `typ` on the header side; the issuer (a single
+//! string, exactly the configured one), the presence of required claims (in
+//! configuration order, `null` counting as absent) and the time claims (see
+//! `times`) on the payload side, against the application's clock. The
+//! audience is checked per route, after the request's token is verified once
+//! (a route may replace the validator's audiences): see
+//! `claims::check_audience`.
 //!
 //! A token that verified is kept in the validator's validated-token cache
-//! (see [`crate::cache`]), so the next request that carries it costs a
-//! digest, a lookup and the time checks.
+//! (see `cache`), so the next request that carries it costs a digest, a
+//! lookup and the time checks.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value};
 
-use crate::access::{AccessRules, Grants};
-use crate::cache::{Entry, TokenCache, TokenCacheStats};
+use super::cache::{Entry, TokenCache, TokenCacheStats};
+use super::claims::present;
+use super::compact::{check_shape, has_known_alg, Compact};
+use super::times::Times;
+use super::verified::Verified;
 use crate::clock::SharedClock;
-use crate::config::{KeyConfig, ValidatorConfig};
-use crate::error::AuthError;
-use crate::jws::Compact;
+use crate::config::{AccessRules, KeyConfig, ValidatorConfig};
+use crate::error::{AuthError, TokenError};
 use crate::keys::KeyKind;
 use crate::remote::{KeyStats, Missing, RemoteKey, RemoteKeys};
-use crate::times::Times;
-use crate::token::MAX_TOKEN_BYTES;
-
-/// Why a token did not validate. Each description is short, fixed, and never
-/// contains the token.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TokenError {
-    /// Longer than [`MAX_TOKEN_BYTES`](crate::MAX_TOKEN_BYTES).
-    #[error("token too large")]
-    TooLarge,
-    /// Five parts: an encrypted token (JWE), which a resource server does not accept.
-    #[error("encrypted tokens (JWE) are not supported")]
-    Encrypted,
-    /// Not three base64url parts, or a part that is not the JSON it should be.
-    #[error("{0}")]
-    Malformed(&'static str),
-    /// The signature part is empty: an unsecured token (`alg: none`).
-    #[error("unsigned tokens are not accepted")]
-    Unsigned,
-    /// The header's `alg` is missing, unknown, or not on the validator's
-    /// allow-list (`none` never is).
-    #[error("algorithm not allowed")]
-    AlgorithmNotAllowed,
-    /// The header has a `crit` parameter; none of its extensions are understood here
-    /// (RFC 7515 §4.1.11).
-    #[error("unsupported critical header parameter")]
-    CriticalHeader,
-    /// The header's `typ` is absent or not the validator's `token_type`.
-    #[error("wrong token type")]
-    WrongType,
-    /// The signature does not verify with the validator's key.
-    #[error("invalid signature")]
-    BadSignature,
-    /// `exp` is in the past.
-    #[error("token expired")]
-    Expired,
-    /// `nbf` is in the future.
-    #[error("token not yet valid")]
-    NotYetValid,
-    /// `iat` is in the future.
-    #[error("token issued in the future")]
-    IssuedInFuture,
-    /// `iss` is not the configured issuer (or is not a single string).
-    #[error("wrong issuer")]
-    WrongIssuer,
-    /// `aud` names none of the configured audiences, is present while none are
-    /// configured, or is neither a string nor an array of strings.
-    #[error("wrong audience")]
-    WrongAudience,
-    /// A required claim is absent.
-    #[error("missing required claim `{0}`")]
-    MissingClaim(Box<str>),
-    /// A time claim is present but not a number.
-    #[error("claim `{0}` is malformed")]
-    MalformedClaim(Box<str>),
-    /// No key of the validator's remote key set fits the token: its `kid` is
-    /// unknown (after the one refetch allowed per cooldown), or no key with
-    /// that `kid` verifies its `alg`.
-    #[error("no key matches the token")]
-    UnknownKey,
-    /// The token names no key (`kid`) and several keys of the validator's
-    /// remote key set fit its `alg`: which one signed it is not guessed.
-    #[error("the token has no `kid` and several keys fit")]
-    AmbiguousKey,
-}
 
 /// The refusal for a jsonwebtoken validation error (key and provider
 /// errors are handled before, by [`Validator::explain`]).
-fn refusal(error: jsonwebtoken::errors::Error) -> TokenError {
+fn token_error(error: jsonwebtoken::errors::Error) -> TokenError {
     match error.into_kind() {
         ErrorKind::InvalidAlgorithm
         | ErrorKind::MissingAlgorithm
@@ -119,24 +56,11 @@ fn refusal(error: jsonwebtoken::errors::Error) -> TokenError {
     }
 }
 
-/// A token that passed validation: its header and its payload, with the
-/// accepting validator's rules for what it grants. Shared (in an `Arc`) by
-/// the validated-token cache and every request that carries the token.
-#[derive(Debug)]
-pub(crate) struct Verified {
-    pub(crate) validator: Arc<str>,
-    pub(crate) header: Header,
-    pub(crate) payload: Map<String, Value>,
-    pub(crate) rules: Arc<AccessRules>,
-    /// Its roles and scopes, read on first use (once per cached token).
-    pub(crate) grants: OnceLock<Grants>,
-}
-
 /// One configured validator: a key, an algorithm allow-list and the rules a
 /// token's claims must meet. Built by the fairing from `jwt.validators.<name>`.
 pub struct Validator {
-    pub(crate) name: Arc<str>,
-    pub(crate) realm: Arc<str>,
+    name: Arc<str>,
+    realm: Arc<str>,
     keys: Keys,
     /// The allow-list: a token's `alg` must be one of these.
     algorithms: Box<[Algorithm]>,
@@ -177,21 +101,21 @@ impl fmt::Debug for Keys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Static { kind, .. } => write!(f, "{kind}"),
-            Self::Remote(remote) => f.write_str(&remote.describe()),
+            Self::Remote(remote) => f.write_str(&remote.source_summary()),
         }
     }
 }
 
-/// What validators share: the clock, and the HTTP client of remote keys
-/// (built only when a validator needs it).
+/// What the validators of one application share: the clock, and the HTTP
+/// client of remote keys (built only when a validator needs it).
 #[derive(Debug, Clone)]
-pub(crate) struct Shared {
+pub(crate) struct Context {
     pub(crate) clock: SharedClock,
     pub(crate) client: Option<reqwest::Client>,
 }
 
 impl Validator {
-    pub(crate) fn new(config: ValidatorConfig, shared: &Shared) -> Self {
+    pub(crate) fn new(config: ValidatorConfig, context: &Context) -> Self {
         let mut required = vec!["iss".to_owned()];
         for claim in config.required_claims {
             if !required.contains(&claim) {
@@ -206,8 +130,8 @@ impl Validator {
             KeyConfig::Remote(remote) => Keys::Remote(Arc::new(RemoteKeys::new(
                 config.name.clone(),
                 remote,
-                shared.client.clone().unwrap_or_default(),
-                shared.clock.clone(),
+                context.client.clone().unwrap_or_default(),
+                context.clock.clone(),
             ))),
         };
         Self {
@@ -217,7 +141,7 @@ impl Validator {
             algorithms: config.algorithms.into(),
             issuer: config.issuer.into(),
             access: Arc::new(config.access),
-            clock: shared.clock.clone(),
+            clock: context.clock.clone(),
             leeway: config.leeway_secs,
             required: required.into_iter().map(Into::into).collect(),
             token_type: config.token_type.map(Into::into),
@@ -230,8 +154,18 @@ impl Validator {
         &self.name
     }
 
+    /// Its name, shared: what refusals and verified tokens keep.
+    pub(crate) fn shared_name(&self) -> &Arc<str> {
+        &self.name
+    }
+
     /// The realm its challenges name.
     pub fn realm(&self) -> &str {
+        &self.realm
+    }
+
+    /// The realm, shared: what a recorded refusal keeps.
+    pub(crate) fn shared_realm(&self) -> &Arc<str> {
         &self.realm
     }
 
@@ -352,13 +286,7 @@ impl Validator {
         self.check_claims(&payload)?;
         Ok(Entry {
             signed: compact.signed().into(),
-            verified: Arc::new(Verified {
-                validator: self.name.clone(),
-                header,
-                payload,
-                rules: self.access.clone(),
-                grants: OnceLock::new(),
-            }),
+            verified: Verified::new(self.name.clone(), header, payload, self.access.clone()),
             times,
             key: remote_key,
         })
@@ -372,13 +300,7 @@ impl Validator {
     /// A token this validator verified on an earlier request, restored from
     /// the authentication cookie that kept it (cookie mode).
     pub(crate) fn restore(&self, header: Header, payload: Map<String, Value>) -> Arc<Verified> {
-        Arc::new(Verified {
-            validator: self.name.clone(),
-            header,
-            payload,
-            rules: self.access.clone(),
-            grants: OnceLock::new(),
-        })
+        Verified::new(self.name.clone(), header, payload, self.access.clone())
     }
 
     /// Turns a jsonwebtoken error into the refusal to give. Runs only on the
@@ -401,7 +323,7 @@ impl Validator {
                 );
                 TokenError::BadSignature
             }
-            _ => refusal(error),
+            _ => token_error(error),
         }
     }
 
@@ -429,8 +351,11 @@ impl Validator {
 
     /// The presence of required claims, then the type of `iss`.
     fn check_claims(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {
-        let present = |name: &str| claims.get(name).is_some_and(|value| !value.is_null());
-        if let Some(missing) = self.required.iter().find(|claim| !present(claim)) {
+        if let Some(missing) = self
+            .required
+            .iter()
+            .find(|claim| present(claims, claim).is_none())
+        {
             return Err(TokenError::MissingClaim(missing.clone()));
         }
         // RFC 7519 §4.1.1: `iss` is a single StringOrURI.
@@ -456,52 +381,6 @@ async fn remote_key(
     }
 }
 
-/// Checks the compact serialization before any decoding: size, three
-/// non-empty base64url parts.
-fn check_shape(token: &str) -> Result<(), TokenError> {
-    if token.len() > MAX_TOKEN_BYTES {
-        return Err(TokenError::TooLarge);
-    }
-    match token.bytes().filter(|&b| b == b'.').count() {
-        2 => {}
-        4 => return Err(TokenError::Encrypted),
-        _ => return Err(TokenError::Malformed("a token has three parts")),
-    }
-    if token.ends_with('.') && !token.starts_with('.') && !token.contains("..") {
-        return Err(TokenError::Unsigned);
-    }
-    let base64url = |part: &str| {
-        !part.is_empty()
-            && part
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    };
-    if token.split('.').all(base64url) {
-        Ok(())
-    } else {
-        Err(TokenError::Malformed("token is not valid base64url"))
-    }
-}
-
-/// Whether the token's header is a JSON object whose `alg` is an algorithm
-/// jsonwebtoken knows (allowed or not).
-fn has_known_alg(token: &str) -> bool {
-    use base64::Engine as _;
-    let Some(header) = token.split('.').next() else {
-        return false;
-    };
-    let Ok(json) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header) else {
-        return true; // not a header problem this function can name
-    };
-    match serde_json::from_slice::<Value>(&json) {
-        Ok(header) => header
-            .get("alg")
-            .and_then(Value::as_str)
-            .is_some_and(|alg| alg.parse::<Algorithm>().is_ok()),
-        Err(_) => true,
-    }
-}
-
 /// Compares `typ` values as media types (RFC 7515 §4.1.9): case-insensitive,
 /// with the `application/` prefix optional.
 fn same_media_type(expected: &str, actual: &str) -> bool {
@@ -517,40 +396,6 @@ fn same_media_type(expected: &str, actual: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shape_counts_parts_before_reading_them() {
-        assert_eq!(check_shape("a.b.c"), Ok(()));
-        assert_eq!(check_shape("a..c.d.e"), Err(TokenError::Encrypted));
-        assert_eq!(
-            check_shape("a.b"),
-            Err(TokenError::Malformed("a token has three parts"))
-        );
-        assert_eq!(
-            check_shape("a.b.c.d"),
-            Err(TokenError::Malformed("a token has three parts"))
-        );
-    }
-
-    #[test]
-    fn shape_wants_non_empty_base64url_parts() {
-        let bad = Err(TokenError::Malformed("token is not valid base64url"));
-        assert_eq!(check_shape(".b.c"), bad);
-        assert_eq!(check_shape("a..c"), bad);
-        assert_eq!(check_shape("a+b.c.d"), bad);
-        assert_eq!(check_shape("ab==.c.d"), bad);
-    }
-
-    #[test]
-    fn an_empty_signature_is_an_unsigned_token() {
-        assert_eq!(check_shape("a.b."), Err(TokenError::Unsigned));
-    }
-
-    #[test]
-    fn shape_refuses_oversized_tokens() {
-        let token = format!("a.b.{}", "c".repeat(MAX_TOKEN_BYTES));
-        assert_eq!(check_shape(&token), Err(TokenError::TooLarge));
-    }
 
     #[test]
     fn media_types_compare_without_prefix_and_case() {

@@ -1,11 +1,34 @@
-//! The configuration keys of remote keys, read and checked at launch.
+//! The keys of a validator whose keys come from a remote key set
+//! (`jwks_uri`, `discovery = true` and the `jwks_*` tuning keys), read and
+//! checked at launch into a [`RemoteConfig`].
 
 use std::time::Duration;
 
+use reqwest::Url;
 use rocket::figment::Figment;
 
-use super::{check_secure, discovery_url, Limits, RemoteConfig, Source};
-use crate::config::Problems;
+use super::problems::Problems;
+
+/// Where a validator's remote keys come from.
+#[derive(Debug, Clone)]
+pub(crate) enum KeySetSource {
+    /// `jwks_uri`.
+    JwksUri(Url),
+    /// `discovery = true`: the issuer's discovery document names the key set.
+    Discovery { issuer: String, document: Url },
+}
+
+/// A remote validator's settings, checked at launch.
+#[derive(Debug, Clone)]
+pub(crate) struct RemoteConfig {
+    pub(crate) source: KeySetSource,
+    /// The lifetime of a key set whose response gives no `max-age`.
+    pub(crate) cache: Duration,
+    pub(crate) min_cache: Duration,
+    pub(crate) max_cache: Duration,
+    pub(crate) cooldown: Duration,
+    pub(crate) limits: Limits,
+}
 
 /// The tuning keys' defaults.
 const CACHE_SECS: u64 = 600;
@@ -22,7 +45,7 @@ const MAX_MAX_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The keys that tune a remote key set, as written.
 #[derive(Debug, Default)]
-pub(crate) struct Tuning {
+pub(crate) struct RemoteSettings {
     cache_secs: Option<u64>,
     min_cache_secs: Option<u64>,
     max_cache_secs: Option<u64>,
@@ -45,7 +68,8 @@ macro_rules! tuning_keys {
     };
 }
 
-impl Tuning {
+impl RemoteSettings {
+    /// Reads the tuning keys of the validator `problems` is about.
     pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Self {
         Self {
             cache_secs: problems.read(figment, "jwks_cache_secs"),
@@ -67,7 +91,11 @@ impl Tuning {
     }
 
     /// The checked settings of a validator whose keys come from `source`.
-    pub(crate) fn check(self, problems: &mut Problems<'_>, source: Source) -> Option<RemoteConfig> {
+    pub(crate) fn into_config(
+        self,
+        problems: &mut Problems<'_>,
+        source: KeySetSource,
+    ) -> Option<RemoteConfig> {
         let min_cache = self.min_cache_secs.unwrap_or(MIN_CACHE_SECS);
         let max_cache = self.max_cache_secs.unwrap_or(MAX_CACHE_SECS);
         let timeout_ms = self.timeout_ms.unwrap_or(TIMEOUT_MS);
@@ -122,10 +150,10 @@ impl Tuning {
     }
 }
 
-impl Source {
+impl KeySetSource {
     /// `jwks_uri = "…"`: an absolute `https` URL, or `http` to a loopback host.
     pub(crate) fn jwks_uri(uri: &str) -> Result<Self, String> {
-        let url = reqwest::Url::parse(uri).map_err(|e| format!("not a URL: {e}"))?;
+        let url = Url::parse(uri).map_err(|e| format!("not a URL: {e}"))?;
         check_secure(&url)?;
         Ok(Self::JwksUri(url))
     }
@@ -140,5 +168,73 @@ impl Source {
             issuer: issuer.to_owned(),
             document,
         })
+    }
+}
+
+/// The limits one fetch runs under.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub(crate) timeout: Duration,
+    pub(crate) max_bytes: u64,
+}
+
+/// Where the discovery document of `issuer` lives (OIDC Discovery §4).
+pub(crate) fn discovery_url(issuer: &str) -> Result<Url, String> {
+    let url = format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    );
+    Url::parse(&url).map_err(|e| format!("`{url}` is not a URL: {e}"))
+}
+
+/// Refuses a URL that is not `https`, unless it points at this machine
+/// (a loopback address or `localhost`), where plain `http` cannot be
+/// intercepted on the network.
+pub(crate) fn check_secure(url: &Url) -> Result<(), String> {
+    use url::Host;
+    match url.scheme() {
+        "https" if cfg!(feature = "aws_lc_rs") => Ok(()),
+        "https" => Err("needs TLS, which this build lacks: enable rocket_warden's \
+                        `aws_lc_rs` feature"
+            .to_owned()),
+        "http" => {
+            let loopback = match url.host() {
+                Some(Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+                None => false,
+            };
+            if loopback {
+                Ok(())
+            } else {
+                Err("must use https (plain http is accepted only for a loopback host)".to_owned())
+            }
+        }
+        other => Err(format!("must use https, not `{other}`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_is_accepted_only_for_loopback_hosts() {
+        let check = |url: &str| check_secure(&Url::parse(url).expect("a URL"));
+        assert!(check("https://id.example.com/jwks").is_ok());
+        assert!(check("http://127.0.0.1:8000/jwks").is_ok());
+        assert!(check("http://[::1]/jwks").is_ok());
+        assert!(check("http://localhost/jwks").is_ok());
+        assert!(check("http://id.example.com/jwks").is_err());
+        assert!(check("ftp://127.0.0.1/jwks").is_err());
+    }
+
+    #[test]
+    fn discovery_url_appends_the_well_known_path() {
+        let url = discovery_url("https://id.example.com/realms/a/").expect("a URL");
+        assert_eq!(
+            url.as_str(),
+            "https://id.example.com/realms/a/.well-known/openid-configuration"
+        );
     }
 }

@@ -11,13 +11,14 @@ use rocket::futures::future::BoxFuture;
 use rocket::http::Method;
 use rocket::{Orbit, Rocket};
 
-use crate::access::AccessToken;
+use super::token::AccessToken;
 use crate::error::{AuthError, Denial};
 
 /// A route policy, as a type a guard can carry.
 ///
 /// ```
-/// use rocket_warden::{Jwt, Policy, RoutePolicy};
+/// use rocket_warden::policy::{Policy, RoutePolicy};
+/// use rocket_warden::Jwt;
 ///
 /// /// Tokens from the partner API's identity provider, with role `admin`.
 /// struct PartnerAdmin;
@@ -52,7 +53,7 @@ pub enum Access {
     /// A valid token is required.
     Required,
     /// No credentials: the route runs anonymous; credentials: they must pass
-    /// (OCA `auth_jwt`'s `public_or_jwt`).
+    /// (what Odoo's `auth_jwt` calls `public_or_jwt`).
     Optional,
     /// Intentionally open: no token is read.
     Public,
@@ -190,9 +191,7 @@ impl RoutePolicy {
     /// custom check: the audience (401), then read-only scopes, roles and
     /// scopes (403).
     pub(crate) fn authorize(&self, token: &AccessToken, method: Method) -> Result<(), AuthError> {
-        token
-            .rules()
-            .check_audience(token.payload(), self.audiences)?;
+        token.check_audience(self.audiences)?;
         if !matches!(method, Method::Get | Method::Head | Method::Options) && token.is_read_only() {
             return Err(AuthError::Forbidden(Denial::ReadOnly));
         }

@@ -1,19 +1,22 @@
-//! What a request authenticates as, with the validator a route names: its
+//! Authentication of one request, with the validator a route names: its
 //! session cookies refused, its credential read (header, query, cookie), the
 //! validator chain tried in order, the user and partner resolved, the cookie
 //! issued. Guards run this once per request (see `guard`).
+
+mod cookie;
+mod credentials;
 
 use std::sync::Arc;
 
 use rocket::Request;
 
-use crate::cookie;
+pub(crate) use credentials::take_query_tokens;
+use credentials::{Credential, SentIn};
+
 use crate::error::AuthError;
 use crate::identity::Authenticated;
-use crate::profile::Profile;
-use crate::registry::Validators;
-use crate::token::{self, Credential, Source};
-use crate::validate::Validator;
+use crate::validators::{AuthnRules, Validators};
+use crate::verify::{Validator, Verified};
 
 /// The identity `request` authenticates as with `entry` and its chain:
 /// `Ok(None)` when it carries no credentials at all (no token, no cookie).
@@ -24,69 +27,78 @@ pub(crate) async fn authenticate(
 ) -> Result<Option<Arc<Authenticated>>, AuthError> {
     let chain = validators.chain(entry);
     // Checked before anything else: a request riding on a session must not
-    // reach a token route at all (OCA `auth_jwt`).
+    // reach a token route at all (as Odoo's `auth_jwt` refuses it).
     let refused = chain
         .clone()
-        .flat_map(|(_, profile)| profile.reject_session_cookies.iter().map(|name| &**name));
-    if let Some(cookie) = token::session_cookie(request, refused) {
+        .flat_map(|(_, rules)| rules.reject_session_cookies.iter().map(|name| &**name));
+    if let Some(cookie) = credentials::session_cookie(request, refused) {
         tracing::warn!(
             target: "rocket_warden",
             "refused {} {}: session cookie `{cookie}` on a token route, validator `{}`",
             request.method(),
             request.uri().path(),
-            entry.name,
+            entry.name(),
         );
         return Err(AuthError::SessionCookie);
     }
     let query_params = chain
         .clone()
-        .filter_map(|(_, profile)| profile.query_param.as_deref());
-    match token::credential(request, query_params)? {
+        .filter_map(|(_, rules)| rules.query_param.as_deref());
+    match credentials::credential(request, query_params)? {
         Some(credential) => bearer(request, chain, credential).await.map(Some),
         None => from_cookie(request, chain).await,
     }
 }
 
 /// Tries the token with each validator of the chain that takes tokens from
-/// where it came; the first to accept it decides the identity. A failure
-/// after acceptance (the partner) is final.
+/// where it was sent; the first to accept it decides the identity. A
+/// failure after acceptance (the partner) is final.
 async fn bearer<'a>(
     request: &Request<'_>,
-    chain: impl Iterator<Item = (&'a Validator, &'a Profile)>,
+    chain: impl Iterator<Item = (&'a Validator, &'a AuthnRules)>,
     credential: Credential<'_>,
 ) -> Result<Arc<Authenticated>, AuthError> {
     let mut refusals: Vec<(&str, AuthError)> = Vec::new();
-    for (validator, profile) in chain {
-        if !takes(profile, credential.source) {
+    for (validator, rules) in chain {
+        if !takes(rules, credential.sent_in) {
             continue;
         }
         match validator.verify(credential.token).await {
-            Ok(token) => {
-                let identity = profile.identity.resolve(request, token).await?;
-                if let Some(settings) = &profile.cookie {
-                    cookie::issue(request, settings, &identity, validator.now_secs());
-                }
-                return Ok(identity);
-            }
+            Ok(token) => return identify(request, validator, rules, token).await,
             Err(error) => refusals.push((validator.name(), error)),
         }
     }
-    Err(refusal(request, refusals))
+    Err(chain_refusal(request, refusals))
 }
 
-/// Whether a validator takes tokens from `source`: every validator reads the
+/// The identity of a token `validator` accepted, with the authentication
+/// cookie issued (again) when the validator is in cookie mode.
+async fn identify(
+    request: &Request<'_>,
+    validator: &Validator,
+    rules: &AuthnRules,
+    token: Arc<Verified>,
+) -> Result<Arc<Authenticated>, AuthError> {
+    let identity = rules.identity.identify(request, token).await?;
+    if let Some(settings) = &rules.cookie {
+        cookie::issue(request, settings, &identity.token, validator.now_secs());
+    }
+    Ok(identity)
+}
+
+/// Whether a validator takes tokens sent this way: every validator reads the
 /// header; a query token only the validators whose `query_param` it is.
-fn takes(profile: &Profile, source: Source<'_>) -> bool {
-    match source {
-        Source::Header => true,
-        Source::Query(name) => profile.query_param.as_deref() == Some(name),
+fn takes(rules: &AuthnRules, sent_in: SentIn<'_>) -> bool {
+    match sent_in {
+        SentIn::Header => true,
+        SentIn::Query(name) => rules.query_param.as_deref() == Some(name),
     }
 }
 
 /// The one refusal for a token every validator refused, after logging each
 /// validator's reason. A server-side failure (5xx) wins, since the token may
 /// be good; otherwise the first validator's reason answers.
-fn refusal(request: &Request<'_>, refusals: Vec<(&str, AuthError)>) -> AuthError {
+fn chain_refusal(request: &Request<'_>, refusals: Vec<(&str, AuthError)>) -> AuthError {
     if refusals.len() > 1 {
         let reasons: Vec<_> = refusals
             .iter()
@@ -115,11 +127,11 @@ fn refusal(request: &Request<'_>, refusals: Vec<(&str, AuthError)>) -> AuthError
 /// with a fresh expiry: `Ok(None)` when there is no such cookie.
 async fn from_cookie<'a>(
     request: &Request<'_>,
-    chain: impl Iterator<Item = (&'a Validator, &'a Profile)> + Clone,
+    chain: impl Iterator<Item = (&'a Validator, &'a AuthnRules)> + Clone,
 ) -> Result<Option<Arc<Authenticated>>, AuthError> {
     let candidates = chain
         .clone()
-        .filter_map(|(validator, profile)| Some((validator.name(), profile.cookie.as_ref()?)));
+        .filter_map(|(validator, rules)| Some((validator.name(), rules.cookie.as_ref()?)));
     // Every validator reads the application's one clock.
     let now = chain
         .clone()
@@ -129,14 +141,10 @@ async fn from_cookie<'a>(
         return Ok(None);
     };
     let mut chain = chain;
-    let found = chain.find(|(validator, _)| *validator.name == *restored.validator);
-    let Some((validator, profile)) = found else {
+    let found = chain.find(|(validator, _)| validator.name() == restored.validator);
+    let Some((validator, rules)) = found else {
         return Err(AuthError::InvalidCookie);
     };
     let token = validator.restore(restored.header, restored.payload);
-    let identity = profile.identity.resolve(request, token).await?;
-    if let Some(settings) = &profile.cookie {
-        cookie::issue(request, settings, &identity, validator.now_secs());
-    }
-    Ok(Some(identity))
+    identify(request, validator, rules, token).await.map(Some)
 }

@@ -1,4 +1,8 @@
-//! The validators an application has, built once at ignite.
+//! The application's validators, built once at ignite: each verifier with
+//! the rules it authenticates requests by (identity, chain, token sources,
+//! cookie), and the lookup of a route's validator.
+
+mod rules;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -7,11 +11,12 @@ use std::sync::Arc;
 use rocket::figment::Figment;
 
 use crate::clock::{self, SharedClock};
-use crate::config::{self, ConfigErrors, KeyConfig};
+use crate::config::{self, KeyConfig};
+use crate::error::ConfigErrors;
 use crate::identity::Strategies;
-use crate::profile::{self, Profile};
 use crate::remote;
-use crate::validate::{Shared, Validator};
+use crate::verify::{Context, Validator};
+pub(crate) use rules::AuthnRules;
 
 /// Every validator configured under `jwt.validators`, by name.
 ///
@@ -22,14 +27,14 @@ use crate::validate::{Shared, Validator};
 pub struct Validators {
     by_name: BTreeMap<Box<str>, Validator>,
     /// Each validator's identity rules, chain, token sources and cookie.
-    profiles: BTreeMap<Arc<str>, Profile>,
+    rules: BTreeMap<Arc<str>, AuthnRules>,
 }
 
 impl Validators {
     /// Reads and checks `jwt.validators` from `figment`, as the fairing does at
     /// ignite. Every problem found is returned, each naming the validator and key.
     /// Times are read from the system clock, and remote keys fetched with
-    /// the default HTTP client (see [`Warden`](crate::Warden) to change either).
+    /// the default HTTP client (the fairing, `Warden`, can change either).
     /// Only the built-in user and partner strategies are known here; a
     /// validator naming a strategy registered with the fairing is refused.
     pub fn from_figment(figment: &Figment) -> Result<Self, ConfigErrors> {
@@ -55,17 +60,17 @@ impl Validators {
             }
             None => None,
         };
-        let options = configs
+        let authn = configs
             .iter_mut()
-            .map(|config| (config.name.clone(), std::mem::take(&mut config.options)))
+            .map(|config| (config.name.clone(), std::mem::take(&mut config.authn)))
             .collect();
-        let profiles = profile::build(&options, strategies).map_err(ConfigErrors)?;
-        let shared = Shared { clock, client };
+        let rules = rules::build(&authn, strategies).map_err(ConfigErrors)?;
+        let context = Context { clock, client };
         let by_name = configs
             .into_iter()
-            .map(|config| (Box::from(&*config.name), Validator::new(config, &shared)))
+            .map(|config| (Box::from(&*config.name), Validator::new(config, &context)))
             .collect();
-        Ok(Self { by_name, profiles })
+        Ok(Self { by_name, rules })
     }
 
     /// Whether any validator takes tokens from the query (`query_param`).
@@ -75,25 +80,25 @@ impl Validators {
 
     /// The query parameters validators take tokens from.
     pub(crate) fn query_params(&self) -> impl Iterator<Item = &str> + Clone {
-        self.profiles
+        self.rules
             .values()
-            .filter_map(|profile| profile.query_param.as_deref())
+            .filter_map(|rules| rules.query_param.as_deref())
     }
 
     /// `entry` and the validators of its chain, in the order they are tried,
-    /// each with its profile.
+    /// each with its rules.
     pub(crate) fn chain<'a>(
         &'a self,
         entry: &'a Validator,
-    ) -> impl Iterator<Item = (&'a Validator, &'a Profile)> + Clone + 'a {
+    ) -> impl Iterator<Item = (&'a Validator, &'a AuthnRules)> + Clone + 'a {
         let rest = self
-            .profiles
-            .get(&entry.name)
-            .map(|profile| &profile.chain[..])
+            .rules
+            .get(entry.name())
+            .map(|rules| &rules.chain[..])
             .unwrap_or_default();
-        std::iter::once(&entry.name)
+        std::iter::once(entry.shared_name())
             .chain(rest)
-            .filter_map(|name| Some((self.by_name.get(&**name)?, self.profiles.get(name)?)))
+            .filter_map(|name| Some((self.by_name.get(&**name)?, self.rules.get(name)?)))
     }
 
     /// The validator called `name`.
@@ -117,7 +122,7 @@ impl Validators {
     }
 
     /// The validator a route uses: the one named, or else the only one.
-    pub(crate) fn resolve<'a>(
+    pub(crate) fn for_route<'a>(
         &'a self,
         name: Option<&'a str>,
     ) -> Result<&'a Validator, Unresolved<'a>> {

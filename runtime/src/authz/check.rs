@@ -9,7 +9,7 @@ use std::future::{ready, Future, Ready};
 use rocket::futures::future::BoxFuture;
 use rocket::{Orbit, Rocket};
 
-use crate::access::AccessToken;
+use super::token::AccessToken;
 
 /// A function that can be a route's `check`: one of
 ///
@@ -117,7 +117,8 @@ where
     }
 }
 
-/// Runs `check` as a boxed future: what a generated [`Policy::check`](crate::Policy::check) returns.
+/// Runs `check` as a boxed future: what a generated
+/// [`Policy::check`](super::Policy::check) returns.
 #[doc(hidden)]
 pub fn run_check<'a, Form, F>(
     check: &F,

@@ -7,13 +7,14 @@ use std::ops::Deref;
 use rocket::request::{FromRequest, Outcome};
 use rocket::{Ignite, Request, Rocket, Sentinel};
 
+use super::{guard, guard_aborts};
+use crate::authz::{DefaultPolicy, Policy};
 use crate::error::AuthError;
-use crate::policy::{DefaultPolicy, Policy};
 
 /// A request guard for the user a valid token resolves to, by the accepting
 /// validator's `user_strategy`.
 ///
-/// It authenticates exactly as [`Jwt`](crate::Jwt) with the same policy `P` (and shares
+/// It authenticates exactly as [`Jwt`](super::Jwt) with the same policy `P` (and shares
 /// its work when a route has both), then refuses with a 401 `invalid_token`
 /// a token that names no user.
 ///
@@ -62,7 +63,7 @@ impl<'r, P: Policy> FromRequest<'r> for AuthUser<P> {
 
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthError> {
         // The same work, cache, log line and refusal as every other guard.
-        crate::guard::guard::<P, _>(request, |token| {
+        guard::<P, _>(request, |token| {
             let user = token.ok_or(AuthError::Missing)?.user().map(str::to_owned);
             let id = user.ok_or(AuthError::NoUser)?;
             Ok(Self {
@@ -76,6 +77,6 @@ impl<'r, P: Policy> FromRequest<'r> for AuthUser<P> {
 
 impl<P: Policy> Sentinel for AuthUser<P> {
     fn abort(rocket: &Rocket<Ignite>) -> bool {
-        crate::guard::guard_aborts::<P>(rocket, "AuthUser")
+        guard_aborts::<P>(rocket, "AuthUser")
     }
 }

@@ -16,7 +16,7 @@
 //!   token is refused as expired, a token whose key rotated out is verified
 //!   again from scratch.
 //! - **Bounded:** `token_cache_size` entries per validator (default
-//!   [`DEFAULT_TOKEN_CACHE_SIZE`]; `0` turns the cache off), evicted by
+//!   `limits::DEFAULT_TOKEN_CACHE_SIZE`; `0` turns the cache off), evicted by
 //!   quick_cache's S3-FIFO policy. Only tokens that verified are cached, so
 //!   junk tokens cannot flush it.
 //!
@@ -28,12 +28,9 @@ use std::sync::Arc;
 use quick_cache::sync::Cache;
 use sha2::{Digest as _, Sha256};
 
+use super::times::Times;
+use super::verified::Verified;
 use crate::remote::RemoteKey;
-use crate::times::Times;
-use crate::validate::Verified;
-
-/// How many verified tokens a validator keeps by default.
-pub const DEFAULT_TOKEN_CACHE_SIZE: usize = 10_000;
 
 /// The cache key: the SHA-256 digest of the token's signature.
 pub(crate) type TokenDigest = [u8; 32];
@@ -106,7 +103,7 @@ impl TokenCache {
 }
 
 /// Counters of a validator's validated-token cache (through
-/// [`Validator::token_cache_stats`](crate::Validator::token_cache_stats)).
+/// [`Validator::token_cache_stats`](super::Validator::token_cache_stats)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct TokenCacheStats {

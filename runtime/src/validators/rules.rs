@@ -1,65 +1,63 @@
-//! What each validator does besides validating a token, resolved at ignite:
-//! its identity rules, its chain, where it takes tokens from, its cookie.
+//! How each validator authenticates a request besides verifying its token,
+//! resolved at ignite: its identity rules, its chain, where it takes tokens
+//! from, its cookie.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::config::ConfigError;
-use crate::cookie::CookieSettings;
+use crate::config::{AuthnConfig, CookieConfig};
+use crate::error::ConfigError;
 use crate::identity::{IdentityRules, Strategies};
-use crate::options::Options;
 
-/// A validator's resolved settings beyond token validation.
+/// A validator's resolved rules beyond token validation.
 #[derive(Debug)]
-pub(crate) struct Profile {
+pub(crate) struct AuthnRules {
     pub(crate) identity: IdentityRules,
     /// The validators tried after this one when it refuses a token, in
     /// order (`next`, then its `next`, …). Launch refuses cycles.
     pub(crate) chain: Box<[Arc<str>]>,
     pub(crate) query_param: Option<Box<str>>,
-    pub(crate) cookie: Option<CookieSettings>,
+    pub(crate) cookie: Option<CookieConfig>,
     pub(crate) reject_session_cookies: Box<[Box<str>]>,
 }
 
-/// Resolves every validator's options: strategies by name, and `next` into
-/// a chain. All problems are reported, each naming the validator and key.
+/// Resolves every validator's authentication settings: strategies by name,
+/// and `next` into a chain. All problems are reported, each naming the
+/// validator and key.
 pub(crate) fn build(
-    options: &BTreeMap<Arc<str>, Options>,
+    configs: &BTreeMap<Arc<str>, AuthnConfig>,
     strategies: &Strategies,
-) -> Result<BTreeMap<Arc<str>, Profile>, Vec<ConfigError>> {
+) -> Result<BTreeMap<Arc<str>, AuthnRules>, Vec<ConfigError>> {
     let mut errors = strategies.problems().to_vec();
-    let mut profiles = BTreeMap::new();
-    for (name, own) in options {
-        let chain = match chain(name, options) {
+    let mut all = BTreeMap::new();
+    for (name, config) in configs {
+        let chain = match chain(name, configs) {
             Ok(chain) => chain,
             Err(problem) => {
                 errors.extend(problem);
                 continue;
             }
         };
-        let options = own;
-        match strategies.rules(name, options) {
+        match strategies.rules(name, config) {
             Ok(identity) => {
-                profiles.insert(
-                    name.clone(),
-                    Profile {
-                        identity,
-                        chain,
-                        query_param: options.query_param.as_deref().map(Into::into),
-                        cookie: options.cookie.clone(),
-                        reject_session_cookies: options
-                            .reject_session_cookies
-                            .iter()
-                            .map(|name| name.as_str().into())
-                            .collect(),
-                    },
-                );
+                let rules = AuthnRules {
+                    identity,
+                    chain,
+                    query_param: config.query_param.as_deref().map(Into::into),
+                    cookie: config.cookie.clone(),
+                    reject_session_cookies: config
+                        .reject_session_cookies
+                        .iter()
+                        .map(|cookie| cookie.as_str().into())
+                        .collect(),
+                };
+                all.insert(name.clone(), rules);
             }
             Err(mut problems) => errors.append(&mut problems),
         }
     }
     if errors.is_empty() {
-        Ok(profiles)
+        Ok(all)
     } else {
         Err(errors)
     }
@@ -72,7 +70,7 @@ pub(crate) fn build(
 /// validator reports it.
 fn chain(
     start: &Arc<str>,
-    options: &BTreeMap<Arc<str>, Options>,
+    configs: &BTreeMap<Arc<str>, AuthnConfig>,
 ) -> Result<Box<[Arc<str>]>, Option<ConfigError>> {
     let problem = |problem: String| ConfigError::Validator {
         validator: start.to_string(),
@@ -81,9 +79,9 @@ fn chain(
     };
     let mut path = vec![start.clone()];
     let mut current = start;
-    while let Some(next) = options[current].next.as_deref() {
-        let Some((next, _)) = options.get_key_value(next) else {
-            let known: Vec<_> = options.keys().map(|name| format!("`{name}`")).collect();
+    while let Some(next) = configs[current].next.as_deref() {
+        let Some((next, _)) = configs.get_key_value(next) else {
+            let known: Vec<_> = configs.keys().map(|name| format!("`{name}`")).collect();
             return Err((current == start).then(|| {
                 problem(format!(
                     "names validator `{next}`, which is not configured (configured: {})",

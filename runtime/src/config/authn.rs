@@ -1,14 +1,15 @@
-//! A validator's settings beyond token validation: identity strategies, the
-//! chain (`next`), extra token sources, cookie mode and session refusal.
+//! How a validator authenticates a request, beyond verifying its token: the
+//! identity strategies, the chain (`next`), the query parameter it takes
+//! tokens from, cookie mode and session refusal.
 //!
-//! These keys are read and checked here, as `config` does for the others;
-//! names that point elsewhere (strategies registered in code, the `next`
-//! validator) are resolved by the registry once every validator is known.
+//! These keys are read and checked here; names that point elsewhere
+//! (strategies registered in code, the `next` validator) are resolved by
+//! `validators` once every validator is known.
 
 use rocket::figment::Figment;
 
-use crate::config::Problems;
-use crate::cookie::CookieSettings;
+use super::cookie::{self, CookieConfig};
+use super::problems::{is_token, Problems};
 
 /// The user strategy a validator names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,17 +36,17 @@ pub(crate) enum PartnerChoice {
 
 /// The settings read here, checked but not yet resolved.
 #[derive(Debug, Clone)]
-pub(crate) struct Options {
+pub(crate) struct AuthnConfig {
     pub(crate) user: UserChoice,
     pub(crate) partner: PartnerChoice,
     pub(crate) partner_required: bool,
     pub(crate) next: Option<String>,
     pub(crate) query_param: Option<String>,
-    pub(crate) cookie: Option<CookieSettings>,
+    pub(crate) cookie: Option<CookieConfig>,
     pub(crate) reject_session_cookies: Vec<String>,
 }
 
-impl Default for Options {
+impl Default for AuthnConfig {
     fn default() -> Self {
         Self {
             user: UserChoice::Claim("sub".to_owned()),
@@ -60,7 +61,7 @@ impl Default for Options {
 }
 
 /// Reads this module's keys of the validator `problems` is about.
-pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Options {
+pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> AuthnConfig {
     let user = user_choice(problems, figment);
     let partner = partner_choice(problems, figment);
     let partner_required = problems.read(figment, "partner_required").unwrap_or(false);
@@ -92,7 +93,7 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Options {
             "cookie names: letters, digits, `-`, `_`, `.`",
         );
     }
-    let cookie = crate::cookie::read(problems, figment);
+    let cookie = cookie::read(problems, figment);
     if let Some(cookie) = &cookie {
         if reject_session_cookies
             .iter()
@@ -104,7 +105,7 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Options {
             );
         }
     }
-    Options {
+    AuthnConfig {
         user,
         partner,
         partner_required,
@@ -190,12 +191,4 @@ fn partner_choice(problems: &mut Problems<'_>, figment: &Figment) -> PartnerChoi
         }
         _ => PartnerChoice::Custom(strategy),
     }
-}
-
-/// Whether `name` is a plain cookie or query parameter name.
-pub(crate) fn is_token(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }

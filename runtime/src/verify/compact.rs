@@ -1,4 +1,5 @@
-//! A compact JWS (`header.payload.signature`), read in one pass.
+//! A compact JWS (`header.payload.signature`): its shape checked before any
+//! decoding, then read in one pass.
 //!
 //! jsonwebtoken's `decode` parses the header twice and the claims twice (once
 //! to validate them, once into the caller's type); on an HMAC token that JSON
@@ -6,13 +7,20 @@
 //! signature ([`jsonwebtoken::crypto::verify`], with its process-wide crypto
 //! provider) and still defines the [`Header`], but each part is decoded and
 //! parsed exactly once. The claim checks that `decode` would make are the
-//! validator's own (see [`crate::validate`]).
+//! validator's own (see `verify::validator`).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jsonwebtoken::errors::{Error, ErrorKind};
 use jsonwebtoken::{Algorithm, DecodingKey, Header};
 use serde_json::{Map, Value};
+
+use crate::error::TokenError;
+
+/// The largest token accepted, in bytes. Real access tokens are well under
+/// 2 KiB; 8 KiB leaves room for large role lists while bounding the work an
+/// unauthenticated client can cause.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
 /// The three parts of a compact JWS, still encoded.
 #[derive(Debug, Clone, Copy)]
@@ -74,6 +82,51 @@ impl<'t> Compact<'t> {
     }
 }
 
+/// Checks the compact serialization before any decoding: size, three
+/// non-empty base64url parts.
+pub(crate) fn check_shape(token: &str) -> Result<(), TokenError> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(TokenError::TooLarge);
+    }
+    match token.bytes().filter(|&b| b == b'.').count() {
+        2 => {}
+        4 => return Err(TokenError::Encrypted),
+        _ => return Err(TokenError::Malformed("a token has three parts")),
+    }
+    if token.ends_with('.') && !token.starts_with('.') && !token.contains("..") {
+        return Err(TokenError::Unsigned);
+    }
+    let base64url = |part: &str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if token.split('.').all(base64url) {
+        Ok(())
+    } else {
+        Err(TokenError::Malformed("token is not valid base64url"))
+    }
+}
+
+/// Whether the token's header is a JSON object whose `alg` is an algorithm
+/// jsonwebtoken knows (allowed or not).
+pub(crate) fn has_known_alg(token: &str) -> bool {
+    let Some(header) = token.split('.').next() else {
+        return false;
+    };
+    let Ok(json) = URL_SAFE_NO_PAD.decode(header) else {
+        return true; // not a header problem this function can name
+    };
+    match serde_json::from_slice::<Value>(&json) {
+        Ok(header) => header
+            .get("alg")
+            .and_then(Value::as_str)
+            .is_some_and(|alg| alg.parse::<Algorithm>().is_ok()),
+        Err(_) => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +153,39 @@ mod tests {
         assert!(verified.is_ok());
         assert_eq!(compact.header().expect("header").alg, Algorithm::HS256);
         assert_eq!(compact.payload().expect("claims")["sub"], "a");
+    }
+
+    #[test]
+    fn shape_counts_parts_before_reading_them() {
+        assert_eq!(check_shape("a.b.c"), Ok(()));
+        assert_eq!(check_shape("a..c.d.e"), Err(TokenError::Encrypted));
+        assert_eq!(
+            check_shape("a.b"),
+            Err(TokenError::Malformed("a token has three parts"))
+        );
+        assert_eq!(
+            check_shape("a.b.c.d"),
+            Err(TokenError::Malformed("a token has three parts"))
+        );
+    }
+
+    #[test]
+    fn shape_wants_non_empty_base64url_parts() {
+        let bad = Err(TokenError::Malformed("token is not valid base64url"));
+        assert_eq!(check_shape(".b.c"), bad);
+        assert_eq!(check_shape("a..c"), bad);
+        assert_eq!(check_shape("a+b.c.d"), bad);
+        assert_eq!(check_shape("ab==.c.d"), bad);
+    }
+
+    #[test]
+    fn an_empty_signature_is_an_unsigned_token() {
+        assert_eq!(check_shape("a.b."), Err(TokenError::Unsigned));
+    }
+
+    #[test]
+    fn shape_refuses_oversized_tokens() {
+        let token = format!("a.b.{}", "c".repeat(MAX_TOKEN_BYTES));
+        assert_eq!(check_shape(&token), Err(TokenError::TooLarge));
     }
 }

@@ -1,0 +1,372 @@
+//! The token-verification keys of a validator (issuer, algorithms, the one
+//! key source, time leeway, required claims, `typ`, realm, cache size),
+//! read and checked at launch into a [`ValidatorConfig`].
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use jsonwebtoken::Algorithm;
+use rocket::figment::value::magic::RelativePathBuf;
+use rocket::figment::Figment;
+
+use super::access::{AccessRules, AccessSettings};
+use super::authn::AuthnConfig;
+use super::problems::Problems;
+use super::remote::{KeySetSource, RemoteConfig, RemoteSettings};
+use crate::keys::{KeyKind, StaticKey};
+
+/// The largest `leeway_secs` accepted: a day. More is a misconfiguration, and
+/// it keeps time arithmetic far from overflow.
+pub const MAX_LEEWAY_SECS: u64 = 86_400;
+
+/// How many verified tokens a validator keeps by default (`token_cache_size`).
+pub const DEFAULT_TOKEN_CACHE_SIZE: usize = 10_000;
+
+/// A validator's checked settings.
+#[derive(Debug)]
+pub(crate) struct ValidatorConfig {
+    pub(crate) name: Arc<str>,
+    pub(crate) realm: Arc<str>,
+    pub(crate) issuer: String,
+    pub(crate) access: AccessRules,
+    pub(crate) algorithms: Vec<Algorithm>,
+    pub(crate) key: KeyConfig,
+    pub(crate) leeway_secs: u64,
+    pub(crate) required_claims: Vec<String>,
+    pub(crate) token_type: Option<String>,
+    /// How many verified tokens the validator keeps; 0: none.
+    pub(crate) token_cache_size: usize,
+    pub(crate) authn: AuthnConfig,
+}
+
+/// A validator's key: loaded now, or fetched from a key set later.
+#[derive(Debug)]
+pub(crate) enum KeyConfig {
+    Static(StaticKey),
+    Remote(RemoteConfig),
+}
+
+/// The verification keys of a validator, as written. Each key was read on
+/// its own, so a key of the wrong type is reported and left `None` without
+/// hiding the others.
+#[derive(Debug)]
+pub(crate) struct ValidatorSettings {
+    issuer: Option<String>,
+    algorithms: Option<Vec<String>>,
+    sources: Vec<KeySource>,
+    leeway_secs: Option<u64>,
+    required_claims: Option<Vec<String>>,
+    token_type: Option<String>,
+    realm: Option<String>,
+    token_cache_size: Option<usize>,
+    remote: RemoteSettings,
+    access: AccessSettings,
+}
+
+impl ValidatorSettings {
+    /// Reads the verification keys of the validator `problems` is about.
+    pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Self {
+        Self {
+            issuer: problems.read(figment, "issuer"),
+            algorithms: problems.read(figment, "algorithms"),
+            sources: KEY_SOURCES
+                .iter()
+                .filter_map(|(key, read)| {
+                    Some(KeySource {
+                        key,
+                        kind: read(problems, figment, key)?,
+                    })
+                })
+                .collect(),
+            leeway_secs: problems.read(figment, "leeway_secs"),
+            required_claims: problems.read(figment, "required_claims"),
+            token_type: problems.read(figment, "token_type"),
+            realm: problems.read(figment, "realm"),
+            token_cache_size: problems.read(figment, "token_cache_size"),
+            remote: RemoteSettings::read(problems, figment),
+            access: AccessSettings::read(problems, figment),
+        }
+    }
+
+    /// Checks every setting, recording each problem; `None` if any was found
+    /// (by this or any other part of the validator's settings).
+    pub(crate) fn into_config(
+        self,
+        problems: &mut Problems<'_>,
+        authn: AuthnConfig,
+    ) -> Option<ValidatorConfig> {
+        let issuer = issuer(problems, self.issuer);
+        let algorithms = algorithms(problems, self.algorithms);
+        let key = key(problems, self.sources, issuer.as_deref(), self.remote);
+        if let (Some(algorithms), Some(key)) = (&algorithms, &key) {
+            check_fit(problems, algorithms, key);
+        }
+        let access = self.access.into_rules(problems);
+        let leeway_secs = self.leeway_secs.unwrap_or(0);
+        if leeway_secs > MAX_LEEWAY_SECS {
+            problems.add("leeway_secs", format!("at most {MAX_LEEWAY_SECS} seconds"));
+        }
+        let required_claims = self
+            .required_claims
+            .unwrap_or_else(|| vec!["exp".to_owned()]);
+        if required_claims.iter().any(String::is_empty) {
+            problems.add("required_claims", "a claim name cannot be empty");
+        }
+        if self.token_type.as_deref() == Some("") {
+            problems.add(
+                "token_type",
+                "cannot be empty; remove the key to accept any `typ`",
+            );
+        }
+        let realm = self
+            .realm
+            .unwrap_or_else(|| problems.validator().to_owned());
+        if realm.is_empty()
+            || !realm
+                .chars()
+                .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\')
+        {
+            problems.add("realm", "printable ASCII without spaces, `\"` or `\\`");
+        }
+        if !problems.is_empty() {
+            return None;
+        }
+        Some(ValidatorConfig {
+            name: problems.validator().into(),
+            realm: realm.into(),
+            issuer: issuer?,
+            access,
+            algorithms: algorithms?,
+            key: key?,
+            leeway_secs,
+            required_claims,
+            token_type: self.token_type,
+            token_cache_size: self.token_cache_size.unwrap_or(DEFAULT_TOKEN_CACHE_SIZE),
+            authn,
+        })
+    }
+}
+
+fn issuer(problems: &mut Problems<'_>, issuer: Option<String>) -> Option<String> {
+    match issuer {
+        Some(issuer) if !issuer.is_empty() => Some(issuer),
+        _ if problems.has("issuer") => None,
+        _ => {
+            problems.add(
+                "issuer",
+                "required: the exact `iss` value accepted tokens carry",
+            );
+            None
+        }
+    }
+}
+
+/// The algorithms jsonwebtoken knows, by the names `algorithms` takes.
+const ALGORITHM_NAMES: &str =
+    "HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA";
+
+fn algorithms(problems: &mut Problems<'_>, names: Option<Vec<String>>) -> Option<Vec<Algorithm>> {
+    let names = match names {
+        Some(names) if !names.is_empty() => names,
+        _ if problems.has("algorithms") => return None,
+        _ => {
+            problems.add(
+                "algorithms",
+                "required: the list of accepted algorithms, e.g. [\"RS256\"]",
+            );
+            return None;
+        }
+    };
+    let mut algorithms = Vec::with_capacity(names.len());
+    for name in &names {
+        match Algorithm::from_str(name) {
+            Ok(algorithm) => algorithms.push(algorithm),
+            Err(_) if name.eq_ignore_ascii_case("none") => {
+                problems.add(
+                    "algorithms",
+                    "`none` is never accepted: tokens must be signed",
+                );
+            }
+            Err(_) => problems.add(
+                "algorithms",
+                format!("unknown algorithm `{name}`, expected one of {ALGORITHM_NAMES}"),
+            ),
+        }
+    }
+    (algorithms.len() == names.len()).then_some(algorithms)
+}
+
+/// Refuses the algorithms that cannot verify with the validator's key.
+fn check_fit(problems: &mut Problems<'_>, algorithms: &[Algorithm], key: &KeyConfig) {
+    for algorithm in algorithms {
+        match key {
+            KeyConfig::Static(key) if !key.kind.fits(*algorithm) => problems.add(
+                "algorithms",
+                format!("`{algorithm:?}` cannot verify with {}", key.kind),
+            ),
+            KeyConfig::Remote(_) if KeyKind::Hmac.fits(*algorithm) => problems.add(
+                "algorithms",
+                format!("`{algorithm:?}` needs a shared secret; a key set holds only public keys"),
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// How a key source's key is read: `None` when it is absent (or off).
+type ReadSource = fn(&mut Problems<'_>, &Figment, &'static str) -> Option<SourceKind>;
+
+/// The keys that give a validator its key, in documentation order, each with
+/// how it is read: the one place that names them. Exactly one must be set.
+const KEY_SOURCES: [(&str, ReadSource); 6] = [
+    ("secret", |p, f, key| p.read(f, key).map(SourceKind::Secret)),
+    ("secret_env", |p, f, key| {
+        p.read(f, key).map(SourceKind::SecretEnv)
+    }),
+    ("public_key_pem", |p, f, key| {
+        p.read(f, key).map(SourceKind::PublicKeyPem)
+    }),
+    ("public_key_file", |p, f, key| {
+        p.read(f, key).map(SourceKind::PublicKeyFile)
+    }),
+    ("jwks_uri", |p, f, key| {
+        p.read(f, key).map(SourceKind::JwksUri)
+    }),
+    ("discovery", |p, f, key| {
+        p.read(f, key)
+            .filter(|on: &bool| *on)
+            .map(|_| SourceKind::Discovery)
+    }),
+];
+
+/// "set exactly one of `secret`, …, `jwks_uri` or `discovery = true`".
+fn exactly_one_source() -> String {
+    let keys: Vec<_> = KEY_SOURCES
+        .iter()
+        .map(|(key, _)| match *key {
+            "discovery" => "`discovery = true`".to_owned(),
+            key => format!("`{key}`"),
+        })
+        .collect();
+    let last = keys.len() - 1;
+    format!(
+        "set exactly one of {} or {}",
+        keys[..last].join(", "),
+        keys[last]
+    )
+}
+
+/// A key source that is set, with the key it was written under.
+#[derive(Debug)]
+struct KeySource {
+    key: &'static str,
+    kind: SourceKind,
+}
+
+/// One of the ways to give a validator its key.
+#[derive(Debug)]
+enum SourceKind {
+    Secret(String),
+    SecretEnv(String),
+    PublicKeyPem(String),
+    PublicKeyFile(RelativePathBuf),
+    JwksUri(String),
+    Discovery,
+}
+
+/// Loads the one key source that must be set (remote ones with their tuning
+/// keys, which are refused without them).
+fn key(
+    problems: &mut Problems<'_>,
+    sources: Vec<KeySource>,
+    issuer: Option<&str>,
+    remote: RemoteSettings,
+) -> Option<KeyConfig> {
+    let remote_source = match sources.as_slice() {
+        [source] => match (&source.kind, issuer) {
+            (SourceKind::JwksUri(uri), _) => Some((source.key, KeySetSource::jwks_uri(uri))),
+            (SourceKind::Discovery, Some(issuer)) => {
+                Some((source.key, KeySetSource::discovery(issuer)))
+            }
+            // The missing issuer is reported already.
+            (SourceKind::Discovery, None) => return None,
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some((key, source)) = remote_source {
+        let source = source.map_err(|problem| problems.add(key, problem)).ok()?;
+        return remote.into_config(problems, source).map(KeyConfig::Remote);
+    }
+    if !sources.iter().any(|source| source.kind.is_remote()) {
+        remote.refuse_without_source(problems);
+    }
+    match sources.as_slice() {
+        [] if KEY_SOURCES.iter().any(|(key, _)| problems.has(key)) => None,
+        [] => {
+            problems.whole(format!("no key source: {}", exactly_one_source()));
+            None
+        }
+        [source] => source
+            .kind
+            .load()
+            .map(KeyConfig::Static)
+            .map_err(|problem| problems.add(source.key, problem))
+            .ok(),
+        [first, second, ..] => {
+            let problem = format!("conflicts with `{}`: set exactly one key source", first.key);
+            problems.add(second.key, problem);
+            None
+        }
+    }
+}
+
+impl SourceKind {
+    fn is_remote(&self) -> bool {
+        matches!(self, Self::JwksUri(_) | Self::Discovery)
+    }
+
+    /// The static key this source gives.
+    fn load(&self) -> Result<StaticKey, String> {
+        match self {
+            Self::Secret(secret) => StaticKey::secret(secret.as_bytes()),
+            Self::SecretEnv(var) => match std::env::var(var) {
+                Ok(secret) => StaticKey::secret(secret.as_bytes()),
+                Err(_) => Err(format!(
+                    "environment variable `{var}` is not set or not UTF-8"
+                )),
+            },
+            Self::PublicKeyPem(pem) => StaticKey::public_pem(pem),
+            Self::PublicKeyFile(file) => {
+                let path = file.relative();
+                let pem = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+                StaticKey::public_pem(&pem)
+            }
+            // Remote sources become a `RemoteConfig` in `key`, never a static key.
+            Self::JwksUri(_) | Self::Discovery => Err("a remote key source".to_owned()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_source_message_names_every_source_once() {
+        assert_eq!(
+            exactly_one_source(),
+            "set exactly one of `secret`, `secret_env`, `public_key_pem`, \
+             `public_key_file`, `jwks_uri` or `discovery = true`"
+        );
+    }
+
+    #[test]
+    fn every_algorithm_name_listed_is_one_jsonwebtoken_knows() {
+        for name in ALGORITHM_NAMES.split(", ") {
+            let algorithm = Algorithm::from_str(name).expect("a known algorithm");
+            assert_eq!(format!("{algorithm:?}"), name);
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The Rocket entry points: the request guards [`Jwt`], [`OptionalJwt`],
+//! [`AuthUser`] and [`Authorized`], each a [`Sentinel`](rocket::Sentinel).
+//!
+//! Each reads the request's credentials and validates them once per request,
+//! however many guards a route has (the result lives in Rocket's request-local
+//! cache), then applies its route policy, also once per request. A refusal is
+//! recorded on the request so the fairing can answer it with the right
+//! challenge and body.
+
+mod auth_user;
+mod authorized;
+mod jwt;
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use rocket::http::Status;
+use rocket::request::Outcome;
+use rocket::{Ignite, Request, Rocket};
+
+pub use auth_user::AuthUser;
+pub use authorized::Authorized;
+pub use jwt::{Jwt, OptionalJwt};
+
+use crate::authn::authenticate;
+use crate::authz::{AccessToken, Policy, RoutePolicy};
+use crate::error::{AuthError, Denial};
+use crate::identity::Authenticated;
+use crate::respond::Refusal;
+use crate::validators::Validators;
+use crate::verify::Validator;
+
+/// The realm of a refusal made before any validator was found.
+const FALLBACK_REALM: &str = "rocket_warden";
+
+/// How a guard is made from the request's token (`None`: no credentials).
+type MakeGuard<G> = fn(Option<AccessToken>) -> Result<G, AuthError>;
+
+/// The work of every guard: validate the request's credentials and apply
+/// policy `P` (both once per request), then `make` the guard.
+pub(crate) async fn guard<P: Policy, G>(
+    request: &Request<'_>,
+    make: MakeGuard<G>,
+) -> Outcome<G, AuthError> {
+    let validator = match route_validator(request, &P::POLICY) {
+        Ok(validator) => validator,
+        Err(refused) => return refused,
+    };
+    let result = decide::<P>(request, validator).await.and_then(make);
+    conclude::<P, _>(request, validator, result)
+}
+
+/// What a request's token came to under policy `P`. Cached on the request
+/// per policy type, so guards sharing a policy share one decision (and one
+/// run of its custom check).
+struct Decision<P> {
+    result: Result<Option<AccessToken>, AuthError>,
+    policy: PhantomData<fn() -> P>,
+}
+
+async fn decide<P: Policy>(
+    request: &Request<'_>,
+    validator: &Validator,
+) -> Result<Option<AccessToken>, AuthError> {
+    // Boxed, like the attempt below: Rocket moves the future it is given,
+    // and these hold every step of authentication.
+    let decision = request.local_cache_async(Box::pin(async {
+        let result = match attempt(request, validator).await {
+            Ok(Some(verified)) => authorize::<P>(request, AccessToken::new(verified))
+                .await
+                .map(Some),
+            Ok(None) => Ok(None),
+            Err(error) => Err(error),
+        };
+        Decision::<P> {
+            result,
+            policy: PhantomData,
+        }
+    }));
+    decision.await.result.clone()
+}
+
+/// Applies policy `P` to a verified token: audience, read-only scopes, roles
+/// and scopes, then the custom check.
+async fn authorize<P: Policy>(
+    request: &Request<'_>,
+    token: AccessToken,
+) -> Result<AccessToken, AuthError> {
+    P::POLICY.authorize(&token, request.method())?;
+    if let Some(check) = P::check(&token, request.rocket()) {
+        if !check.await {
+            return Err(AuthError::Forbidden(Denial::CheckFailed));
+        }
+    }
+    Ok(token)
+}
+
+/// What a request's credentials came to with one validator (and its chain):
+/// no credentials, an identity, or a refusal. Cached on the request, keyed
+/// by the route's validator, whichever validator of its chain accepted.
+struct Attempt {
+    validator: Arc<str>,
+    result: Result<Option<Arc<Authenticated>>, AuthError>,
+}
+
+impl Attempt {
+    async fn run(request: &Request<'_>, validator: &Validator) -> Self {
+        let result = match request.rocket().state::<Validators>() {
+            Some(validators) => authenticate(request, validators, validator).await,
+            None => Err(AuthError::NotConfigured),
+        };
+        Self {
+            validator: validator.shared_name().clone(),
+            result,
+        }
+    }
+}
+
+/// Validates the request's credentials with `validator`, once per request:
+/// every guard of the route shares the first guard's work. A second validator
+/// on the same request (unusual) validates again.
+async fn attempt(
+    request: &Request<'_>,
+    validator: &Validator,
+) -> Result<Option<Arc<Authenticated>>, AuthError> {
+    let cached = request
+        .local_cache_async(Box::pin(Attempt::run(request, validator)))
+        .await;
+    if *cached.validator == *validator.name() {
+        cached.result.clone()
+    } else {
+        Attempt::run(request, validator).await.result
+    }
+}
+
+/// The route's validator, or the refusal to answer with when there is none
+/// (which sentinels make impossible in an application that launched).
+fn route_validator<'r, T>(
+    request: &'r Request<'_>,
+    policy: &RoutePolicy,
+) -> Result<&'r Validator, Outcome<T, AuthError>> {
+    let found = request.rocket().state::<Validators>().map(|validators| {
+        validators
+            .for_route(policy.validator_name())
+            .map_err(|e| e.to_string())
+    });
+    match found {
+        Some(Ok(validator)) => Ok(validator),
+        Some(Err(problem)) => Err(unconfigured(request, &problem)),
+        None => Err(unconfigured(
+            request,
+            "the rocket_warden fairing is not attached",
+        )),
+    }
+}
+
+fn unconfigured<T>(request: &Request<'_>, problem: &str) -> Outcome<T, AuthError> {
+    tracing::error!(target: "rocket_warden", "route {}: {problem}", route_name(request));
+    record_refusal(request, FALLBACK_REALM.into(), AuthError::NotConfigured)
+}
+
+/// Records `error` on the request for the fairing to render, and fails the guard.
+fn record_refusal<T>(
+    request: &Request<'_>,
+    realm: Arc<str>,
+    error: AuthError,
+) -> Outcome<T, AuthError> {
+    let status = error.status();
+    Refusal {
+        error: error.clone(),
+        realm,
+    }
+    .record(request);
+    Outcome::Error((status, error))
+}
+
+/// Turns a guard's result into its outcome, recording and logging a refusal.
+fn conclude<P: Policy, T>(
+    request: &Request<'_>,
+    validator: &Validator,
+    result: Result<T, AuthError>,
+) -> Outcome<T, AuthError> {
+    match result {
+        Ok(value) => Outcome::Success(value),
+        Err(error) => {
+            // A 403 says what the route wanted; a 401 has nothing to add.
+            let policy = match error.status() {
+                Status::Forbidden => format!(" (policy: {})", P::POLICY),
+                _ => String::new(),
+            };
+            tracing::info!(
+                target: "rocket_warden",
+                "refused {} {}: {}, validator `{}`: {error}{policy}",
+                request.method(),
+                request.uri().path(),
+                error.status(),
+                validator.name(),
+            );
+            record_refusal(request, validator.shared_realm().clone(), error)
+        }
+    }
+}
+
+/// The sentinel shared by the guards: aborts launch, saying why, when the
+/// fairing is missing or the policy's validator cannot be found.
+pub(crate) fn guard_aborts<P: Policy>(rocket: &Rocket<Ignite>, guard: &str) -> bool {
+    // `#[jwt_auth]` policies know their route; hand-written ones are named by type.
+    let user = match P::POLICY.route_id() {
+        Some(route) => route.to_string(),
+        None => format!(
+            "a `{guard}` guard (policy `{}`)",
+            std::any::type_name::<P>()
+        ),
+    };
+    let Some(validators) = rocket.state::<Validators>() else {
+        tracing::error!(
+            target: "rocket_warden",
+            "{user} is mounted, but the rocket_warden fairing is not attached: \
+             add `.attach(rocket_warden::Warden::fairing())`"
+        );
+        return true;
+    };
+    match validators.for_route(P::POLICY.validator_name()) {
+        Ok(_) => false,
+        Err(problem) => {
+            tracing::error!(target: "rocket_warden", "{user} {problem}");
+            true
+        }
+    }
+}
+
+fn route_name(request: &Request<'_>) -> String {
+    match request.route() {
+        Some(route) => format!("{} {}", route.method, route.uri),
+        None => format!("{} {}", request.method(), request.uri().path()),
+    }
+}

@@ -1,0 +1,140 @@
+//! How a refusal reads on the wire: the RFC 6750 `WWW-Authenticate`
+//! challenge, the JSON body `{"error": "...", "error_description": "..."}`,
+//! and `Retry-After` when keys are unavailable.
+//!
+//! A guard records its refusal on the request ([`Refusal::record`]); the
+//! fairing writes it into the response ([`render`]). Nothing else in the
+//! crate writes a refusal's headers or body.
+
+use std::fmt::{self, Write as _};
+use std::io::Cursor;
+use std::sync::Arc;
+
+use rocket::http::{ContentType, Header};
+use rocket::{Request, Response};
+
+use crate::error::{AuthError, Denial};
+
+impl AuthError {
+    /// The `WWW-Authenticate` value for this refusal in `realm`.
+    ///
+    /// ```
+    /// use rocket_warden::error::{AuthError, Denial};
+    ///
+    /// assert_eq!(AuthError::Missing.challenge("api"), r#"Bearer realm="api""#);
+    /// assert_eq!(
+    ///     AuthError::MalformedCredentials("bearer token is empty").challenge("api"),
+    ///     r#"Bearer realm="api", error="invalid_token", error_description="bearer token is empty""#,
+    /// );
+    /// assert_eq!(
+    ///     AuthError::Forbidden(Denial::MissingScopes("orders:write".into())).challenge("api"),
+    ///     r#"Bearer realm="api", error="insufficient_scope", error_description="the token lacks a required scope", scope="orders:write""#,
+    /// );
+    /// ```
+    pub fn challenge(&self, realm: &str) -> String {
+        let mut out = String::with_capacity(96);
+        out.push_str("Bearer realm=\"");
+        push_quoted(&mut out, realm);
+        out.push('"');
+        if let Some(code) = self.code() {
+            out.push_str(", error=\"");
+            out.push_str(code);
+            out.push_str("\", error_description=\"");
+            // A `String` never fails to take a write.
+            let _ = write!(QuotedText(&mut out), "{self}");
+            out.push('"');
+        }
+        if let Self::Forbidden(Denial::MissingScopes(scopes)) = self {
+            out.push_str(", scope=\"");
+            push_quoted(&mut out, scopes);
+            out.push('"');
+        }
+        out
+    }
+
+    /// The `error` member of the JSON body: the RFC 6750 code where there is
+    /// one, otherwise a code of our own.
+    fn body_code(&self) -> &'static str {
+        self.code().unwrap_or(match self {
+            Self::NotConfigured => "server_error",
+            Self::IdentityUnavailable | Self::KeysUnavailable { .. } => "temporarily_unavailable",
+            Self::SessionCookie => "session_cookie_refused",
+            Self::UnsupportedScheme => "unsupported_scheme",
+            _ => "missing_token",
+        })
+    }
+
+    /// The JSON body: `{"error": "...", "error_description": "..."}`.
+    fn body(&self) -> String {
+        serde_json::json!({
+            "error": self.body_code(),
+            "error_description": self.to_string(),
+        })
+        .to_string()
+    }
+}
+
+/// A refusal left on the request by a guard, for the fairing to render.
+#[derive(Debug, Clone)]
+pub(crate) struct Refusal {
+    pub(crate) error: AuthError,
+    pub(crate) realm: Arc<str>,
+}
+
+impl Refusal {
+    /// Records this refusal on `request`. Rocket stops at the first failing
+    /// guard, so the first refusal recorded is the one that answers.
+    pub(crate) fn record(self, request: &Request<'_>) {
+        request.local_cache(|| Some(self));
+    }
+}
+
+/// Writes the challenge and JSON body of the refusal a guard recorded on
+/// `request`, if the response still has that refusal's status (an application
+/// catcher that changed the status keeps its own answer).
+pub(crate) fn render<'r>(request: &'r Request<'_>, response: &mut Response<'r>) {
+    // Refusals are 4xx or 5xx. Checking first keeps every other response from
+    // touching (and so filling) the request-local cache.
+    if response.status().code < 400 {
+        return;
+    }
+    let Some(refusal) = request.local_cache(|| None::<Refusal>) else {
+        return;
+    };
+    if response.status() != refusal.error.status() {
+        return;
+    }
+    // A challenge invites the client to retry with credentials; a server
+    // fault (500) or missing keys (503) carry none: the credentials may be fine.
+    if refusal.error.status().code < 500 {
+        let challenge = refusal.error.challenge(&refusal.realm);
+        response.set_header(Header::new("WWW-Authenticate", challenge));
+    }
+    if let AuthError::KeysUnavailable { retry_after_secs } = refusal.error {
+        response.set_header(Header::new("Retry-After", retry_after_secs.to_string()));
+    }
+    let body = refusal.error.body();
+    response.set_header(ContentType::JSON);
+    response.set_sized_body(body.len(), Cursor::new(body));
+}
+
+/// Appends `text` to a quoted-string, replacing the characters RFC 6750 does
+/// not allow there (`"`, `\` and controls) so a configured value can never
+/// break the header.
+fn push_quoted(out: &mut String, text: &str) {
+    out.extend(text.chars().map(|c| match c {
+        '"' | '\\' => '\'',
+        c if c.is_ascii_graphic() || c == ' ' => c,
+        _ => '?',
+    }));
+}
+
+/// A `fmt::Write` adapter that quotes what is written through it.
+struct QuotedText<'a>(&'a mut String);
+
+impl fmt::Write for QuotedText<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        push_quoted(self.0, s);
+        Ok(())
+    }
+}

@@ -1,0 +1,144 @@
+//! What a verified token's claims say, read with its validator's
+//! [`AccessRules`]: whether it names an accepted audience, and which roles
+//! and scopes it holds.
+
+use serde_json::{Map, Value};
+
+use crate::config::AccessRules;
+use crate::error::TokenError;
+
+/// The claim `name`, unless absent or `null` (RFC 7519 gives `null` no
+/// meaning; jsonwebtoken and this crate treat it as absent).
+pub(crate) fn present<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    claims.get(name).filter(|value| !value.is_null())
+}
+
+/// Checks `aud` against `audiences` (a route's own, or else the validator's
+/// in `rules`): with none, a token must carry no `aud`; with some, it must
+/// name one of them. `aud` must be a string or an array of strings (RFC 7519
+/// §4.1.3), and `null` counts as absent.
+pub(crate) fn check_audience(
+    rules: &AccessRules,
+    payload: &Map<String, Value>,
+    route_audiences: Option<&[&str]>,
+) -> Result<(), TokenError> {
+    let accepted = |name: &str| match route_audiences {
+        Some(audiences) => audiences.contains(&name),
+        None => rules.audiences.iter().any(|a| **a == *name),
+    };
+    let none_accepted = route_audiences.map_or(rules.audiences.is_empty(), <[_]>::is_empty);
+    match present(payload, "aud") {
+        None if none_accepted => Ok(()),
+        None => Err(TokenError::MissingClaim("aud".into())),
+        Some(_) if none_accepted => Err(TokenError::WrongAudience),
+        Some(Value::String(name)) if accepted(name) => Ok(()),
+        Some(Value::Array(names))
+            if names.iter().all(Value::is_string)
+                && names.iter().filter_map(Value::as_str).any(accepted) =>
+        {
+            Ok(())
+        }
+        Some(_) => Err(TokenError::WrongAudience),
+    }
+}
+
+/// The roles and scopes a token holds.
+#[derive(Debug, Default)]
+pub(crate) struct Grants {
+    pub(crate) roles: Vec<Box<str>>,
+    pub(crate) scopes: Vec<Box<str>>,
+}
+
+impl Grants {
+    /// Reads the roles and scopes of `payload` by `rules`: the roles claim's
+    /// words, then each scope with the role prefix before it.
+    pub(crate) fn read(rules: &AccessRules, payload: &Map<String, Value>) -> Self {
+        let scopes = words(claim(payload, &rules.scope_claim));
+        let mut roles = words(claim(payload, &rules.roles_claim));
+        roles.extend(
+            scopes
+                .iter()
+                .map(|scope| format!("{}{scope}", rules.scope_role_prefix).into_boxed_str()),
+        );
+        Self { roles, scopes }
+    }
+
+    /// Whether these scopes include one of `rules`' read-only scopes.
+    pub(crate) fn is_read_only(&self, rules: &AccessRules) -> bool {
+        let read_only = &rules.read_only_scopes;
+        !read_only.is_empty() && self.scopes.iter().any(|held| read_only.contains(held))
+    }
+}
+
+/// The claim called `name`: a top-level claim of that exact name (namespaced
+/// claims such as `https://example.com/roles` contain dots), or else the
+/// dotted path into nested objects (`realm_access.roles`).
+fn claim<'a>(payload: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    if let Some(value) = payload.get(name) {
+        return Some(value);
+    }
+    let mut parts = name.split('.');
+    let first = payload.get(parts.next()?)?;
+    parts.try_fold(first, |value, part| value.as_object()?.get(part))
+}
+
+/// The words of a roles or scope claim: an array of strings, or one
+/// space-separated string. Anything else holds no words: a malformed claim
+/// grants nothing rather than failing open.
+fn words(value: Option<&Value>) -> Vec<Box<str>> {
+    match value {
+        Some(Value::String(text)) => text.split_ascii_whitespace().map(Box::from).collect(),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|word| !word.is_empty())
+            .map(Box::from)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn payload(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn claims_are_found_by_exact_name_then_by_dotted_path() {
+        let p = payload(json!({
+            "realm_access": {"roles": ["a"]},
+            "https://example.com/roles": ["b"],
+        }));
+        assert_eq!(claim(&p, "realm_access.roles"), Some(&json!(["a"])));
+        assert_eq!(claim(&p, "https://example.com/roles"), Some(&json!(["b"])));
+        assert_eq!(claim(&p, "realm_access.missing"), None);
+        assert_eq!(claim(&p, "realm_access.roles.deeper"), None);
+    }
+
+    #[test]
+    fn words_come_from_arrays_or_space_separated_strings() {
+        assert_eq!(words(Some(&json!("a  b"))), vec!["a".into(), "b".into()]);
+        assert_eq!(
+            words(Some(&json!(["a", "b"]))),
+            vec!["a".into(), "b".into()]
+        );
+        assert!(words(Some(&json!(["a", 1]))).is_empty());
+        assert!(words(Some(&json!(42))).is_empty());
+        assert!(words(None).is_empty());
+    }
+
+    #[test]
+    fn scopes_become_prefixed_roles() {
+        let rules = AccessRules::default();
+        let grants = Grants::read(&rules, &payload(json!({"roles": "admin", "scope": "user"})));
+        assert_eq!(grants.roles, vec!["admin".into(), "scope:user".into()]);
+        assert_eq!(grants.scopes, vec!["user".into()]);
+    }
+}

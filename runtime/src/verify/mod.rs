@@ -1,0 +1,19 @@
+//! Verification: from a compact token to a [`Verified`] one, with no Rocket
+//! types. The compact JWS and its shape (`compact`), the validator that
+//! checks the algorithm, signature, header and claims (`validator`), the
+//! time claims (`times`), what the claims grant (`claims`), and the
+//! validated-token cache (`cache`).
+
+mod cache;
+mod claims;
+mod compact;
+mod times;
+mod validator;
+mod verified;
+
+pub use cache::TokenCacheStats;
+pub(crate) use claims::check_audience;
+pub use compact::MAX_TOKEN_BYTES;
+pub(crate) use validator::Context;
+pub use validator::Validator;
+pub(crate) use verified::Verified;
