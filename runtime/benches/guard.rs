@@ -66,8 +66,8 @@ fn cases() -> Vec<Case> {
         Case {
             alg: Algorithm::HS256,
             name: "hs",
-            encoding: EncodingKey::from_secret(SECRET.as_bytes()),
-            decoding: DecodingKey::from_secret(SECRET.as_bytes()),
+            encoding: EncodingKey::from_secret(SECRET.as_bytes()).expect("a usable HMAC secret"),
+            decoding: DecodingKey::from_secret(SECRET.as_bytes()).expect("a usable HMAC secret"),
             setting: format!("secret = {SECRET:?}"),
         },
         Case {

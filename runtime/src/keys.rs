@@ -87,7 +87,8 @@ impl StaticKey {
         }
         Ok(Self {
             kind: KeyKind::Hmac,
-            key: DecodingKey::from_secret(secret),
+            key: DecodingKey::from_secret(secret)
+                .map_err(|e| format!("the HMAC secret cannot be used: {e}"))?,
         })
     }
 
@@ -151,7 +152,7 @@ fn classify_spki(der: &[u8]) -> Result<KeyKind, String> {
 /// The modulus size of a DER PKCS#1 `RSAPublicKey`.
 fn rsa_bits(der: &[u8]) -> Result<usize, String> {
     let key =
-        pkcs1::RsaPublicKey::from_der(der).map_err(|e| format!("not an RSA public key: {e}"))?;
+        pkcs1::RsaPublicKeyRef::from_der(der).map_err(|e| format!("not an RSA public key: {e}"))?;
     let modulus = key.modulus.as_bytes();
     let leading_zeros = modulus.first().map_or(0, |b| b.leading_zeros() as usize);
     Ok(modulus.len() * 8 - leading_zeros)

@@ -190,7 +190,8 @@ async fn rsa_token_signed_by_another_rsa_key_is_invalid_signature() {
 
 #[rocket::async_test]
 async fn hmac_token_signed_with_another_secret_is_invalid_signature() {
-    let other = EncodingKey::from_secret(b"another-secret-of-the-same-length!");
+    let other = EncodingKey::from_secret(b"another-secret-of-the-same-length!")
+        .expect("a usable HMAC secret");
     for algorithm in [HS256, HS384, HS512] {
         assert_wrong_key_refused(algorithm, &key_source(algorithm), &other).await;
     }
@@ -263,7 +264,7 @@ async fn secret_env_supplies_the_hmac_secret() {
     )
     .await;
 
-    let key = EncodingKey::from_secret(ENV_SECRET.as_bytes());
+    let key = EncodingKey::from_secret(ENV_SECRET.as_bytes()).expect("a usable HMAC secret");
     let token = mint_with(&Header::new(HS256), &claims_for(HS256), &key);
     assert_accepted(&client, &token, HS256).await;
 
@@ -272,7 +273,7 @@ async fn secret_env_supplies_the_hmac_secret() {
         let token = mint_with(
             &Header::new(HS256),
             &claims(),
-            &EncodingKey::from_secret(secret.as_bytes()),
+            &EncodingKey::from_secret(secret.as_bytes()).expect("a usable HMAC secret"),
         );
         let response = get(&client, "/jwt", Some(&token)).await;
         Refusal::of(response)

@@ -140,7 +140,7 @@ async fn hs256_signed_with_the_rsa_public_key_is_refused() {
         keys::RSA_PUBLIC_PKCS1,
         keys::RSA_PUBLIC.trim_end(),
     ] {
-        let key = EncodingKey::from_secret(public_key.as_bytes());
+        let key = EncodingKey::from_secret(public_key.as_bytes()).expect("a usable HMAC secret");
         let token = mint_with(&Header::new(HS256), &claims(), &key);
         presented(&client, &token)
             .await

@@ -40,7 +40,7 @@ fn demo_token(settings: &Value, claims: Value) -> String {
     encode(
         &Header::default(),
         &payload,
-        &EncodingKey::from_secret(secret.as_bytes()),
+        &EncodingKey::from_secret(secret.as_bytes()).expect("a usable HMAC secret"),
     )
     .expect("encodes")
 }

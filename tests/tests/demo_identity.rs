@@ -51,7 +51,7 @@ fn token(sub: &str, email: Option<&str>) -> String {
     encode(
         &Header::default(),
         &claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
+        &EncodingKey::from_secret(secret.as_bytes()).expect("a usable HMAC secret"),
     )
     .expect("encodes")
 }

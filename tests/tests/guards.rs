@@ -312,3 +312,46 @@ async fn a_guard_reached_around_its_sentinel_answers_500_without_a_challenge() {
         }))
     );
 }
+
+/// What a handler reads from its guards: the typed claims taken out, the
+/// scopes asked one by one, the user's id, and whether a request was anonymous.
+#[rocket::async_test]
+async fn guards_hand_over_claims_scopes_user_and_anonymity() {
+    #[derive(Deserialize)]
+    struct Subject {
+        sub: String,
+    }
+    #[get("/owned")]
+    fn owned(auth: Jwt<Subject>) -> String {
+        let scoped = auth.token().has_scope("orders") && !auth.token().has_scope("admin");
+        format!("{} {scoped}", auth.into_claims().sub)
+    }
+    #[get("/user")]
+    fn user(user: rocket_warden::AuthUser) -> String {
+        user.into_id()
+    }
+    #[get("/maybe")]
+    fn maybe(auth: rocket_warden::OptionalJwt) -> &'static str {
+        if auth.is_anonymous() {
+            "anonymous"
+        } else {
+            "known"
+        }
+    }
+    let client = client(&main_validator(), routes![owned, user, maybe]).await;
+    let token = mint(HS256, &claims_with(json!({ "scope": "orders read" })));
+    for (path, token, expected) in [
+        ("/owned", Some(&token), "alice true"),
+        ("/user", Some(&token), "alice"),
+        ("/maybe", Some(&token), "known"),
+        ("/maybe", None, "anonymous"),
+    ] {
+        let response = get(&client, path, token.map(String::as_str)).await;
+        assert_eq!(response.status(), Status::Ok, "{path}");
+        assert_eq!(
+            response.into_string().await.as_deref(),
+            Some(expected),
+            "{path}"
+        );
+    }
+}

@@ -53,7 +53,7 @@ pub fn mint_tokens(figment: &Figment) -> Result<Vec<RouteToken>, String> {
             "hs",
             "bench_hs",
             Algorithm::HS256,
-            Ok(EncodingKey::from_secret(secret.as_bytes())),
+            EncodingKey::from_secret(secret.as_bytes()),
         ),
         (
             "rs",

@@ -26,7 +26,7 @@ pub fn mint_dev_token(figment: &Figment) -> Option<String> {
     claims["email"] = json!("alice@example.com");
     claims["roles"] = json!(["admin"]);
     claims["scope"] = json!("orders");
-    let key = EncodingKey::from_secret(demo.secret?.as_bytes());
+    let key = EncodingKey::from_secret(demo.secret?.as_bytes()).ok()?;
     encode(&Header::default(), &claims, &key).ok()
 }
 

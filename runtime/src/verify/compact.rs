@@ -141,15 +141,21 @@ mod tests {
 
     #[test]
     fn only_the_signing_key_verifies() {
-        let key = jsonwebtoken::EncodingKey::from_secret(b"secret");
+        let key = jsonwebtoken::EncodingKey::from_secret(b"secret").expect("a usable HMAC secret");
         let claims = serde_json::json!({"sub": "a"});
         let token = jsonwebtoken::encode(&Header::default(), &claims, &key).expect("signs");
         let compact = Compact::split(&token).expect("three parts");
         let error = compact
-            .verify(&DecodingKey::from_secret(b"other"), Algorithm::HS256)
+            .verify(
+                &DecodingKey::from_secret(b"other").expect("a usable HMAC secret"),
+                Algorithm::HS256,
+            )
             .expect_err("refused");
         assert_eq!(error.kind(), &ErrorKind::InvalidSignature);
-        let verified = compact.verify(&DecodingKey::from_secret(b"secret"), Algorithm::HS256);
+        let verified = compact.verify(
+            &DecodingKey::from_secret(b"secret").expect("a usable HMAC secret"),
+            Algorithm::HS256,
+        );
         assert!(verified.is_ok());
         assert_eq!(compact.header().expect("header").alg, Algorithm::HS256);
         assert_eq!(compact.payload().expect("claims")["sub"], "a");

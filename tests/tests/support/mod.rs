@@ -77,7 +77,9 @@ pub fn claims_with(changes: Value) -> Value {
 pub fn signing_key(algorithm: Algorithm) -> EncodingKey {
     use Algorithm::*;
     let key = match algorithm {
-        HS256 | HS384 | HS512 => return EncodingKey::from_secret(SECRET.as_bytes()),
+        HS256 | HS384 | HS512 => {
+            return EncodingKey::from_secret(SECRET.as_bytes()).expect("a usable HMAC secret")
+        }
         RS256 | RS384 | RS512 | PS256 | PS384 | PS512 => {
             EncodingKey::from_rsa_pem(keys::RSA_PRIVATE.as_bytes())
         }
