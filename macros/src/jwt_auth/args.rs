@@ -11,6 +11,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, ExprArray, ExprLit, Ident, Lit, LitStr, Meta, Token};
 
 use super::errors::Errors;
+use super::mirror::{is_identifier, unknown};
 
 /// The arguments `#[jwt_auth]` accepts.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -173,22 +174,7 @@ impl Args {
 }
 
 fn unknown_argument(name: &str) -> String {
-    let names = ArgKey::names();
-    let closest = names
-        .iter()
-        .map(|known| (strsim::levenshtein(name, known), *known))
-        .min()
-        .filter(|(distance, _)| *distance <= 2);
-    match closest {
-        Some((_, known)) => format!("unknown argument `{name}`, expected `{known}`"),
-        None => {
-            let all: Vec<_> = names.iter().map(|a| format!("`{a}`")).collect();
-            format!(
-                "unknown argument `{name}`, expected one of {}",
-                all.join(", ")
-            )
-        }
-    }
+    unknown("argument", name, &ArgKey::names())
 }
 
 fn path_text(path: &syn::Path) -> String {
@@ -315,15 +301,6 @@ fn string(expr: &Expr) -> Option<&LitStr> {
         }) => Some(lit),
         _ => None,
     }
-}
-
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && name != "_"
 }
 
 /// RFC 6750 §3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.

@@ -4,6 +4,7 @@
 mod args;
 mod errors;
 mod expand;
+mod mirror;
 mod params;
 mod paths;
 mod route;
