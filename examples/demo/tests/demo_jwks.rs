@@ -2,7 +2,6 @@
 //! contract) and the JWK set the demo serves itself, through a real key set
 //! server on 127.0.0.1.
 
-mod partners;
 mod support;
 
 use rocket::http::Status;
@@ -15,8 +14,8 @@ use support::{get, Refusal};
 /// not reachable through a local client), quiet, with its partners in a
 /// database file of its own.
 async fn demo_with_keys_from(server: &JwksServer) -> Client {
-    let (db, url) = partners::temp_db();
-    let figment = partners::with_db(warden_demo::figment(), &url)
+    let (db, url) = support::temp_db();
+    let figment = support::with_db(warden_demo::figment(), &url)
         .merge(("log_level", "off"))
         .merge(("jwt.validators.demo_jwks.jwks_uri", server.jwks_uri()));
     Client::tracked(warden_demo::rocket_from(figment).manage(db))
