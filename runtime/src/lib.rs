@@ -86,7 +86,3 @@ pub mod __private_v0_1_0 {
     pub use rocket::{Orbit, Rocket};
     pub use serde_json::Value;
 }
-
-// TEMPORARY until the macro crate names the versioned module.
-#[doc(hidden)]
-pub use __private_v0_1_0 as __private;

@@ -63,6 +63,26 @@ async fn assert_launch_aborts(config: &str, expected: &[&str]) -> String {
     log
 }
 
+/// One test per row, named by the row: the configuration is refused with
+/// exactly these messages, in order, and launch aborts logging each
+/// (`assert_launch_aborts`).
+///
+/// ```text
+/// launch_aborts! {
+///     test_name:
+///         config_expression => ["expected message", ...],
+/// }
+/// ```
+macro_rules! launch_aborts {
+    ($($name:ident: $config:expr => [$($expected:expr),+ $(,)?],)+) => {$(
+        #[rocket::async_test]
+        async fn $name() {
+            let config = $config;
+            assert_launch_aborts(&config, &[$($expected),+]).await;
+        }
+    )+};
+}
+
 /// A validator `main` whose lines are exactly `lines`.
 fn main_with(lines: &str) -> String {
     format!("[jwt.validators.main]\n{lines}\n")
@@ -134,82 +154,54 @@ fn rocket_without_fairing(config: &str, routes: Vec<Route>) -> Rocket<Build> {
 // Unknown keys and names
 // ---------------------------------------------------------------------------
 
-#[rocket::async_test]
-async fn unknown_key_close_to_a_real_one_suggests_it() {
-    let config = main_with(&format!(
-        "issuer = {ISSUER:?}\nalgorithms = [\"HS256\"]\nsecrt = {SECRET:?}"
-    ));
-    assert_launch_aborts(
-        &config,
-        &[
+launch_aborts! {
+    unknown_key_close_to_a_real_one_suggests_it:
+        main_with(&format!(
+            "issuer = {ISSUER:?}\nalgorithms = [\"HS256\"]\nsecrt = {SECRET:?}"
+        )) => [
             "`jwt.validators.main.secrt`: unknown key `secrt`, did you mean `secret`?",
             // True as well: the misspelt key leaves the validator without a key.
             "`jwt.validators.main`: no key source: set exactly one of `secret`, `secret_env`, \
              `public_key_pem`, `public_key_file`, `jwks_uri` or `discovery = true`",
         ],
-    )
-    .await;
-}
 
-#[rocket::async_test]
-async fn unknown_key_far_from_any_lists_the_known_keys() {
-    let config = format!("{}colour = \"blue\"\n", validator("main", HS256, ""));
-    assert_launch_aborts(
-        &config,
-        &[
-            "`jwt.validators.main.colour`: unknown key `colour`, expected one of: issuer, \
-           audiences, algorithms, secret, secret_env, public_key_pem, public_key_file, \
-           leeway_secs, required_claims, token_type, realm, token_cache_size, roles_claim, \
-           scope_claim, scope_role_prefix, read_only_scopes, jwks_uri, discovery, jwks_cache_secs, \
-           jwks_min_cache_secs, jwks_max_cache_secs, jwks_cooldown_secs, jwks_timeout_ms, \
-           jwks_max_bytes, user_strategy, static_user, user_claim, partner_strategy, \
-           partner_claim, partner_required, next, query_param, cookie_enabled, cookie_name, \
-           cookie_max_age_secs, cookie_secure, cookie_path, reject_session_cookies",
+    unknown_key_far_from_any_lists_the_known_keys:
+        format!("{}colour = \"blue\"\n", validator("main", HS256, "")) => [
+            "`jwt.validators.main.colour`: unknown key `colour`, expected one of: `issuer`, \
+             `algorithms`, `secret`, `secret_env`, `public_key_pem`, `public_key_file`, \
+             `jwks_uri`, `discovery`, `leeway_secs`, `required_claims`, `token_type`, `realm`, \
+             `token_cache_size`, `jwks_cache_secs`, `jwks_min_cache_secs`, \
+             `jwks_max_cache_secs`, `jwks_cooldown_secs`, `jwks_timeout_ms`, `jwks_max_bytes`, \
+             `audiences`, `roles_claim`, `scope_claim`, `scope_role_prefix`, \
+             `read_only_scopes`, `user_strategy`, `static_user`, `user_claim`, \
+             `partner_strategy`, `partner_claim`, `partner_required`, `next`, `query_param`, \
+             `reject_session_cookies`, `cookie_enabled`, `cookie_name`, `cookie_max_age_secs`, \
+             `cookie_secure`, `cookie_path`",
         ],
-    )
-    .await;
-}
 
-#[rocket::async_test]
-async fn validator_name_with_a_dash_aborts_launch() {
-    let config = format!(
-        "[jwt.validators.\"my-api\"]\nissuer = {ISSUER:?}\nalgorithms = [\"HS256\"]\n\
-         secret = {SECRET:?}\n"
-    );
-    assert_launch_aborts(
-        &config,
-        &[
+    validator_name_with_a_dash_aborts_launch:
+        format!(
+            "[jwt.validators.\"my-api\"]\nissuer = {ISSUER:?}\nalgorithms = [\"HS256\"]\n\
+             secret = {SECRET:?}\n"
+        ) => [
             "`jwt.validators.my-api`: a validator name must be a Rust identifier (letters, \
-           digits and `_`, not starting with a digit), so routes can name it",
+             digits and `_`, not starting with a digit), so routes can name it",
         ],
-    )
-    .await;
-}
 
-#[rocket::async_test]
-async fn validator_name_starting_with_a_digit_aborts_launch() {
-    let config = format!(
-        "[jwt.validators.\"1st\"]\nissuer = {ISSUER:?}\nalgorithms = [\"HS256\"]\n\
-         secret = {SECRET:?}\n"
-    );
-    assert_launch_aborts(
-        &config,
-        &[
+    validator_name_starting_with_a_digit_aborts_launch:
+        format!(
+            "[jwt.validators.\"1st\"]\nissuer = {ISSUER:?}\nalgorithms = [\"HS256\"]\n\
+             secret = {SECRET:?}\n"
+        ) => [
             "`jwt.validators.1st`: a validator name must be a Rust identifier (letters, \
-           digits and `_`, not starting with a digit), so routes can name it",
+             digits and `_`, not starting with a digit), so routes can name it",
         ],
-    )
-    .await;
-}
 
-#[rocket::async_test]
-async fn validators_that_is_not_a_table_aborts_launch() {
     // The message must name the key that is wrong: `jwt.validators`, not `jwt`.
-    assert_launch_aborts(
-        "[jwt]\nvalidators = \"main\"\n",
-        &["`jwt.validators`: expected a table, found a string"],
-    )
-    .await;
+    validators_that_is_not_a_table_aborts_launch:
+        "[jwt]\nvalidators = \"main\"\n" => [
+            "`jwt.validators`: expected a table, found a string",
+        ],
 }
 
 #[rocket::async_test]
@@ -260,113 +252,78 @@ async fn unknown_key_does_not_hide_the_other_problems() {
 // Required keys
 // ---------------------------------------------------------------------------
 
-#[rocket::async_test]
-async fn missing_issuer_aborts_launch() {
-    let config = main_with(&format!("algorithms = [\"HS256\"]\nsecret = {SECRET:?}"));
-    assert_launch_aborts(
-        &config,
-        &["`jwt.validators.main.issuer`: required: the exact `iss` value accepted tokens carry"],
-    )
-    .await;
-}
-
-#[rocket::async_test]
-async fn missing_algorithms_aborts_launch() {
-    let config = main_with(&format!("issuer = {ISSUER:?}\nsecret = {SECRET:?}"));
-    assert_launch_aborts(
-        &config,
-        &[
-            "`jwt.validators.main.algorithms`: required: the list of accepted algorithms, \
-           e.g. [\"RS256\"]",
+launch_aborts! {
+    missing_issuer_aborts_launch:
+        main_with(&format!("algorithms = [\"HS256\"]\nsecret = {SECRET:?}")) => [
+            "`jwt.validators.main.issuer`: required: the exact `iss` value accepted tokens carry",
         ],
-    )
-    .await;
-}
 
-#[rocket::async_test]
-async fn empty_algorithms_list_aborts_launch() {
-    let config = main_keyed("[]", &format!("secret = {SECRET:?}"));
-    assert_launch_aborts(
-        &config,
-        &[
+    missing_algorithms_aborts_launch:
+        main_with(&format!("issuer = {ISSUER:?}\nsecret = {SECRET:?}")) => [
             "`jwt.validators.main.algorithms`: required: the list of accepted algorithms, \
-           e.g. [\"RS256\"]",
+             e.g. [\"RS256\"]",
         ],
-    )
-    .await;
+
+    empty_algorithms_list_aborts_launch:
+        main_keyed("[]", &format!("secret = {SECRET:?}")) => [
+            "`jwt.validators.main.algorithms`: required: the list of accepted algorithms, \
+             e.g. [\"RS256\"]",
+        ],
 }
 
 // ---------------------------------------------------------------------------
 // Algorithms
 // ---------------------------------------------------------------------------
 
-#[rocket::async_test]
-async fn none_in_algorithms_aborts_launch() {
-    let config = main_keyed("[\"HS256\", \"none\"]", &format!("secret = {SECRET:?}"));
-    assert_launch_aborts(
-        &config,
-        &["`jwt.validators.main.algorithms`: `none` is never accepted: tokens must be signed"],
-    )
-    .await;
-}
-
-#[rocket::async_test]
-async fn none_in_any_letter_case_aborts_launch() {
-    let config = main_keyed("[\"None\"]", &format!("secret = {SECRET:?}"));
-    assert_launch_aborts(
-        &config,
-        &["`jwt.validators.main.algorithms`: `none` is never accepted: tokens must be signed"],
-    )
-    .await;
-}
-
-#[rocket::async_test]
-async fn unknown_algorithm_name_aborts_launch() {
-    let config = main_keyed("[\"HS257\"]", &format!("secret = {SECRET:?}"));
-    assert_launch_aborts(
-        &config,
-        &[
-            "`jwt.validators.main.algorithms`: unknown algorithm `HS257`, expected one of \
-           HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA",
+launch_aborts! {
+    none_in_algorithms_aborts_launch:
+        main_keyed("[\"HS256\", \"none\"]", &format!("secret = {SECRET:?}")) => [
+            "`jwt.validators.main.algorithms`: `none` is never accepted: tokens must be signed",
         ],
-    )
-    .await;
+
+    none_in_any_letter_case_aborts_launch:
+        main_keyed("[\"None\"]", &format!("secret = {SECRET:?}")) => [
+            "`jwt.validators.main.algorithms`: `none` is never accepted: tokens must be signed",
+        ],
+
+    unknown_algorithm_name_aborts_launch:
+        main_keyed("[\"HS257\"]", &format!("secret = {SECRET:?}")) => [
+            "`jwt.validators.main.algorithms`: unknown algorithm `HS257`, expected one of \
+             HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA",
+        ],
 }
 
 // ---------------------------------------------------------------------------
 // Key sources
 // ---------------------------------------------------------------------------
 
-#[rocket::async_test]
-async fn no_key_source_aborts_launch() {
-    let config = main_with(&format!("issuer = {ISSUER:?}\nalgorithms = [\"HS256\"]"));
-    assert_launch_aborts(
-        &config,
-        &[
+launch_aborts! {
+    no_key_source_aborts_launch:
+        main_with(&format!("issuer = {ISSUER:?}\nalgorithms = [\"HS256\"]")) => [
             "`jwt.validators.main`: no key source: set exactly one of `secret`, \
-           `secret_env`, `public_key_pem`, `public_key_file`, `jwks_uri` or `discovery = true`",
+             `secret_env`, `public_key_pem`, `public_key_file`, `jwks_uri` or `discovery = true`",
         ],
-    )
-    .await;
-}
 
-#[rocket::async_test]
-async fn two_key_sources_abort_launch() {
-    let config = main_keyed(
-        "[\"HS256\"]",
-        &format!(
-            "secret = {SECRET:?}\n{}",
-            pem_setting(support::keys::RSA_PUBLIC)
-        ),
-    );
-    assert_launch_aborts(
-        &config,
-        &[
+    two_key_sources_abort_launch:
+        main_keyed(
+            "[\"HS256\"]",
+            &format!(
+                "secret = {SECRET:?}\n{}",
+                pem_setting(support::keys::RSA_PUBLIC)
+            ),
+        ) => [
             "`jwt.validators.main.public_key_pem`: conflicts with `secret`: set exactly one \
-           key source",
+             key source",
         ],
-    )
-    .await;
+
+    public_key_file_naming_a_missing_file_aborts_launch:
+        main_keyed(
+            "[\"RS256\"]",
+            "public_key_file = \"/nonexistent/rocket_warden/idp.pem\"",
+        ) => [
+            "`jwt.validators.main.public_key_file`: cannot read \
+             `/nonexistent/rocket_warden/idp.pem`: No such file or directory (os error 2)",
+        ],
 }
 
 #[rocket::async_test]
@@ -382,135 +339,66 @@ async fn secret_env_naming_an_unset_variable_aborts_launch() {
     .await;
 }
 
-#[rocket::async_test]
-async fn public_key_file_naming_a_missing_file_aborts_launch() {
-    let config = main_keyed(
-        "[\"RS256\"]",
-        "public_key_file = \"/nonexistent/rocket_warden/idp.pem\"",
-    );
-    assert_launch_aborts(
-        &config,
-        &["`jwt.validators.main.public_key_file`: cannot read \
-           `/nonexistent/rocket_warden/idp.pem`: No such file or directory (os error 2)"],
-    )
-    .await;
-}
-
 // ---------------------------------------------------------------------------
 // Keys that do not fit the algorithms, or are unusable
 // ---------------------------------------------------------------------------
 
-#[rocket::async_test]
-async fn hs256_with_a_public_key_aborts_launch() {
-    let config = main_keyed("[\"HS256\"]", &pem_setting(support::keys::RSA_PUBLIC));
-    assert_launch_aborts(
-        &config,
-        &[
+launch_aborts! {
+    hs256_with_a_public_key_aborts_launch:
+        main_keyed("[\"HS256\"]", &pem_setting(support::keys::RSA_PUBLIC)) => [
             "`jwt.validators.main.algorithms`: `HS256` cannot verify with a 2048-bit RSA \
-           public key",
+             public key",
         ],
-    )
-    .await;
-}
 
-#[rocket::async_test]
-async fn rs256_with_a_secret_aborts_launch() {
-    let config = main_keyed("[\"RS256\"]", &format!("secret = {SECRET:?}"));
-    assert_launch_aborts(
-        &config,
-        &["`jwt.validators.main.algorithms`: `RS256` cannot verify with an HMAC secret"],
-    )
-    .await;
-}
+    rs256_with_a_secret_aborts_launch:
+        main_keyed("[\"RS256\"]", &format!("secret = {SECRET:?}")) => [
+            "`jwt.validators.main.algorithms`: `RS256` cannot verify with an HMAC secret",
+        ],
 
-#[rocket::async_test]
-async fn es256_with_a_p384_key_aborts_launch() {
-    let config = main_keyed("[\"ES256\"]", &pem_setting(support::keys::EC_P384_PUBLIC));
-    assert_launch_aborts(
-        &config,
-        &["`jwt.validators.main.algorithms`: `ES256` cannot verify with a P-384 EC public key"],
-    )
-    .await;
-}
+    es256_with_a_p384_key_aborts_launch:
+        main_keyed("[\"ES256\"]", &pem_setting(support::keys::EC_P384_PUBLIC)) => [
+            "`jwt.validators.main.algorithms`: `ES256` cannot verify with a P-384 EC public key",
+        ],
 
-#[rocket::async_test]
-async fn es256_with_an_rsa_key_aborts_launch() {
-    let config = main_keyed("[\"ES256\"]", &pem_setting(support::keys::RSA_PUBLIC));
-    assert_launch_aborts(
-        &config,
-        &[
+    es256_with_an_rsa_key_aborts_launch:
+        main_keyed("[\"ES256\"]", &pem_setting(support::keys::RSA_PUBLIC)) => [
             "`jwt.validators.main.algorithms`: `ES256` cannot verify with a 2048-bit RSA \
-           public key",
+             public key",
         ],
-    )
-    .await;
-}
 
-#[rocket::async_test]
-async fn eddsa_with_an_rsa_key_aborts_launch() {
-    let config = main_keyed("[\"EdDSA\"]", &pem_setting(support::keys::RSA_PUBLIC));
-    assert_launch_aborts(
-        &config,
-        &[
+    eddsa_with_an_rsa_key_aborts_launch:
+        main_keyed("[\"EdDSA\"]", &pem_setting(support::keys::RSA_PUBLIC)) => [
             "`jwt.validators.main.algorithms`: `EdDSA` cannot verify with a 2048-bit RSA \
-           public key",
+             public key",
         ],
-    )
-    .await;
-}
 
-#[rocket::async_test]
-async fn each_algorithm_that_does_not_fit_the_key_is_reported() {
-    let config = main_keyed(
-        "[\"RS256\", \"HS256\", \"ES384\"]",
-        &pem_setting(support::keys::RSA_PUBLIC),
-    );
-    assert_launch_aborts(
-        &config,
-        &[
+    each_algorithm_that_does_not_fit_the_key_is_reported:
+        main_keyed(
+            "[\"RS256\", \"HS256\", \"ES384\"]",
+            &pem_setting(support::keys::RSA_PUBLIC),
+        ) => [
             "`jwt.validators.main.algorithms`: `HS256` cannot verify with a 2048-bit RSA \
              public key",
             "`jwt.validators.main.algorithms`: `ES384` cannot verify with a 2048-bit RSA \
              public key",
         ],
-    )
-    .await;
-}
 
-#[rocket::async_test]
-async fn secret_shorter_than_32_bytes_aborts_launch() {
-    let config = main_keyed("[\"HS256\"]", "secret = \"twelve-bytes\"");
-    assert_launch_aborts(
-        &config,
-        &["`jwt.validators.main.secret`: the HMAC secret is 12 bytes; at least 32 are required"],
-    )
-    .await;
-}
+    secret_shorter_than_32_bytes_aborts_launch:
+        main_keyed("[\"HS256\"]", "secret = \"twelve-bytes\"") => [
+            "`jwt.validators.main.secret`: the HMAC secret is 12 bytes; at least 32 are required",
+        ],
 
-#[rocket::async_test]
-async fn rsa_key_of_1024_bits_aborts_launch() {
-    let config = main_keyed("[\"RS256\"]", &pem_setting(support::keys::RSA_1024_PUBLIC));
-    assert_launch_aborts(
-        &config,
-        &[
+    rsa_key_of_1024_bits_aborts_launch:
+        main_keyed("[\"RS256\"]", &pem_setting(support::keys::RSA_1024_PUBLIC)) => [
             "`jwt.validators.main.public_key_pem`: the RSA key has 1024 bits; at least 2048 \
-           are required",
+             are required",
         ],
-    )
-    .await;
-}
 
-#[rocket::async_test]
-async fn private_key_given_as_public_key_pem_aborts_launch() {
-    let config = main_keyed("[\"RS256\"]", &pem_setting(support::keys::RSA_PRIVATE));
-    assert_launch_aborts(
-        &config,
-        &[
+    private_key_given_as_public_key_pem_aborts_launch:
+        main_keyed("[\"RS256\"]", &pem_setting(support::keys::RSA_PRIVATE)) => [
             "`jwt.validators.main.public_key_pem`: found a private key (`PRIVATE KEY`); \
-           configure the public key instead",
+             configure the public key instead",
         ],
-    )
-    .await;
 }
 
 #[rocket::async_test]
@@ -529,24 +417,22 @@ async fn text_that_is_not_pem_aborts_launch() {
 // leeway_secs
 // ---------------------------------------------------------------------------
 
-#[rocket::async_test]
-async fn leeway_above_the_maximum_aborts_launch() {
-    let config = validator("main", HS256, "leeway_secs = 86401");
-    assert_launch_aborts(
-        &config,
-        &["`jwt.validators.main.leeway_secs`: at most 86400 seconds"],
-    )
-    .await;
-}
+launch_aborts! {
+    leeway_above_the_maximum_aborts_launch:
+        validator("main", HS256, "leeway_secs = 86401") => [
+            "`jwt.validators.main.leeway_secs`: at most 86400 seconds",
+        ],
 
-#[rocket::async_test]
-async fn algorithms_given_as_a_string_aborts_launch_naming_the_key() {
-    let config = main_keyed("\"HS256\"", &format!("secret = {SECRET:?}"));
-    assert_launch_aborts(
-        &config,
-        &["`jwt.validators.main.algorithms`: expected a list, found a string"],
-    )
-    .await;
+    algorithms_given_as_a_string_aborts_launch_naming_the_key:
+        main_keyed("\"HS256\"", &format!("secret = {SECRET:?}")) => [
+            "`jwt.validators.main.algorithms`: expected a list, found a string",
+        ],
+
+    leeway_given_as_a_string_aborts_launch:
+        validator("main", HS256, "leeway_secs = \"ten\"") => [
+            "`jwt.validators.main.leeway_secs`: expected a whole number of 0 or more, \
+             found a string",
+        ],
 }
 
 #[rocket::async_test]
@@ -555,54 +441,33 @@ async fn leeway_of_the_maximum_launches() {
     client(&config, routes![jwt]).await;
 }
 
-#[rocket::async_test]
-async fn leeway_given_as_a_string_aborts_launch() {
-    let config = validator("main", HS256, "leeway_secs = \"ten\"");
-    assert_launch_aborts(
-        &config,
-        &["`jwt.validators.main.leeway_secs`: expected a whole number of 0 or more, found a string"],
-    )
-    .await;
-}
-
 // ---------------------------------------------------------------------------
 // Several problems
 // ---------------------------------------------------------------------------
 
-#[rocket::async_test]
-async fn every_problem_of_one_validator_is_reported() {
-    let config =
-        main_with("algorithms = [\"RS256\", \"none\"]\nsecret = \"short\"\nleeway_secs = 100000");
-    assert_launch_aborts(
-        &config,
-        &[
+launch_aborts! {
+    every_problem_of_one_validator_is_reported:
+        main_with(
+            "algorithms = [\"RS256\", \"none\"]\nsecret = \"short\"\nleeway_secs = 100000",
+        ) => [
             "`jwt.validators.main.issuer`: required: the exact `iss` value accepted tokens carry",
             "`jwt.validators.main.algorithms`: `none` is never accepted: tokens must be signed",
             "`jwt.validators.main.secret`: the HMAC secret is 5 bytes; at least 32 are required",
             "`jwt.validators.main.leeway_secs`: at most 86400 seconds",
         ],
-    )
-    .await;
-}
 
-#[rocket::async_test]
-async fn problems_in_two_validators_are_all_reported_by_name() {
     // Written out of order: reports come by validator name.
-    let config = format!(
-        "{}{}{}",
-        main_keyed("[\"RS256\"]", &format!("secret = {SECRET:?}")),
-        validator("ok", HS256, ""),
-        "[jwt.validators.alpha]\nalgorithms = [\"HS256\"]\nsecret = \"short\"\n",
-    );
-    assert_launch_aborts(
-        &config,
-        &[
+    problems_in_two_validators_are_all_reported_by_name:
+        format!(
+            "{}{}{}",
+            main_keyed("[\"RS256\"]", &format!("secret = {SECRET:?}")),
+            validator("ok", HS256, ""),
+            "[jwt.validators.alpha]\nalgorithms = [\"HS256\"]\nsecret = \"short\"\n",
+        ) => [
             "`jwt.validators.alpha.issuer`: required: the exact `iss` value accepted tokens carry",
             "`jwt.validators.alpha.secret`: the HMAC secret is 5 bytes; at least 32 are required",
             "`jwt.validators.main.algorithms`: `RS256` cannot verify with an HMAC secret",
         ],
-    )
-    .await;
 }
 
 #[test]
@@ -809,17 +674,12 @@ async fn an_unreadable_configuration_source_is_not_mistaken_for_no_validators() 
     assert!(message.starts_with("`jwt`: "), "{message}");
 }
 
-#[rocket::async_test]
-async fn a_key_of_the_wrong_type_is_reported_once() {
-    let config = main_with(&format!("issuer = 5\nalgorithms = 7\nsecret = {SECRET:?}"));
-    assert_launch_aborts(
-        &config,
-        &[
+launch_aborts! {
+    a_key_of_the_wrong_type_is_reported_once:
+        main_with(&format!("issuer = 5\nalgorithms = 7\nsecret = {SECRET:?}")) => [
             "`jwt.validators.main.issuer`: expected a string, found a number",
             "`jwt.validators.main.algorithms`: expected a list, found a number",
         ],
-    )
-    .await;
 }
 
 /// Rocket's standard sources: `ROCKET_CONFIG` naming a file, and `ROCKET_JWT`
@@ -872,44 +732,27 @@ fn from_env_route(auth: Jwt<Value, FromEnv>) -> String {
 // Roles and scopes settings
 // ---------------------------------------------------------------------------
 
-#[rocket::async_test]
-async fn empty_roles_and_scope_claim_names_abort_launch() {
-    let config = validator("main", HS256, "roles_claim = \"\"\nscope_claim = \"\"");
-    assert_launch_aborts(
-        &config,
-        &[
+launch_aborts! {
+    empty_roles_and_scope_claim_names_abort_launch:
+        validator("main", HS256, "roles_claim = \"\"\nscope_claim = \"\"") => [
             "`jwt.validators.main.roles_claim`: cannot be empty; remove the key for the default",
             "`jwt.validators.main.scope_claim`: cannot be empty; remove the key for the default",
         ],
-    )
-    .await;
-}
 
-#[rocket::async_test]
-async fn an_empty_read_only_scope_or_audience_aborts_launch() {
-    let config = validator(
-        "main",
-        HS256,
-        "read_only_scopes = [\"viewer\", \"\"]\naudiences = [\"\"]",
-    );
-    assert_launch_aborts(
-        &config,
-        &[
+    an_empty_read_only_scope_or_audience_aborts_launch:
+        validator(
+            "main",
+            HS256,
+            "read_only_scopes = [\"viewer\", \"\"]\naudiences = [\"\"]",
+        ) => [
             "`jwt.validators.main.audiences`: an audience cannot be empty",
             "`jwt.validators.main.read_only_scopes`: a scope cannot be empty",
         ],
-    )
-    .await;
-}
 
-#[rocket::async_test]
-async fn read_only_scopes_of_the_wrong_type_abort_launch() {
-    let config = validator("main", HS256, "read_only_scopes = \"viewer\"");
-    assert_launch_aborts(
-        &config,
-        &["`jwt.validators.main.read_only_scopes`: expected a list, found a string"],
-    )
-    .await;
+    read_only_scopes_of_the_wrong_type_abort_launch:
+        validator("main", HS256, "read_only_scopes = \"viewer\"") => [
+            "`jwt.validators.main.read_only_scopes`: expected a list, found a string",
+        ],
 }
 
 #[rocket::async_test]

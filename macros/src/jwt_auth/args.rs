@@ -2,25 +2,80 @@
 //! keeps every span an error may need.
 
 use std::collections::HashSet;
+use std::fmt;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprArray, ExprLit, Ident, Lit, LitStr, Meta, Token};
 
 use super::errors::Errors;
+use super::mirror::{is_identifier, unknown};
 
 /// The arguments `#[jwt_auth]` accepts.
-const ARGUMENTS: &[&str] = &[
-    "validator",
-    "roles",
-    "scopes",
-    "audiences",
-    "optional",
-    "public",
-    "check",
-];
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ArgKey {
+    Validator,
+    Roles,
+    Scopes,
+    Audiences,
+    Optional,
+    Public,
+    Check,
+}
+
+impl ArgKey {
+    /// Every argument, in the order error messages list them.
+    const ALL: [ArgKey; 7] = [
+        ArgKey::Validator,
+        ArgKey::Roles,
+        ArgKey::Scopes,
+        ArgKey::Audiences,
+        ArgKey::Optional,
+        ArgKey::Public,
+        ArgKey::Check,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            ArgKey::Validator => "validator",
+            ArgKey::Roles => "roles",
+            ArgKey::Scopes => "scopes",
+            ArgKey::Audiences => "audiences",
+            ArgKey::Optional => "optional",
+            ArgKey::Public => "public",
+            ArgKey::Check => "check",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|key| key.name() == name)
+    }
+
+    fn names() -> [&'static str; 7] {
+        Self::ALL.map(Self::name)
+    }
+
+    /// How the argument is written, for messages about a wrong value.
+    fn example(self) -> &'static str {
+        match self {
+            ArgKey::Validator => "`validator = \"partner_api\"`",
+            ArgKey::Roles => "`roles = [\"admin\"]`",
+            ArgKey::Scopes => "`scopes = [\"orders:write\"]`",
+            ArgKey::Audiences => "`audiences = [\"orders-api\"]`",
+            ArgKey::Optional => "`optional`",
+            ArgKey::Public => "`public`",
+            ArgKey::Check => "`check = path::to::function`",
+        }
+    }
+}
+
+impl fmt::Display for ArgKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// `#[jwt_auth(...)]`'s arguments, checked one by one and together.
 #[derive(Default)]
@@ -32,8 +87,9 @@ pub(crate) struct Args {
     pub(crate) optional: Option<Ident>,
     pub(crate) public: Option<Ident>,
     pub(crate) check: Option<syn::Path>,
-    /// Every argument given, in order, to check combinations.
-    given: Vec<Ident>,
+    /// Every argument given, in order, where it was written, to check
+    /// combinations.
+    given: Vec<(ArgKey, Span)>,
 }
 
 impl Args {
@@ -55,47 +111,51 @@ impl Args {
     }
 
     fn read(&mut self, meta: &Meta, errors: &mut Errors) {
-        let Some(key) = meta.path().get_ident().cloned() else {
-            errors.add_spanned(meta.path(), unknown(&path_text(meta.path())));
+        let Some(ident) = meta.path().get_ident() else {
+            let name = path_text(meta.path());
+            errors.add_spanned(meta.path(), unknown_argument(&name));
             return;
         };
-        let name = key.to_string();
-        if !ARGUMENTS.contains(&name.as_str()) {
-            errors.add(key.span(), unknown(&name));
+        let Some(key) = ArgKey::parse(&ident.to_string()) else {
+            errors.add(ident.span(), unknown_argument(&ident.to_string()));
+            return;
+        };
+        if self.given.iter().any(|(given, _)| *given == key) {
+            errors.add(ident.span(), format!("duplicate argument `{key}`"));
             return;
         }
-        if self.given.contains(&key) {
-            errors.add(key.span(), format!("duplicate argument `{name}`"));
-            return;
-        }
-        self.given.push(key.clone());
-        match name.as_str() {
-            "optional" => self.optional = flag(meta, &key, errors),
-            "public" => self.public = flag(meta, &key, errors),
-            "validator" => {
-                self.validator = value(meta, &key, errors).and_then(|v| validator(v, errors))
+        self.given.push((key, ident.span()));
+        match key {
+            ArgKey::Optional => self.optional = flag(meta, ident, errors),
+            ArgKey::Public => self.public = flag(meta, ident, errors),
+            ArgKey::Validator => {
+                self.validator = value(meta, key, errors).and_then(|v| validator(v, errors))
             }
-            "check" => self.check = value(meta, &key, errors).and_then(|v| check(v, errors)),
-            "roles" => self.roles = list(meta, &key, "role", errors).unwrap_or_default(),
-            "scopes" => self.scopes = list(meta, &key, "scope", errors).unwrap_or_default(),
-            _ => self.audiences = list(meta, &key, "audience", errors),
+            ArgKey::Check => self.check = value(meta, key, errors).and_then(|v| check(v, errors)),
+            ArgKey::Roles => self.roles = list(meta, key, "role", errors).unwrap_or_default(),
+            ArgKey::Scopes => self.scopes = list(meta, key, "scope", errors).unwrap_or_default(),
+            ArgKey::Audiences => self.audiences = list(meta, key, "audience", errors),
         }
     }
 
     /// `public` stands alone: a public route reads no token. Each clash is
     /// reported on the argument written second.
     fn check_combinations(&self, errors: &mut Errors) {
-        let Some(public_at) = self.given.iter().position(|given| given == "public") else {
+        let Some(public_at) = self
+            .given
+            .iter()
+            .position(|(given, _)| *given == ArgKey::Public)
+        else {
             return;
         };
-        for (at, other) in self
+        for (at, (other, _)) in self
             .given
             .iter()
             .enumerate()
             .filter(|(at, _)| *at != public_at)
         {
-            let span = self.given[at.max(public_at)].span();
-            if other == "optional" {
+            let (_, span) = self.given[at.max(public_at)];
+            if *other == ArgKey::Optional {
                 errors.add(
                     span,
                     "`optional` and `public` cannot be combined: an `optional` route checks a \
@@ -113,22 +173,8 @@ impl Args {
     }
 }
 
-fn unknown(name: &str) -> String {
-    let closest = ARGUMENTS
-        .iter()
-        .map(|known| (strsim::levenshtein(name, known), *known))
-        .min()
-        .filter(|(distance, _)| *distance <= 2);
-    match closest {
-        Some((_, known)) => format!("unknown argument `{name}`, expected `{known}`"),
-        None => {
-            let all: Vec<_> = ARGUMENTS.iter().map(|a| format!("`{a}`")).collect();
-            format!(
-                "unknown argument `{name}`, expected one of {}",
-                all.join(", ")
-            )
-        }
-    }
+fn unknown_argument(name: &str) -> String {
+    unknown("argument", name, &ArgKey::names())
 }
 
 fn path_text(path: &syn::Path) -> String {
@@ -154,23 +200,13 @@ fn flag(meta: &Meta, key: &Ident, errors: &mut Errors) -> Option<Ident> {
 }
 
 /// The value of `key = value`.
-fn value<'a>(meta: &'a Meta, key: &Ident, errors: &mut Errors) -> Option<&'a Expr> {
+fn value<'a>(meta: &'a Meta, key: ArgKey, errors: &mut Errors) -> Option<&'a Expr> {
     match meta {
         Meta::NameValue(name_value) => Some(&name_value.value),
         _ => {
-            errors.add_spanned(meta, format!("expected {}", example(key)));
+            errors.add_spanned(meta, format!("expected {}", key.example()));
             None
         }
-    }
-}
-
-fn example(key: &Ident) -> &'static str {
-    match key.to_string().as_str() {
-        "validator" => "`validator = \"partner_api\"`",
-        "check" => "`check = path::to::function`",
-        "roles" => "`roles = [\"admin\"]`",
-        "scopes" => "`scopes = [\"orders:write\"]`",
-        _ => "`audiences = [\"orders-api\"]`",
     }
 }
 
@@ -217,12 +253,12 @@ fn check(value: &Expr, errors: &mut Errors) -> Option<syn::Path> {
 }
 
 /// `key = ["a", "b"]`: a non-empty list of distinct, non-empty strings.
-fn list(meta: &Meta, key: &Ident, item: &str, errors: &mut Errors) -> Option<Vec<LitStr>> {
+fn list(meta: &Meta, key: ArgKey, item: &str, errors: &mut Errors) -> Option<Vec<LitStr>> {
     let value = value(meta, key, errors)?;
     let Expr::Array(ExprArray { elems, .. }) = value else {
         errors.add_spanned(
             value,
-            format!("expected a list of strings, like {}", example(key)),
+            format!("expected a list of strings, like {}", key.example()),
         );
         return None;
     };
@@ -239,10 +275,10 @@ fn list(meta: &Meta, key: &Ident, item: &str, errors: &mut Errors) -> Option<Vec
         match string(elem) {
             None => errors.add(
                 elem.span(),
-                format!("expected a string literal, like {}", example(key)),
+                format!("expected a string literal, like {}", key.example()),
             ),
             Some(lit) if lit.value().is_empty() => errors.add(lit.span(), format!("empty {item}")),
-            Some(lit) if item == "scope" && !is_scope_token(&lit.value()) => errors.add(
+            Some(lit) if key == ArgKey::Scopes && !is_scope_token(&lit.value()) => errors.add(
                 lit.span(),
                 "a scope is printable ASCII without spaces, `\"` or `\\` (RFC 6750 scope-token)",
             ),
@@ -267,18 +303,23 @@ fn string(expr: &Expr) -> Option<&LitStr> {
     }
 }
 
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && name != "_"
-}
-
 /// RFC 6750 §3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
 fn is_scope_token(scope: &str) -> bool {
     scope
         .bytes()
         .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_argument_is_read_back_from_its_name() {
+        for key in ArgKey::ALL {
+            assert!(ArgKey::parse(key.name()) == Some(key), "{key}");
+        }
+        assert!(ArgKey::parse("Roles").is_none());
+        assert!(ArgKey::parse("r#roles").is_none());
+    }
 }

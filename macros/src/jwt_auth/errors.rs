@@ -33,18 +33,3 @@ impl Errors {
         self.0.into_iter().map(|e| e.into_compile_error()).collect()
     }
 }
-
-/// Reports, and removes, any further `#[jwt_auth]` on the function: a route
-/// has one policy.
-pub(crate) fn strip_duplicates(item: &mut syn::ItemFn, errors: &mut Errors) {
-    item.attrs.retain(|attr| {
-        let duplicate = super::is_jwt_auth(attr);
-        if duplicate {
-            errors.add_spanned(
-                attr,
-                "a route has one `#[jwt_auth]`: merge the two into one",
-            );
-        }
-        !duplicate
-    });
-}

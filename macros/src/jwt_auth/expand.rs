@@ -1,33 +1,35 @@
 //! The expansion: the handler (with its guards bound), a policy type, its
 //! `Policy` impl, and the policy's registration for the route inventory.
+//! Every path into the runtime comes from `paths`.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned, ToTokens};
-use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use super::args::Args;
 use super::params::Guards;
+use super::paths::{
+    self, ACCESS_TOKEN, AUTHORIZED, BOX_FUTURE, INVENTORY_SUBMIT, ORBIT, POLICY_TRAIT, REGISTERED,
+    ROCKET, ROUTE_ID, ROUTE_POLICY, RUN_CHECK,
+};
 use super::route::RouteAttr;
 
-/// The hidden type that carries this handler's policy.
-pub(crate) fn policy_type(item: &syn::ItemFn) -> syn::Ident {
-    format_ident!("__warden_policy_{}", item.sig.ident.unraw())
-}
-
-pub(crate) fn policy(
+/// The handler as written, its guards bound to the policy (or a hidden one
+/// added), followed by the policy type, its `Policy` impl and its
+/// registration.
+pub(crate) fn expand(
     mut item: syn::ItemFn,
     args: &Args,
     route: &RouteAttr,
     guards: Guards,
 ) -> TokenStream {
-    let policy = policy_type(&item);
+    let policy = paths::policy_type(&item);
     if matches!(guards, Guards::Hidden) && args.public.is_none() {
+        let hidden = paths::hidden_guard();
         // First, so the token is checked before any other guard does work.
-        item.sig.inputs.insert(
-            0,
-            syn::parse_quote!(__warden_auth: ::rocket_warden::__private::Authorized<#policy>),
-        );
+        item.sig
+            .inputs
+            .insert(0, syn::parse_quote!(#hidden: #AUTHORIZED<#policy>));
     }
     let vis = &item.vis;
     let value = policy_value(&item, args, route);
@@ -39,15 +41,13 @@ pub(crate) fn policy(
         #[derive(::core::fmt::Debug)]
         #vis enum #policy {}
 
-        impl ::rocket_warden::__private::Policy for #policy {
-            const POLICY: ::rocket_warden::__private::RoutePolicy = #value;
+        impl #POLICY_TRAIT for #policy {
+            const POLICY: #ROUTE_POLICY = #value;
             #check
         }
 
-        ::rocket_warden::__private::inventory::submit! {
-            ::rocket_warden::__private::Registered(
-                &<#policy as ::rocket_warden::__private::Policy>::POLICY
-            )
+        #INVENTORY_SUBMIT! {
+            #REGISTERED(&<#policy as #POLICY_TRAIT>::POLICY)
         }
     });
     out
@@ -55,7 +55,7 @@ pub(crate) fn policy(
 
 /// The `RoutePolicy` constant, built with its const builder.
 fn policy_value(item: &syn::ItemFn, args: &Args, route: &RouteAttr) -> TokenStream {
-    let mut value = quote!(::rocket_warden::__private::RoutePolicy::new());
+    let mut value = quote!(#ROUTE_POLICY::new());
     if let Some(name) = &args.validator {
         value.extend(quote!(.validator(#name)));
     }
@@ -83,7 +83,7 @@ fn policy_value(item: &syn::ItemFn, args: &Args, route: &RouteAttr) -> TokenStre
     let method = optional_str(route.method.as_deref());
     let uri = optional_str(route.uri.as_deref());
     value.extend(quote! {
-        .route(::rocket_warden::__private::RouteId::new(
+        .route(#ROUTE_ID::new(
             #handler, ::core::module_path!(), #method, #uri,
         ))
     });
@@ -100,14 +100,15 @@ fn optional_str(value: Option<&str>) -> TokenStream {
 /// `Policy::check`, calling the user's function. The call is spanned on the
 /// user's path, so a function of the wrong shape is reported there.
 fn check_fn(path: &syn::Path) -> TokenStream {
+    let run_check = RUN_CHECK.at(path.span());
     let call = quote_spanned! {path.span()=>
-        ::rocket_warden::__private::run_check(&#path, token, rocket)
+        #run_check(&#path, token, rocket)
     };
     quote! {
         fn check<'a>(
-            token: &'a ::rocket_warden::__private::AccessToken,
-            rocket: &'a ::rocket_warden::__private::Rocket<::rocket_warden::__private::Orbit>,
-        ) -> ::core::option::Option<::rocket_warden::__private::BoxFuture<'a, ::core::primitive::bool>> {
+            token: &'a #ACCESS_TOKEN,
+            rocket: &'a #ROCKET<#ORBIT>,
+        ) -> ::core::option::Option<#BOX_FUTURE<'a, ::core::primitive::bool>> {
             ::core::option::Option::Some(#call)
         }
     }

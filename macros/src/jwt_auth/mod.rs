@@ -4,7 +4,9 @@
 mod args;
 mod errors;
 mod expand;
+mod mirror;
 mod params;
+mod paths;
 mod route;
 
 use proc_macro2::TokenStream;
@@ -27,7 +29,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let args = Args::parse(args, &mut errors);
     let mut item = item;
-    errors::strip_duplicates(&mut item, &mut errors);
+    strip_duplicates(&mut item, &mut errors);
     let route = route::find(&item, &mut errors);
     let (Some(args), Some(route)) = (args, route) else {
         return errors.beside(item);
@@ -36,7 +38,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     if !errors.is_empty() {
         return errors.beside(item);
     }
-    expand::policy(item, &args, &route, guards)
+    expand::expand(item, &args, &route, guards)
 }
 
 /// The error for `#[jwt_auth]` on something other than a function, spanned
@@ -61,6 +63,21 @@ fn not_a_fn(item: &syn::Item, tokens: TokenStream) -> TokenStream {
     let mut out = error.into_compile_error();
     out.extend(tokens);
     out
+}
+
+/// Reports, and removes, any further `#[jwt_auth]` on the function: a route
+/// has one policy.
+fn strip_duplicates(item: &mut syn::ItemFn, errors: &mut Errors) {
+    item.attrs.retain(|attr| {
+        let duplicate = is_jwt_auth(attr);
+        if duplicate {
+            errors.add_spanned(
+                attr,
+                "a route has one `#[jwt_auth]`: merge the two into one",
+            );
+        }
+        !duplicate
+    });
 }
 
 /// Whether `attr` is a `#[jwt_auth]`, however it is spelled.

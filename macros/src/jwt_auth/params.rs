@@ -6,6 +6,7 @@ use syn::{FnArg, GenericArgument, PathArguments, Type};
 
 use super::args::Args;
 use super::errors::Errors;
+use super::paths::{self, VALUE};
 
 /// How the handler takes the token.
 pub(crate) enum Guards {
@@ -37,7 +38,7 @@ impl Kind {
 /// nested in another guard's type arguments (`Option<Jwt<C>>`) too, so that
 /// no guard of the route falls back to the default policy.
 pub(crate) fn bind(item: &mut syn::ItemFn, args: &Args, errors: &mut Errors) -> Guards {
-    let policy = super::expand::policy_type(item);
+    let policy = paths::policy_type(item);
     let mut bound = false;
     for input in &mut item.sig.inputs {
         let FnArg::Typed(param) = input else { continue };
@@ -123,9 +124,7 @@ fn add_policy(kind: Kind, arguments: &mut PathArguments, policy: &syn::Ident, er
             *arguments = PathArguments::AngleBracketed(syn::parse_quote!(<#policy>));
         }
         PathArguments::None => {
-            *arguments = PathArguments::AngleBracketed(syn::parse_quote!(
-                <::rocket_warden::__private::Value, #policy>
-            ));
+            *arguments = PathArguments::AngleBracketed(syn::parse_quote!(<#VALUE, #policy>));
         }
         PathArguments::AngleBracketed(generics) => {
             let types = generics

@@ -1,7 +1,6 @@
 //! The demo's fixed contract (DESIGN.md): its routes, their JSON, and the
 //! development token it prints, driven through the demo's own `Rocket.toml`.
 
-mod partners;
 mod support;
 
 use jsonwebtoken::{encode, EncodingKey, Header};
@@ -14,8 +13,8 @@ use support::{get, now, Refusal};
 /// The demo as `cargo run -p warden-demo` builds it, quiet, with its
 /// partners in a database file of its own.
 async fn demo() -> (Client, Value) {
-    let (db, url) = partners::temp_db();
-    let figment = partners::with_db(warden_demo::figment(), &url).merge(("log_level", "off"));
+    let (db, url) = support::temp_db();
+    let figment = support::with_db(warden_demo::figment(), &url).merge(("log_level", "off"));
     let settings: Value = figment
         .extract_inner("jwt.validators.demo")
         .expect("the demo has a `demo` validator");

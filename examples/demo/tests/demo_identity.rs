@@ -3,19 +3,17 @@
 //! resolved user and partner, the `demo_cookie` routes, query tokens and
 //! session refusal. Each test has its own database file.
 
-mod partners;
 mod support;
 
 use std::path::Path;
 
 use jsonwebtoken::{encode, EncodingKey, Header};
-use partners::{execute, temp_db, with_db, TempDb};
 use rocket::figment::providers::{Format, Toml};
 use rocket::figment::Figment;
 use rocket::http::{SameSite, Status};
 use rocket::local::asynchronous::Client;
 use serde_json::{json, Value};
-use support::{bearer, get, now, Refusal};
+use support::{bearer, execute, get, now, temp_db, with_db, Refusal, TempDb};
 use tempfile::TempDir;
 
 /// The demo on the database at `url`, quiet, with its cookies tracked.
