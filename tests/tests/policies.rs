@@ -86,7 +86,15 @@ const MISSING_SCOPE: &str = "the token lacks a required scope";
 const READ_ONLY: &str = "a read-only token cannot make this request";
 const CHECK_FAILED: &str = "the token is not allowed on this route";
 
-impl Refusal {
+/// The assertions only this file's tests make of a refusal.
+trait PolicyAssertions {
+    fn assert_missing_scopes(&self, realm: &str, missing: &str);
+    fn assert_denied(&self, realm: &str, description: &str);
+    fn assert_json_body(&self, error: &str, description: &str);
+    fn assert_no_credentials(&self, realm: &str);
+}
+
+impl PolicyAssertions for Refusal {
     /// Asserts a 403 `insufficient_scope` for missing scopes, the challenge's
     /// `scope` naming exactly `missing`, and the exact JSON body.
     fn assert_missing_scopes(&self, realm: &str, missing: &str) {
