@@ -1,8 +1,8 @@
 #![doc = include_str!("../../README.md")]
 #![deny(missing_docs)]
 
-// The layers, from the bottom; a module imports only from the layers above
-// it in this list (`runtime/tests/layers.rs` checks it, and
+// The layers, from the bottom up: a module imports only from the layers
+// listed before its own (`runtime/tests/layers.rs` checks it, and
 // docs/ARCHITECTURE.md explains it).
 //
 // vocabulary

@@ -22,13 +22,14 @@ use rocket::figment::{self, Figment};
 pub(crate) use access::AccessRules;
 pub(crate) use authn::{AuthnConfig, PartnerChoice, UserChoice};
 pub(crate) use cookie::CookieConfig;
-pub(crate) use problems::is_identifier;
 pub(crate) use remote::{check_secure, KeySetSource, Limits, RemoteConfig};
 pub(crate) use validator::{KeyConfig, ValidatorConfig};
 pub use validator::{DEFAULT_TOKEN_CACHE_SIZE, MAX_LEEWAY_SECS};
 
 use crate::error::{ConfigError, ConfigErrors};
-use problems::{expected_table, unknown_keys, wrong_value, Problems, VALIDATORS_KEY};
+use problems::{
+    expected_table, is_identifier, unknown_keys, wrong_value, Problems, VALIDATORS_KEY,
+};
 use validator::ValidatorSettings;
 
 /// The keys the `jwt` table may hold (`require_policy` is read by the route
