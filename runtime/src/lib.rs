@@ -31,6 +31,11 @@ mod routes;
 mod fairing;
 #[cfg(feature = "testing")]
 pub mod testing;
+// the fuzz targets' entry points (not an API)
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzzing.rs"]
+pub mod __fuzz;
 
 pub use authz::AccessToken;
 pub use error::AuthError;

@@ -34,8 +34,8 @@ const LAYERS: &[&[&str]] = &[
     &["authn", "authz"],
     // the Rocket entry points
     &["guard", "routes"],
-    // the fairing, the test kit
-    &["fairing", "testing"],
+    // the fairing, the test kit, the fuzz targets' entry points
+    &["fairing", "testing", "fuzzing"],
 ];
 
 /// The layer of each top-level module.

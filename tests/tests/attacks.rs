@@ -360,6 +360,37 @@ async fn payload_part_that_does_not_decode_is_refused_even_when_correctly_signed
     }
 }
 
+/// A claims set that names a member twice, at any depth, is refused even
+/// when correctly signed: a parser that keeps the first `iss` or `roles`
+/// would read another token than this crate's last-one-wins (RFC 7519 §4
+/// allows refusing; found by the `token` fuzz target).
+#[rocket::async_test]
+async fn claims_naming_a_member_twice_are_refused_even_when_correctly_signed() {
+    let client = api(HS256).await;
+    let good = claims().to_string();
+    let body = good.trim_end_matches('}');
+    for extra in [
+        format!(r#","iss":{ISSUER:?}"#),
+        r#","sub":"mallory""#.to_owned(),
+        r#","roles":["user"],"roles":["admin"]"#.to_owned(),
+        r#","realm_access":{"roles":[],"roles":["admin"]}"#.to_owned(),
+    ] {
+        let payload = format!("{body}{extra}}}");
+        let token = signed_raw(hs256_header_json(), payload.as_bytes(), HS256);
+        presented(&client, &token)
+            .await
+            .assert_invalid_token(REALM, "token header or claims are not valid JSON");
+    }
+    // The same members once each are accepted.
+    let payload = format!(r#"{body},"realm_access":{{"roles":["admin"]}}}}"#);
+    let token = signed_raw(hs256_header_json(), payload.as_bytes(), HS256);
+    assert_accepted(&client, &format!("Bearer {token}")).await;
+}
+
+fn hs256_header_json() -> &'static [u8] {
+    br#"{"alg":"HS256","typ":"JWT"}"#
+}
+
 #[rocket::async_test]
 async fn signature_part_that_does_not_decode_is_refused() {
     let client = api(HS256).await;

@@ -47,6 +47,7 @@ mod jar {
     use serde::{Deserialize, Serialize};
     use serde_json::{Map, Value};
 
+    use super::super::credentials::sent_cookie;
     use super::*;
 
     /// Browsers keep cookies of up to 4096 bytes (name, value and
@@ -119,7 +120,12 @@ mod jar {
             .map(|(_, settings)| &settings.name)
             .find(|name| jar.get(name).is_some())
         else {
-            return Ok(None);
+            // Sent, but not in the jar: Rocket could not decode it.
+            let mut names = candidates.map(|(_, settings)| &settings.name);
+            return match names.any(|name| sent_cookie(request, name)) {
+                true => Err(AuthError::InvalidCookie),
+                false => Ok(None),
+            };
         };
         // A cookie that does not decrypt was forged or tampered with.
         let cookie = jar.get_private(name).ok_or(AuthError::InvalidCookie)?;

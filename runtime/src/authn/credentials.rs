@@ -5,6 +5,7 @@
 //! or hostile input is refused before any decoding.
 
 use rocket::http::uri::Origin;
+use rocket::http::RawStr;
 use rocket::Request;
 
 use crate::error::AuthError;
@@ -148,7 +149,22 @@ pub(crate) fn session_cookie<'a>(
     mut names: impl Iterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let jar = request.cookies();
-    names.find(|name| jar.get(name).is_some())
+    names.find(|name| jar.get(name).is_some() || sent_cookie(request, name))
+}
+
+/// Whether `request`'s raw `Cookie` headers name the cookie `name`, as sent
+/// or percent-decoded. Rocket leaves out of its jar a cookie it cannot
+/// decode (a value whose percent-encoding is not UTF-8), so the jar alone
+/// would let such a cookie pass as no cookie at all: a tampered
+/// authentication cookie would run anonymous, a session cookie would reach
+/// a token route (found by the `request` fuzz target, docs/SECURITY.md).
+pub(crate) fn sent_cookie(request: &Request<'_>, name: &str) -> bool {
+    request
+        .headers()
+        .get("Cookie")
+        .flat_map(|header| header.split(';'))
+        .map(|pair| pair.split_once('=').map_or(pair, |(sent, _)| sent).trim())
+        .any(|sent| sent == name || RawStr::new(sent).url_decode_lossy() == name)
 }
 
 /// The bearer token of `request`: `Ok(None)` when it carries no credentials.
@@ -167,7 +183,7 @@ fn bearer_token<'r>(request: &'r Request<'_>) -> Result<Option<&'r str>, AuthErr
 
 /// Parses an `Authorization` value of the form `Bearer <b64token>` (RFC 6750
 /// §2.1). The scheme is matched in any letter case (RFC 7235 §2.1).
-fn parse_bearer(value: &str) -> Result<&str, AuthError> {
+pub(crate) fn parse_bearer(value: &str) -> Result<&str, AuthError> {
     if value.len() > MAX_HEADER_BYTES {
         return Err(AuthError::MalformedCredentials("token too large"));
     }

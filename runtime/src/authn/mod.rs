@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 use rocket::Request;
 
+#[cfg(feature = "fuzzing")]
+pub(crate) use credentials::parse_bearer;
 pub(crate) use credentials::take_query_tokens;
 use credentials::{Credential, SentIn};
 

@@ -62,6 +62,15 @@ fn same_material(a: &DecodingKey, b: &DecodingKey) -> bool {
     }
 }
 
+/// A usable key as the fuzz targets see it: its `kid`, `alg` and kind.
+#[cfg(feature = "fuzzing")]
+pub(crate) type KeyDescription = (Option<String>, Option<Algorithm>, String);
+
+/// What a selection picked, for the fuzz targets: the key's position,
+/// none, or `Err(())` for an ambiguous choice.
+#[cfg(feature = "fuzzing")]
+pub(crate) type Picked = Result<Option<usize>, ()>;
+
 /// The usable keys of one fetched set, indexed by `kid`.
 #[derive(Debug, Default)]
 pub(crate) struct KeySet {
@@ -133,6 +142,36 @@ impl KeySet {
             }
         }
         Ok(set)
+    }
+
+    /// Each usable key's `kid`, `alg` and kind, in set order, and the
+    /// position of the key [`KeySet::select`] picks: what the fuzz targets
+    /// check a parsed set against.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn describe(
+        &self,
+        picks: &[(Option<&str>, Algorithm)],
+    ) -> (Vec<KeyDescription>, Vec<Picked>) {
+        let keys = self
+            .keys
+            .iter()
+            .map(|key| {
+                (
+                    key.kid.as_deref().map(str::to_owned),
+                    key.alg,
+                    key.kind.to_string(),
+                )
+            })
+            .collect();
+        let picked = picks
+            .iter()
+            .map(|&(kid, alg)| match self.select(kid, alg) {
+                Selected::One(key) => Ok(self.keys.iter().position(|k| Arc::ptr_eq(k, &key))),
+                Selected::None => Ok(None),
+                Selected::Ambiguous => Err(()),
+            })
+            .collect();
+        (keys, picked)
     }
 
     fn insert(&mut self, key: RemoteKey) {

@@ -38,8 +38,14 @@ use tracing::instrument::WithSubscriber as _;
 use crate::clock::{millis, SharedClock};
 use crate::config::{KeySetSource, RemoteConfig};
 pub(crate) use fetch::default_client;
+#[cfg(feature = "fuzzing")]
+pub(crate) use fetch::jwks_uri_from_discovery;
+#[cfg(not(feature = "fuzzing"))]
+use jwks::KeySet;
 pub(crate) use jwks::RemoteKey;
-use jwks::{KeySet, Selected};
+use jwks::Selected;
+#[cfg(feature = "fuzzing")]
+pub(crate) use jwks::{KeyDescription, KeySet, Picked};
 
 /// Why no key was found for a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

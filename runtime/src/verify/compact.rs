@@ -15,6 +15,7 @@ use jsonwebtoken::errors::{Error, ErrorKind};
 use jsonwebtoken::{Algorithm, DecodingKey, Header};
 use serde_json::{Map, Value};
 
+use super::json::UniqueObject;
 use crate::error::TokenError;
 
 /// The largest token accepted, in bytes. Real access tokens are well under
@@ -73,12 +74,12 @@ impl<'t> Compact<'t> {
         }
     }
 
-    /// The payload: a JSON object of claims. Read only after the signature
-    /// verified, so nothing unauthenticated is ever parsed as claims.
+    /// The payload: a JSON object of claims, each member named once at
+    /// every depth (see `json`). Read only after the signature verified, so
+    /// nothing unauthenticated is ever parsed as claims.
     pub(crate) fn payload(&self) -> Result<Map<String, Value>, Error> {
-        Ok(serde_json::from_slice(
-            &URL_SAFE_NO_PAD.decode(self.payload)?,
-        )?)
+        let UniqueObject(claims) = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(self.payload)?)?;
+        Ok(claims)
     }
 }
 

@@ -1,12 +1,13 @@
 //! Verification: from a compact token to a [`Verified`] one, with no Rocket
 //! types. The compact JWS and its shape (`compact`), the validator that
 //! checks the algorithm, signature, header and claims (`validator`), the
-//! time claims (`times`), what the claims grant (`claims`), and the
+//! time claims (`times`), claims JSON that names each member once (`json`), what the claims grant (`claims`), and the
 //! validated-token cache (`cache`).
 
 mod cache;
 mod claims;
 mod compact;
+mod json;
 mod times;
 mod validator;
 mod verified;

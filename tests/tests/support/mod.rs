@@ -237,3 +237,28 @@ pub async fn assert_sentinel_aborts(rocket: Rocket<Build>, guard: &str) -> Strin
     }
     log
 }
+
+/// `rocket` launched for real on 127.0.0.1 (a free port), for requests that
+/// must cross hyper and Rocket's own request parsing; its base URL. The
+/// server runs until the test's runtime ends.
+pub async fn serve(rocket: Rocket<Build>) -> String {
+    let (port_tx, port_rx) = tokio::sync::oneshot::channel();
+    let port_tx = Mutex::new(Some(port_tx));
+    let figment = rocket
+        .figment()
+        .clone()
+        .merge(("address", "127.0.0.1"))
+        .merge(("port", 0));
+    let rocket = rocket
+        .configure(figment)
+        .attach(rocket::fairing::AdHoc::on_liftoff("port", move |rocket| {
+            let port = rocket.config().port;
+            if let Some(tx) = port_tx.lock().ok().and_then(|mut tx| tx.take()) {
+                let _ = tx.send(port);
+            }
+            Box::pin(async {})
+        }));
+    tokio::spawn(rocket.launch());
+    let port = port_rx.await.expect("the server lifts off");
+    format!("http://127.0.0.1:{port}")
+}

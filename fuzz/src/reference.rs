@@ -1,0 +1,175 @@
+//! The reference check: whether a token should be accepted, decided another
+//! way than the validator decides it. The signature and algorithm go through
+//! `jsonwebtoken::decode` (the library's own path, not the crate's one-pass
+//! reader); every claim rule is written out again here from the README.
+//!
+//! A target that sees the validator accept a token this check refuses has
+//! found a forgery or a rule the validator skips.
+
+use std::collections::HashSet;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::{Algorithm, Validation};
+use rocket_warden::limits::MAX_TOKEN_BYTES;
+use serde::de::{MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use crate::fixtures::{Family, AUDIENCE, ISSUER, NOW};
+
+/// The claims of `token` if `family`'s validator must accept it, or why not.
+pub fn accepts(family: Family, token: &str) -> Result<Map<String, Value>, String> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err("too large".into());
+    }
+    let header = jsonwebtoken::decode_header(token).map_err(|e| format!("header: {e}"))?;
+    if !family.allowed().contains(&header.alg) {
+        return Err(format!("{:?} is not allowed", header.alg));
+    }
+    if header.crit.is_some() {
+        return Err("crit".into());
+    }
+    if let Some(expected) = family.token_type() {
+        let typ = header.typ.as_deref().unwrap_or("").to_ascii_lowercase();
+        if typ != expected && typ != format!("application/{expected}") {
+            return Err("typ".into());
+        }
+    }
+    let mut validation = Validation::new(header.alg);
+    validation.algorithms = vec![header.alg];
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    let claims = jsonwebtoken::decode::<Value>(token, family.verifying_key(), &validation)
+        .map_err(|e| format!("jsonwebtoken refuses it: {e}"))?
+        .claims;
+    let Value::Object(claims) = claims else {
+        return Err("claims are not an object".into());
+    };
+    let payload = token.split('.').nth(1).unwrap_or_default();
+    if names_a_member_twice(&URL_SAFE_NO_PAD.decode(payload).unwrap_or_default()) {
+        return Err("a member named twice".into());
+    }
+    check_claims(&claims)?;
+    Ok(claims)
+}
+
+/// The claim rules every fuzz validator applies (README, "Configuration" and
+/// "Behaviour"), at [`NOW`] with no leeway.
+pub fn check_claims(claims: &Map<String, Value>) -> Result<(), String> {
+    let present = |name: &str| claims.get(name).filter(|value| !value.is_null());
+    if present("iss") != Some(&Value::String(ISSUER.into())) {
+        return Err("iss".into());
+    }
+    match present("aud") {
+        Some(Value::String(aud)) if aud == AUDIENCE => {}
+        Some(Value::Array(auds))
+            if auds.iter().all(Value::is_string) && auds.iter().any(|aud| aud == AUDIENCE) => {}
+        _ => return Err("aud".into()),
+    }
+    if present("sub").is_none() {
+        return Err("sub".into());
+    }
+    let seconds = |name: &str| -> Result<Option<f64>, String> {
+        match present(name) {
+            None => Ok(None),
+            Some(value) => match value.as_f64() {
+                Some(secs) if secs.is_finite() && secs >= 0.0 => Ok(Some(secs.round())),
+                _ => Err(format!("{name} is not a time")),
+            },
+        }
+    };
+    let now = NOW as f64;
+    match seconds("exp")? {
+        Some(exp) if exp >= now => {}
+        _ => return Err("exp".into()),
+    }
+    if seconds("nbf")?.is_some_and(|nbf| nbf > now) {
+        return Err("nbf".into());
+    }
+    match present("iat") {
+        Some(iat) if iat.as_f64().is_none_or(|iat| iat.round() > now) => Err("iat".into()),
+        _ => Ok(()),
+    }
+}
+
+/// The first family of the `hs` chain (`hs`, `rs`, `es`, `ed`) that must
+/// accept `token`, with its claims.
+pub fn chain_accepts(token: &str) -> Option<(Family, Map<String, Value>)> {
+    Family::ALL
+        .into_iter()
+        .find_map(|family| accepts(family, token).ok().map(|claims| (family, claims)))
+}
+
+/// Whether `alg` can verify with a key of the kind the crate names `kind`
+/// (as its launch log writes it).
+pub fn kind_fits(kind: &str, alg: Algorithm) -> bool {
+    use Algorithm::*;
+    if kind.contains("RSA") {
+        matches!(alg, RS256 | RS384 | RS512 | PS256 | PS384 | PS512)
+    } else if kind.contains("P-256") {
+        alg == ES256
+    } else if kind.contains("P-384") {
+        alg == ES384
+    } else if kind.contains("Ed25519") {
+        alg == EdDSA
+    } else {
+        false
+    }
+}
+
+/// Whether a JSON text has an object that names a member twice, at any
+/// depth (RFC 7519 §4; the crate refuses such claims).
+pub fn names_a_member_twice(json: &[u8]) -> bool {
+    /// Walks a value; fails on the first repeated name.
+    struct Walk;
+    impl<'de> Visitor<'de> for Walk {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element::<Nested>()?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = HashSet::new();
+            while let Some(name) = map.next_key::<String>()? {
+                if !seen.insert(name) {
+                    return Err(serde::de::Error::custom("twice"));
+                }
+                map.next_value::<Nested>()?;
+            }
+            Ok(())
+        }
+    }
+    /// A nested value, walked the same way.
+    struct Nested;
+    impl<'de> serde::Deserialize<'de> for Nested {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(Walk).map(|()| Nested)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let walked = serde::Deserializer::deserialize_any(&mut deserializer, Walk);
+    matches!(walked, Err(error) if error.to_string().starts_with("twice"))
+}

@@ -1,0 +1,197 @@
+//! Seed inputs: the public vectors (`tests/vectors/jose.json`, copied from
+//! `../shared/vectors`), and tokens, key sets and requests of the kinds the
+//! integration tests mint, each encoded as its target reads bytes.
+//!
+//! Seeds are computed, not stored: they follow the fixtures when those change.
+//! The corpus folders (`fuzz/corpus/<target>`) keep what a long run found
+//! worth keeping, and `fuzz/regressions/<target>` every input that once
+//! failed.
+
+use jsonwebtoken::{Algorithm, Header};
+use rocket_warden::testing::TestKey;
+use serde_json::{json, Value};
+
+use crate::fixtures::{good_claims, Family, AUTH_COOKIE, ISSUER, NOW, QUERY_PARAM, SESSION_COOKIE};
+use crate::targets::token::sign;
+
+/// The public vectors.
+const VECTORS: &str = include_str!("../../tests/vectors/jose.json");
+
+/// The seeds of the target called `name`.
+pub fn of(name: &str) -> Vec<Vec<u8>> {
+    match name {
+        "authorization" => authorization(),
+        "token" => token(),
+        "jwk_set" => jwk_set(),
+        "discovery" => discovery(),
+        "request" => request(),
+        other => panic!("no target called {other}"),
+    }
+}
+
+/// A header for `family`'s tokens.
+fn header(family: Family, alg: Algorithm) -> Header {
+    let mut header = Header::new(alg);
+    if let Some(typ) = family.token_type() {
+        header.typ = Some(typ.to_owned());
+    }
+    header
+}
+
+/// Tokens every validator of the chain accepts, and near misses.
+pub fn tokens() -> Vec<String> {
+    let mut tokens = Vec::new();
+    for family in Family::ALL {
+        let mint = |claims: &Value| {
+            let header = header(family, family.alg());
+            rocket_warden::testing::mint(&header, claims, family.signing_key())
+        };
+        tokens.push(mint(&good_claims()));
+        let mut expired = good_claims();
+        expired["exp"] = json!(NOW - 1);
+        tokens.push(mint(&expired));
+        let mut other = good_claims();
+        other["aud"] = json!(["other", "api"]);
+        other["sub"] = json!(42);
+        other["realm_access"] = json!({"roles": ["admin"]});
+        tokens.push(mint(&other));
+    }
+    tokens.extend(vector_strings().filter(|s| s.matches('.').count() == 2));
+    tokens
+}
+
+/// Every string of the vectors file.
+fn vector_strings() -> impl Iterator<Item = String> {
+    fn walk(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::String(text) => out.push(text.clone()),
+            Value::Array(items) => items.iter().for_each(|item| walk(item, out)),
+            Value::Object(map) => map.values().for_each(|item| walk(item, out)),
+            _ => {}
+        }
+    }
+    let vectors: Value = serde_json::from_str(VECTORS).unwrap_or_default();
+    let mut out = Vec::new();
+    walk(&vectors, &mut out);
+    out.into_iter()
+}
+
+/// Every JWK object of the vectors file.
+fn vector_jwks() -> Vec<Value> {
+    fn walk(value: &Value, out: &mut Vec<Value>) {
+        match value {
+            Value::Object(map) if map.contains_key("kty") => out.push(value.clone()),
+            Value::Object(map) => map.values().for_each(|item| walk(item, out)),
+            Value::Array(items) => items.iter().for_each(|item| walk(item, out)),
+            _ => {}
+        }
+    }
+    let vectors: Value = serde_json::from_str(VECTORS).unwrap_or_default();
+    let mut out = Vec::new();
+    walk(&vectors, &mut out);
+    out
+}
+
+fn authorization() -> Vec<Vec<u8>> {
+    let token = tokens().swap_remove(0);
+    [
+        format!("Bearer {token}"),
+        format!("bearer   {token}"),
+        "Bearer abc==".to_owned(),
+        "Basic dXNlcjpwYXNz".to_owned(),
+        "DPoP a.b.c".to_owned(),
+        "Bearer".to_owned(),
+        " ".to_owned(),
+    ]
+    .into_iter()
+    .map(String::into_bytes)
+    .collect()
+}
+
+fn token() -> Vec<Vec<u8>> {
+    let mut seeds = Vec::new();
+    for (index, family) in Family::ALL.into_iter().enumerate() {
+        let mode = u8::try_from(index * 2).unwrap_or(0);
+        for token in tokens() {
+            seeds.push([&[mode][..], token.as_bytes()].concat());
+        }
+        let header = serde_json::to_vec(&header(family, family.alg())).unwrap_or_default();
+        let payload = serde_json::to_vec(&good_claims()).unwrap_or_default();
+        seeds.push([&[mode + 1][..], &header, &[0], &payload].concat());
+        let raw = format!(
+            r#"{{"iss":"{ISSUER}","iss":"x","aud":["api"],"sub":"a","exp":1e400,"nbf":-0,"iat":{NOW}.5}}"#
+        );
+        seeds.push([&[mode + 1][..], &header, &[0], raw.as_bytes()].concat());
+    }
+    seeds
+}
+
+fn jwk_set() -> Vec<Vec<u8>> {
+    let keys: Vec<TestKey> = [
+        (Algorithm::RS256, include_str!("../../tests/keys/rsa.key")),
+        (
+            Algorithm::ES256,
+            include_str!("../../tests/keys/ec-p256.key"),
+        ),
+        (
+            Algorithm::ES384,
+            include_str!("../../tests/keys/ec-p384-signing.key"),
+        ),
+        (
+            Algorithm::EdDSA,
+            include_str!("../../tests/keys/ed25519.key"),
+        ),
+    ]
+    .iter()
+    .enumerate()
+    .filter_map(|(index, (alg, pem))| TestKey::from_pem(*alg, Some(&format!("k{index}")), pem).ok())
+    .collect();
+    let set = |keys: Vec<Value>| serde_json::to_vec(&json!({ "keys": keys })).unwrap_or_default();
+    let mut unkeyed: Vec<Value> = keys.iter().map(TestKey::jwk).collect();
+    unkeyed.iter_mut().for_each(|jwk| {
+        jwk.as_object_mut().map(|jwk| jwk.remove("kid"));
+    });
+    vec![
+        set(keys.iter().map(TestKey::jwk).collect()),
+        set(unkeyed),
+        set(vector_jwks()),
+        br#"{"keys":[{"kty":"oct","k":"c2VjcmV0"},{"kty":"RSA","n":"AQAB","e":"AQAB","d":"AQ"}]}"#
+            .to_vec(),
+    ]
+}
+
+fn discovery() -> Vec<Vec<u8>> {
+    [
+        json!({"issuer": ISSUER, "jwks_uri": "https://issuer.fuzz.example/jwks"}),
+        json!({"issuer": ISSUER, "jwks_uri": "http://127.0.0.1:8000/jwks"}),
+        json!({"issuer": ISSUER, "jwks_uri": "http://example.com/jwks"}),
+        json!({"issuer": format!("{ISSUER}/"), "jwks_uri": "https://x/jwks"}),
+    ]
+    .iter()
+    .map(|doc| serde_json::to_vec(doc).unwrap_or_default())
+    .collect()
+}
+
+fn request() -> Vec<Vec<u8>> {
+    let token = tokens().swap_remove(0);
+    let stored = json!({
+        "validator": "hs",
+        "header": {"alg": "HS256", "typ": "JWT"},
+        "payload": good_claims(),
+        "exp": NOW + 60,
+    })
+    .to_string();
+    let mut seeds = Vec::new();
+    for route in 0..5u8 {
+        let bearer = format!("Bearer {token}\0\0\0");
+        seeds.push([&[route | 1 << 3], bearer.as_bytes()].concat());
+        let query = format!("\0\0{QUERY_PARAM}={token}&x=1\0");
+        seeds.push([&[route | 1 << 5], query.as_bytes()].concat());
+        let cookie = format!("\0{SESSION_COOKIE}=1; {AUTH_COOKIE}=%C3%28\0\0{stored}");
+        seeds.push([&[route | 1 << 4 | 1 << 6], cookie.as_bytes()].concat());
+        seeds.push(vec![route]);
+    }
+    let signed = sign(Family::Hmac, br#"{"alg":"HS256"}"#, br#"{"sub":"x"}"#);
+    seeds.push([&[1u8 << 3][..], format!("Bearer {signed}").as_bytes()].concat());
+    seeds
+}

@@ -1,0 +1,57 @@
+//! The fuzz targets: each takes arbitrary bytes, feeds them to one reader of
+//! untrusted input exactly as a request would, and panics when something
+//! that must hold does not. A panic is a finding: a crash of the reader
+//! itself, a refusal outside the documented ones, or an acceptance the
+//! reference check (`reference`) does not share.
+
+mod authorization;
+mod discovery;
+mod jwk_set;
+mod request;
+pub(crate) mod token;
+
+pub use authorization::authorization;
+pub use discovery::discovery;
+pub use jwk_set::jwk_set;
+pub use request::request;
+pub use token::token;
+
+use rocket::http::Status;
+use rocket_warden::AuthError;
+
+/// A target, by name.
+pub type Target = fn(&[u8]);
+
+/// Every target, with the name its corpus folder and libFuzzer binary carry.
+pub const ALL: [(&str, Target); 5] = [
+    ("authorization", authorization),
+    ("token", token),
+    ("jwk_set", jwk_set),
+    ("discovery", discovery),
+    ("request", request),
+];
+
+/// Asserts that `error` is a refusal a client can be given: a 400 or 401
+/// with a short description that does not repeat `secret` (the token).
+fn assert_documented(error: &AuthError, secret: &str) {
+    let status = error.status();
+    assert!(
+        status == Status::BadRequest || status == Status::Unauthorized,
+        "refusal {error:?} answers {status}"
+    );
+    let description = error.to_string();
+    assert!(
+        !description.is_empty(),
+        "refusal {error:?} has no description"
+    );
+    assert!(
+        description.len() < 200,
+        "refusal {error:?} describes itself at length"
+    );
+    if secret.len() >= 16 {
+        assert!(
+            !description.contains(secret),
+            "refusal {error:?} repeats the token"
+        );
+    }
+}

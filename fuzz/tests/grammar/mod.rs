@@ -1,0 +1,442 @@
+//! Generators that know the grammars the targets read: compact tokens and
+//! their base64url parts, JOSE headers and claims as JSON text (duplicate
+//! keys, deep nesting, huge and odd numbers, values of the wrong type), JWK
+//! sets, discovery documents, and requests. Random bytes would almost never
+//! get past base64url or JSON; these reach the checks behind them.
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use proptest::prelude::*;
+use proptest::sample::select;
+use serde_json::json;
+use warden_fuzz::fixtures::{
+    Family, AUDIENCE, AUTH_COOKIE, ISSUER, NOW, QUERY_PARAM, SESSION_COOKIE,
+};
+use warden_fuzz::seeds;
+
+/// A JSON value of the kinds that trip readers: numbers at and beyond the
+/// edges, strings with escapes, nesting deeper than parsers allow.
+pub(crate) fn odd_value() -> impl Strategy<Value = String> {
+    let leaf = select(vec![
+        "0",
+        "-0",
+        "-1",
+        "1.5",
+        "1e400",
+        "-1e400",
+        "18446744073709551615",
+        "18446744073709551616",
+        "9007199254740993",
+        "1e-400",
+        "null",
+        "true",
+        "false",
+        "\"\"",
+        "\"\\u0000\"",
+        "\"\\ud800\"",
+        "\"a.b\"",
+        "[]",
+        "{}",
+        "[\"a\",1]",
+        "\"api\"",
+        "[\"api\"]",
+    ])
+    .prop_map(str::to_owned);
+    prop_oneof![
+        4 => leaf,
+        1 => (1usize..300).prop_map(|depth| format!("{}{}", "[".repeat(depth), "]".repeat(depth))),
+        1 => (1usize..200).prop_map(|depth| format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth))),
+        1 => any::<i64>().prop_map(|n| n.to_string()),
+        1 => any::<f64>().prop_map(|n| if n.is_finite() { n.to_string() } else { "0".into() }),
+    ]
+}
+
+/// A time claim's value: around [`NOW`], or odd.
+fn time_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => (-7200i64..7200).prop_map(|delta| (NOW as i64 + delta).to_string()),
+        1 => (-7200i64..7200).prop_map(|delta| format!("{}.{}", NOW as i64 + delta, delta.unsigned_abs() % 10)),
+        1 => Just(format!("\"{}\"", NOW + 60)),
+        2 => odd_value(),
+    ]
+}
+
+/// A JSON object as text, from `(key, value)` pairs as given: keys may
+/// repeat, and the text is not normalised.
+fn object(pairs: Vec<(String, String)>) -> String {
+    let fields: Vec<String> = pairs
+        .into_iter()
+        .map(|(key, value)| format!("{}:{value}", json!(key)))
+        .collect();
+    format!("{{{}}}", fields.join(","))
+}
+
+/// A JOSE header as JSON text.
+pub(crate) fn header_json() -> impl Strategy<Value = String> {
+    let alg = select(vec![
+        "\"HS256\"",
+        "\"HS384\"",
+        "\"HS512\"",
+        "\"RS256\"",
+        "\"PS256\"",
+        "\"RS512\"",
+        "\"ES256\"",
+        "\"ES384\"",
+        "\"EdDSA\"",
+        "\"Ed25519\"",
+        "\"none\"",
+        "\"None\"",
+        "\"\"",
+        "\"hs256\"",
+        "null",
+        "256",
+    ]);
+    let field = prop_oneof![
+        Just(("typ".to_owned(), "\"JWT\"".to_owned())),
+        Just(("typ".to_owned(), "\"at+jwt\"".to_owned())),
+        Just(("typ".to_owned(), "\"application/AT+JWT\"".to_owned())),
+        Just(("crit".to_owned(), "[\"exp\"]".to_owned())),
+        Just(("kid".to_owned(), "\"k0\"".to_owned())),
+        Just(("jku".to_owned(), "\"https://evil.example/jwks\"".to_owned())),
+        Just((
+            "jwk".to_owned(),
+            "{\"kty\":\"oct\",\"k\":\"AA\"}".to_owned()
+        )),
+        odd_value().prop_map(|value| ("kid".to_owned(), value)),
+        odd_value().prop_map(|value| ("typ".to_owned(), value)),
+        ("[a-z]{1,4}", odd_value()),
+    ];
+    (alg, prop::collection::vec(field, 0..4), any::<bool>()).prop_map(|(alg, mut fields, twice)| {
+        fields.insert(0, ("alg".to_owned(), alg.to_owned()));
+        if twice {
+            fields.push(("alg".to_owned(), "\"HS256\"".to_owned()));
+        }
+        object(fields)
+    })
+}
+
+/// A claims set as JSON text: mostly the claims validators look at, with
+/// values good, wrong or odd, sometimes repeated.
+pub(crate) fn claims_json() -> impl Strategy<Value = String> {
+    let iss = prop_oneof![
+        4 => Just(json!(ISSUER).to_string()),
+        1 => Just(json!([ISSUER]).to_string()),
+        1 => Just(json!(format!("{ISSUER}/")).to_string()),
+        1 => odd_value(),
+    ];
+    let aud = prop_oneof![
+        3 => Just(json!(AUDIENCE).to_string()),
+        2 => Just(json!(["other", AUDIENCE]).to_string()),
+        1 => Just(json!([AUDIENCE, 1]).to_string()),
+        1 => odd_value(),
+    ];
+    let sub = prop_oneof![
+        3 => "[a-z0-9@.]{1,12}".prop_map(|sub| json!(sub).to_string()),
+        1 => odd_value(),
+    ];
+    let roles = prop_oneof![
+        Just(json!(["reader"]).to_string()),
+        Just(json!("reader admin").to_string()),
+        Just(json!("orders:read viewer").to_string()),
+        odd_value(),
+    ];
+    let field = prop_oneof![
+        3 => iss.prop_map(|v| ("iss".to_owned(), v)),
+        3 => aud.prop_map(|v| ("aud".to_owned(), v)),
+        3 => sub.prop_map(|v| ("sub".to_owned(), v)),
+        3 => time_value().prop_map(|v| ("exp".to_owned(), v)),
+        2 => time_value().prop_map(|v| ("nbf".to_owned(), v)),
+        2 => time_value().prop_map(|v| ("iat".to_owned(), v)),
+        1 => roles.clone().prop_map(|v| ("roles".to_owned(), v)),
+        1 => roles.prop_map(|v| ("scope".to_owned(), v)),
+        1 => ("[a-z_.]{1,8}", odd_value()),
+    ];
+    prop_oneof![
+        8 => prop::collection::vec(field, 0..12).prop_map(object),
+        1 => odd_value(),
+    ]
+}
+
+/// A base64url part: usually of a JSON text, sometimes padded, encoded with
+/// the standard alphabet, or not base64 at all.
+fn part(text: impl Strategy<Value = String>) -> impl Strategy<Value = String> {
+    (text, 0u8..10).prop_map(|(text, how)| match how {
+        0 => STANDARD.encode(&text),
+        1 => format!("{}=", URL_SAFE_NO_PAD.encode(&text)),
+        2 => text,
+        _ => URL_SAFE_NO_PAD.encode(&text),
+    })
+}
+
+/// A token as a client could send it: built from parts, or a seed token
+/// mutated.
+pub(crate) fn token_text() -> impl Strategy<Value = String> {
+    let seeds = seeds::tokens();
+    let built = (
+        part(header_json()),
+        part(claims_json()),
+        prop_oneof!["[A-Za-z0-9_-]{0,90}", Just(String::new())],
+        select(vec![".", ".", ".", "..", ".x.", ""]),
+    )
+        .prop_map(|(header, claims, signature, dot)| format!("{header}.{claims}{dot}{signature}"));
+    prop_oneof![
+        2 => built,
+        3 => (select(seeds.clone()), select(seeds), prop::collection::vec(mutation(), 1..4))
+            .prop_map(|(token, other, mutations)| {
+                mutations.iter().fold(token, |token, m| m.apply(&token, &other))
+            }),
+    ]
+}
+
+/// One change to a token.
+#[derive(Debug, Clone)]
+pub(crate) enum Mutation {
+    /// Replace the byte at this position (modulo the length) with one of the
+    /// base64url alphabet or a separator.
+    Set(usize, char),
+    /// Cut the token here.
+    Truncate(usize),
+    /// Insert a character here.
+    Insert(usize, char),
+    /// Take this part (0, 1, 2) from the other token.
+    Splice(usize),
+    /// Flip the low bit of a signature byte.
+    FlipSignature(usize),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let byte = select("AZaz09-_.=+/ %~".chars().collect::<Vec<_>>());
+    prop_oneof![
+        (any::<usize>(), byte.clone()).prop_map(|(at, c)| Mutation::Set(at, c)),
+        any::<usize>().prop_map(Mutation::Truncate),
+        (any::<usize>(), byte).prop_map(|(at, c)| Mutation::Insert(at, c)),
+        (0usize..3).prop_map(Mutation::Splice),
+        any::<usize>().prop_map(Mutation::FlipSignature),
+    ]
+}
+
+impl Mutation {
+    fn apply(&self, token: &str, other: &str) -> String {
+        let mut bytes: Vec<char> = token.chars().collect();
+        let len = bytes.len().max(1);
+        match *self {
+            Mutation::Set(at, c) => {
+                if let Some(slot) = bytes.get_mut(at % len) {
+                    *slot = c;
+                }
+            }
+            Mutation::Truncate(at) => bytes.truncate(at % len),
+            Mutation::Insert(at, c) => bytes.insert((at % len).min(bytes.len()), c),
+            Mutation::Splice(index) => {
+                let mut parts: Vec<&str> = token.split('.').collect();
+                if let (Some(slot), Some(theirs)) =
+                    (parts.get_mut(index), other.split('.').nth(index))
+                {
+                    *slot = theirs;
+                }
+                return parts.join(".");
+            }
+            Mutation::FlipSignature(at) => {
+                let start = token.rfind('.').map_or(0, |dot| dot + 1);
+                let span = bytes.len().saturating_sub(start).max(1);
+                if let Some(slot) = bytes.get_mut(start + at % span) {
+                    *slot = match *slot {
+                        'A' => 'B',
+                        'B' => 'A',
+                        c => char::from_u32(u32::from(c) ^ 1)
+                            .filter(|c| c.is_ascii_alphanumeric())
+                            .unwrap_or('A'),
+                    };
+                }
+            }
+        }
+        bytes.into_iter().collect()
+    }
+}
+
+/// The `token` target's input: a mode byte, then a token as sent (even) or
+/// a header and claims to sign (odd).
+pub(crate) fn token_input() -> impl Strategy<Value = Vec<u8>> {
+    let family = 0u8..4;
+    prop_oneof![
+        (family.clone(), token_text()).prop_map(|(family, token)| [
+            &[family * 2][..],
+            token.as_bytes()
+        ]
+        .concat()),
+        (family, header_for_signing(), claims_json()).prop_map(|(family, header, claims)| {
+            [
+                &[family * 2 + 1][..],
+                header.as_bytes(),
+                &[0],
+                claims.as_bytes(),
+            ]
+            .concat()
+        }),
+    ]
+}
+
+/// A header for a token the target signs: usually one naming the family's
+/// algorithm (so the claims are what decides), sometimes any.
+fn header_for_signing() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => (0usize..4, any::<bool>()).prop_map(|(family, typ)| {
+            let family = Family::ALL[family];
+            let typ = if typ { family.token_type().unwrap_or("JWT") } else { "JWT" };
+            json!({"alg": format!("{:?}", family.alg()), "typ": typ}).to_string()
+        }),
+        1 => header_json(),
+    ]
+}
+
+/// An `Authorization` header value.
+pub(crate) fn authorization_input() -> impl Strategy<Value = Vec<u8>> {
+    let scheme = select(vec![
+        "Bearer", "bearer", "BEARER", "Basic", "DPoP", "Bearer-x", "", "Bearer\t",
+    ]);
+    let spaces = select(vec![" ", "  ", "", "\t", " \u{a0}"]);
+    prop_oneof![
+        4 => (scheme, spaces, token_text(), select(vec!["", "=", "==", " ", "\u{0}", ",x"]))
+            .prop_map(|(s, sp, t, tail)| format!("{s}{sp}{t}{tail}").into_bytes()),
+        1 => prop::collection::vec(any::<u8>(), 0..64),
+        1 => (1usize..9000).prop_map(|n| format!("Bearer {}", "a".repeat(n)).into_bytes()),
+    ]
+}
+
+/// A JWK set document.
+pub(crate) fn jwk_set_input() -> impl Strategy<Value = Vec<u8>> {
+    let seed_jwks: Vec<serde_json::Value> = seeds::of("jwk_set")
+        .iter()
+        .filter_map(|set| serde_json::from_slice::<serde_json::Value>(set).ok())
+        .flat_map(|set| set["keys"].as_array().cloned().unwrap_or_default())
+        .collect();
+    let edit = prop_oneof![
+        Just(("kid", json!("k0"))),
+        Just(("kid", json!(1))),
+        Just(("alg", json!("RS256"))),
+        Just(("alg", json!("ES256"))),
+        Just(("alg", json!("EdDSA"))),
+        Just(("alg", json!("HS256"))),
+        Just(("alg", json!(null))),
+        Just(("use", json!("enc"))),
+        Just(("key_ops", json!(["sign"]))),
+        Just(("key_ops", json!("verify"))),
+        Just(("d", json!("AQ"))),
+        Just(("kty", json!("oct"))),
+        Just(("kty", json!("EC"))),
+        Just(("crv", json!("P-521"))),
+        Just(("crv", json!("X25519"))),
+        Just(("x", json!("AQ"))),
+        Just(("n", json!(""))),
+        Just(("e", json!("AQAB"))),
+    ];
+    let jwk =
+        (select(seed_jwks), prop::collection::vec(edit, 0..3)).prop_map(|(mut jwk, edits)| {
+            for (name, value) in edits {
+                jwk[name] = value;
+            }
+            jwk.to_string()
+        });
+    let entry = prop_oneof![6 => jwk, 1 => odd_value()];
+    prop_oneof![
+        6 => prop::collection::vec(entry, 0..6).prop_map(|keys| format!("{{\"keys\":[{}]}}", keys.join(",")).into_bytes()),
+        1 => odd_value().prop_map(|keys| format!("{{\"keys\":{keys}}}").into_bytes()),
+        1 => odd_value().prop_map(String::into_bytes),
+    ]
+}
+
+/// An OIDC discovery document.
+pub(crate) fn discovery_input() -> impl Strategy<Value = Vec<u8>> {
+    let issuer = prop_oneof![
+        4 => Just(json!(ISSUER).to_string()),
+        1 => Just(json!(format!("{ISSUER}/")).to_string()),
+        1 => Just(json!(ISSUER.to_uppercase()).to_string()),
+        1 => odd_value(),
+    ];
+    let uri = select(vec![
+        "https://issuer.fuzz.example/jwks",
+        "http://127.0.0.1:1/jwks",
+        "http://[::1]/jwks",
+        "http://localhost/jwks",
+        "http://localhost./jwks",
+        "http://127.0.0.1.evil.example/jwks",
+        "http://example.com/jwks",
+        "HTTPS://X/",
+        "javascript:alert(1)",
+        "/jwks",
+        "file:///etc/passwd",
+        "http://0x7f.1/jwks",
+        "http://[::ffff:127.0.0.1]/",
+        "https://",
+        "",
+    ])
+    .prop_map(|uri| json!(uri).to_string());
+    let field = prop_oneof![
+        3 => issuer.prop_map(|v| ("issuer".to_owned(), v)),
+        3 => prop_oneof![3 => uri, 1 => odd_value()].prop_map(|v| ("jwks_uri".to_owned(), v)),
+        1 => ("[a-z_]{1,8}", odd_value()),
+    ];
+    prop::collection::vec(field, 0..5).prop_map(|fields| object(fields).into_bytes())
+}
+
+/// A request for the `request` target: its choice byte, then NUL-separated
+/// `Authorization`, `Cookie`, query and cookie plaintext.
+pub(crate) fn request_input() -> impl Strategy<Value = Vec<u8>> {
+    let authorization = prop_oneof![
+        3 => token_text().prop_map(|token| format!("Bearer {token}")),
+        1 => authorization_input().prop_map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+    ];
+    let cookie_name = select(vec![
+        AUTH_COOKIE,
+        SESSION_COOKIE,
+        "fuzz%5Fauth",
+        "other",
+        "Fuzz_Auth",
+    ]);
+    let cookie_value = prop_oneof![
+        Just("%C3%28".to_owned()),
+        Just("x".to_owned()),
+        Just(String::new()),
+        "[A-Za-z0-9%=+/]{0,40}",
+    ];
+    let cookies = prop::collection::vec((cookie_name, cookie_value), 0..3).prop_map(|pairs| {
+        pairs
+            .into_iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+    let query = prop_oneof![
+        3 => token_text().prop_map(|token| format!("{QUERY_PARAM}={token}")),
+        1 => token_text().prop_map(|token| format!("{QUERY_PARAM}={token}&{QUERY_PARAM}={token}")),
+        1 => token_text().prop_map(|token| format!("access%5Ftoken={token}&x=%C3%28")),
+        1 => "[a-z=&%0-9]{0,20}",
+    ];
+    let stored = (
+        claims_json(),
+        header_json(),
+        select(vec!["\"hs\"", "\"rs\"", "1"]),
+        time_value(),
+    )
+        .prop_map(|(payload, header, validator, exp)| {
+            format!(
+                r#"{{"validator":{validator},"header":{header},"payload":{payload},"exp":{exp}}}"#
+            )
+        });
+    (
+        any::<u8>(),
+        authorization,
+        cookies,
+        query,
+        prop_oneof![4 => stored, 1 => odd_value()],
+    )
+        .prop_map(|(choice, authorization, cookies, query, stored)| {
+            format!("{authorization}\0{cookies}\0{query}\0{stored}")
+                .into_bytes()
+                .into_iter()
+                .fold(vec![choice], |mut input, b| {
+                    input.push(b);
+                    input
+                })
+        })
+}

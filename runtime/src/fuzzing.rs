@@ -1,0 +1,83 @@
+//! Entry points for the fuzz targets in `fuzz/`: each reader of untrusted
+//! input, called exactly as a request calls it, with nothing added. Not a
+//! public API: it exists behind the hidden `fuzzing` feature so that the
+//! targets can reach readers that are private to this crate, and it changes
+//! whenever they do.
+//!
+//! What a request reads and where it is read:
+//!
+//! | input | reader | entry point |
+//! |---|---|---|
+//! | the `Authorization` header | `authn::credentials` | [`bearer`] |
+//! | a compact JWS, its header and claims JSON | `verify` | [`verify`] |
+//! | a JWK set document | `remote::jwks` | [`jwk_set`] |
+//! | an OIDC discovery document | `remote::fetch` | [`discovery`] |
+//!
+//! Query tokens and cookies are read from a whole Rocket request; the
+//! `request` target sends those through a local Rocket client instead.
+
+use jsonwebtoken::{Algorithm, Header};
+use serde_json::{Map, Value};
+
+use crate::authn::parse_bearer;
+use crate::error::AuthError;
+use crate::remote::{jwks_uri_from_discovery, KeyDescription, KeySet, Picked};
+use crate::verify::{check_audience, Validator};
+
+/// The token of an `Authorization` header value, as the guards read it.
+pub fn bearer(value: &str) -> Result<&str, AuthError> {
+    parse_bearer(value)
+}
+
+/// What a verified token hands to a route.
+#[derive(Debug)]
+pub struct Accepted {
+    /// The token's JOSE header.
+    pub header: Header,
+    /// Its claims.
+    pub payload: Map<String, Value>,
+    /// The roles it grants, scopes included (as `scope:<name>`).
+    pub roles: Vec<String>,
+}
+
+/// Verifies `token` as a guard does, the validated-token cache included,
+/// then checks its audience against the validator's own audiences and reads
+/// the roles it grants.
+pub async fn verify(validator: &Validator, token: &str) -> Result<Accepted, AuthError> {
+    let verified = validator.verify(token).await?;
+    check_audience(&verified.rules, &verified.payload, None)?;
+    Ok(Accepted {
+        header: verified.header.clone(),
+        payload: verified.payload.clone(),
+        roles: verified
+            .grants()
+            .roles
+            .iter()
+            .map(|role| role.to_string())
+            .collect(),
+    })
+}
+
+/// A JWK set document as a remote key source reads it: each usable key's
+/// `kid`, `alg` and kind (keys that cannot be used are skipped), and the key
+/// the set selects for each `(kid, alg)` of `picks`: `Ok(Some(position))`,
+/// `Ok(None)` for no key, `Err(())` when the choice is ambiguous.
+pub fn jwk_set(body: &[u8], picks: &[(Option<&str>, Algorithm)]) -> Result<KeySetView, String> {
+    let set = KeySet::parse("fuzz", body)?;
+    let (keys, picked) = set.describe(picks);
+    Ok(KeySetView { keys, picked })
+}
+
+/// What [`jwk_set`] read.
+#[derive(Debug)]
+pub struct KeySetView {
+    /// Each usable key's `kid`, `alg` and kind (as launch logs name it).
+    pub keys: Vec<KeyDescription>,
+    /// The selection for each pick, in order.
+    pub picked: Vec<Picked>,
+}
+
+/// The `jwks_uri` a discovery document names for `issuer`.
+pub fn discovery(issuer: &str, body: &[u8]) -> Result<String, String> {
+    jwks_uri_from_discovery(issuer, body).map(String::from)
+}
