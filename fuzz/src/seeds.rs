@@ -12,7 +12,7 @@ use rocket_warden::testing::TestKey;
 use serde_json::{json, Value};
 
 use crate::fixtures::{good_claims, Family, AUTH_COOKIE, ISSUER, NOW, QUERY_PARAM, SESSION_COOKIE};
-use crate::targets::token::sign;
+use crate::targets::sign;
 
 /// The public vectors.
 const VECTORS: &str = include_str!("../../tests/vectors/jose.json");

@@ -6,10 +6,10 @@ use rocket_warden::{__fuzz, AuthError};
 /// A header value: what it yields must be a b64token after a `Bearer`
 /// scheme; what it refuses must be a 400 or 401 for malformed credentials or
 /// another scheme.
-pub fn authorization(data: &[u8]) {
+pub fn authorization(data: &[u8]) -> super::Outcome {
     // Rocket hands guards header values as UTF-8 only.
     let Ok(value) = std::str::from_utf8(data) else {
-        return;
+        return "skipped".into();
     };
     match __fuzz::bearer(value) {
         Ok(token) => {
@@ -32,6 +32,7 @@ pub fn authorization(data: &[u8]) {
                         || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')),
                 "{token:?} is not a b64token"
             );
+            "accepted".into()
         }
         Err(error) => {
             assert!(
@@ -42,6 +43,7 @@ pub fn authorization(data: &[u8]) {
                 "{value:?} refused as {error:?}"
             );
             super::assert_documented(&error, value);
+            super::case(&error)
         }
     }
 }

@@ -8,9 +8,9 @@ use crate::fixtures::ISSUER;
 /// A discovery document: a `jwks_uri` is taken only from a document whose
 /// `issuer` is exactly the configured one, and only when it is `https` or
 /// `http` to a loopback host.
-pub fn discovery(data: &[u8]) {
+pub fn discovery(data: &[u8]) -> super::Outcome {
     let Ok(uri) = __fuzz::discovery(ISSUER, data) else {
-        return;
+        return "refused".into();
     };
     // Read as the crate reads it: the two members, whatever the others hold.
     #[derive(serde::Deserialize)]
@@ -42,4 +42,5 @@ pub fn discovery(data: &[u8]) {
         url.scheme() == "https" || (url.scheme() == "http" && loopback),
         "an insecure jwks_uri taken: {url}"
     );
+    "taken".into()
 }

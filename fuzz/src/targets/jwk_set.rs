@@ -20,7 +20,7 @@ const ALGS: [Algorithm; 6] = [
 /// `keys` list; never more usable keys than JWK objects without private or
 /// symmetric material; each selection a key that fits the algorithm, has the
 /// `kid` asked for, and (without a `kid`) is the only one that fits.
-pub fn jwk_set(data: &[u8]) {
+pub fn jwk_set(data: &[u8]) -> super::Outcome {
     let document: Option<Value> = serde_json::from_slice(data).ok();
     let jwks: &[Value] = document
         .as_ref()
@@ -48,7 +48,7 @@ pub fn jwk_set(data: &[u8]) {
                     .is_none(),
                 "a key set with a `keys` list refused: {reason}"
             );
-            return;
+            return "refused".into();
         }
     };
     let public = jwks
@@ -88,5 +88,10 @@ pub fn jwk_set(data: &[u8]) {
             (None, Err(())) => assert!(fitting.count() >= 2, "ambiguity among fewer than two"),
             (Some(_), Err(())) => panic!("a `kid` selection cannot be ambiguous"),
         }
+    }
+    match view.keys.len() {
+        0 => "read: no usable key".into(),
+        1 => "read: one usable key".into(),
+        _ => "read: several usable keys".into(),
     }
 }

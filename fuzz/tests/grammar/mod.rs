@@ -13,6 +13,7 @@ use warden_fuzz::fixtures::{
     Family, AUDIENCE, AUTH_COOKIE, ISSUER, NOW, QUERY_PARAM, SESSION_COOKIE,
 };
 use warden_fuzz::seeds;
+use warden_fuzz::targets::sign;
 
 /// A JSON value of the kinds that trip readers: numbers at and beyond the
 /// edges, strings with escapes, nesting deeper than parsers allow.
@@ -115,9 +116,78 @@ pub(crate) fn header_json() -> impl Strategy<Value = String> {
     })
 }
 
-/// A claims set as JSON text: mostly the claims validators look at, with
-/// values good, wrong or odd, sometimes repeated.
+/// A claims set as JSON text: usually the claims every validator accepts
+/// with a few edits (a value replaced, a claim dropped, repeated or added),
+/// so that one rule at a time decides; otherwise claims drawn freely.
 pub(crate) fn claims_json() -> impl Strategy<Value = String> {
+    prop_oneof![3 => edited_claims(), 1 => free_claims()]
+}
+
+/// One change to a claims set.
+#[derive(Debug, Clone)]
+enum Edit {
+    /// Replace the value of the claim at this index.
+    Set(usize, String),
+    /// Drop the claim at this index.
+    Remove(usize),
+    /// Repeat the claim at this index with another value.
+    Repeat(usize, String),
+    /// Add a claim.
+    Add(String, String),
+}
+
+/// The good claims (`fixtures::good_claims`) with up to three edits.
+fn edited_claims() -> impl Strategy<Value = String> {
+    let good: Vec<(String, String)> = match warden_fuzz::fixtures::good_claims() {
+        serde_json::Value::Object(claims) => claims
+            .into_iter()
+            .map(|(name, value)| (name, value.to_string()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let value = prop_oneof![
+        2 => time_value(),
+        1 => odd_value(),
+        1 => Just(json!(["reader", "admin"]).to_string()),
+        1 => Just(json!("viewer orders:read").to_string()),
+        1 => Just(json!("writer").to_string()),
+    ];
+    let edit = prop_oneof![
+        3 => (any::<usize>(), value.clone()).prop_map(|(at, v)| Edit::Set(at, v)),
+        2 => any::<usize>().prop_map(Edit::Remove),
+        1 => (any::<usize>(), value.clone()).prop_map(|(at, v)| Edit::Repeat(at, v)),
+        1 => ("[a-z_]{1,8}", value).prop_map(|(name, v)| Edit::Add(name, v)),
+    ];
+    prop::collection::vec(edit, 0..4).prop_map(move |edits| {
+        let mut claims = good.clone();
+        for edit in edits {
+            let len = claims.len().max(1);
+            match edit {
+                Edit::Set(at, value) => {
+                    if let Some(claim) = claims.get_mut(at % len) {
+                        claim.1 = value;
+                    }
+                }
+                Edit::Remove(at) => {
+                    if !claims.is_empty() {
+                        claims.remove(at % len);
+                    }
+                }
+                Edit::Repeat(at, value) => {
+                    if let Some((name, _)) = claims.get(at % len).cloned() {
+                        claims.push((name, value));
+                    }
+                }
+                Edit::Add(name, value) => claims.push((name, value)),
+            }
+        }
+        object(claims)
+    })
+}
+
+/// Claims drawn freely: the claims validators look at, with values good,
+/// wrong or odd, sometimes repeated.
+fn free_claims() -> impl Strategy<Value = String> {
     let iss = prop_oneof![
         4 => Just(json!(ISSUER).to_string()),
         1 => Just(json!([ISSUER]).to_string()),
@@ -181,11 +251,27 @@ pub(crate) fn token_text() -> impl Strategy<Value = String> {
         .prop_map(|(header, claims, signature, dot)| format!("{header}.{claims}{dot}{signature}"));
     prop_oneof![
         2 => built,
-        3 => (select(seeds.clone()), select(seeds), prop::collection::vec(mutation(), 1..4))
+        2 => signed_token().prop_map(|(_, token)| token),
+        3 => (select(seeds.clone()), select(seeds), prop::collection::vec(mutation(), 0..4))
             .prop_map(|(token, other, mutations)| {
                 mutations.iter().fold(token, |token, m| m.apply(&token, &other))
             }),
     ]
+}
+
+/// A token of a random family, correctly signed over a header for that
+/// family and claims from [`claims_json`]: the claim rules decide.
+pub(crate) fn signed_token() -> impl Strategy<Value = (u8, String)> {
+    (0u8..4)
+        .prop_flat_map(|family| (Just(family), header_for_signing(family), claims_json()))
+        .prop_map(|(family, header, claims)| {
+            let token = sign(
+                Family::ALL[usize::from(family)],
+                header.as_bytes(),
+                claims.as_bytes(),
+            );
+            (family, token)
+        })
 }
 
 /// One change to a token.
@@ -259,29 +345,32 @@ impl Mutation {
 pub(crate) fn token_input() -> impl Strategy<Value = Vec<u8>> {
     let family = 0u8..4;
     prop_oneof![
+        signed_token().prop_map(|(family, token)| [&[family * 2][..], token.as_bytes()].concat()),
         (family.clone(), token_text()).prop_map(|(family, token)| [
             &[family * 2][..],
             token.as_bytes()
         ]
         .concat()),
-        (family, header_for_signing(), claims_json()).prop_map(|(family, header, claims)| {
-            [
-                &[family * 2 + 1][..],
-                header.as_bytes(),
-                &[0],
-                claims.as_bytes(),
-            ]
-            .concat()
-        }),
+        family
+            .prop_flat_map(|family| (Just(family), header_for_signing(family), claims_json()))
+            .prop_map(|(family, header, claims)| {
+                [
+                    &[family * 2 + 1][..],
+                    header.as_bytes(),
+                    &[0],
+                    claims.as_bytes(),
+                ]
+                .concat()
+            }),
     ]
 }
 
 /// A header for a token the target signs: usually one naming the family's
 /// algorithm (so the claims are what decides), sometimes any.
-fn header_for_signing() -> impl Strategy<Value = String> {
+fn header_for_signing(family: u8) -> impl Strategy<Value = String> {
     prop_oneof![
-        3 => (0usize..4, any::<bool>()).prop_map(|(family, typ)| {
-            let family = Family::ALL[family];
+        3 => any::<bool>().prop_map(move |typ| {
+            let family = Family::ALL[usize::from(family)];
             let typ = if typ { family.token_type().unwrap_or("JWT") } else { "JWT" };
             json!({"alg": format!("{:?}", family.alg()), "typ": typ}).to_string()
         }),
