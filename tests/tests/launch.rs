@@ -289,7 +289,31 @@ launch_aborts! {
     unknown_algorithm_name_aborts_launch:
         main_keyed("[\"HS257\"]", &format!("secret = {SECRET:?}")) => [
             "`jwt.validators.main.algorithms`: unknown algorithm `HS257`, expected one of \
-             HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA",
+             HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA, \
+             Ed25519",
+        ],
+
+    // Algorithm names are case-sensitive (RFC 7515 §4.1.1), RFC 9864's too.
+    ed25519_in_the_wrong_case_aborts_launch:
+        main_keyed("[\"ed25519\"]", &pem_setting(support::keys::ED25519_PUBLIC)) => [
+            "`jwt.validators.main.algorithms`: unknown algorithm `ed25519`, expected one of \
+             HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA, \
+             Ed25519",
+        ],
+
+    // RFC 9864 names Ed448 too; no backend here verifies it.
+    ed448_aborts_launch:
+        main_keyed("[\"Ed448\"]", &pem_setting(support::keys::ED25519_PUBLIC)) => [
+            "`jwt.validators.main.algorithms`: unknown algorithm `Ed448`, expected one of \
+             HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA, \
+             Ed25519",
+        ],
+
+    // `Ed25519` is EdDSA: it fits an Ed25519 key and nothing else.
+    ed25519_with_an_rsa_key_aborts_launch:
+        main_keyed("[\"Ed25519\"]", &pem_setting(support::keys::RSA_PUBLIC)) => [
+            "`jwt.validators.main.algorithms`: `EdDSA` cannot verify with a 2048-bit RSA \
+             public key",
         ],
 }
 
@@ -422,6 +446,7 @@ launch_aborts! {
         validator("main", HS256, "leeway_secs = 86401") => [
             "`jwt.validators.main.leeway_secs`: at most 86400 seconds",
         ],
+
 
     algorithms_given_as_a_string_aborts_launch_naming_the_key:
         main_keyed("\"HS256\"", &format!("secret = {SECRET:?}")) => [

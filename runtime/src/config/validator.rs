@@ -2,7 +2,6 @@
 //! key source, time leeway, required claims, `typ`, realm, cache size),
 //! read and checked at launch into a [`ValidatorConfig`].
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use jsonwebtoken::Algorithm;
@@ -13,7 +12,7 @@ use super::access::{AccessRules, AccessSettings};
 use super::authn::AuthnConfig;
 use super::problems::Problems;
 use super::remote::{KeySetSource, RemoteConfig, RemoteSettings};
-use crate::keys::{KeyKind, StaticKey};
+use crate::keys::{algorithm_named, KeyKind, StaticKey};
 
 /// The largest `leeway_secs` accepted: a day. More is a misconfiguration, and
 /// it keeps time arithmetic far from overflow.
@@ -161,9 +160,10 @@ fn issuer(problems: &mut Problems<'_>, issuer: Option<String>) -> Option<String>
     }
 }
 
-/// The algorithms jsonwebtoken knows, by the names `algorithms` takes.
+/// The algorithms jsonwebtoken knows, by the names `algorithms` takes
+/// (`Ed25519` is RFC 9864's name for EdDSA with an Ed25519 key).
 const ALGORITHM_NAMES: &str =
-    "HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA";
+    "HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA, Ed25519";
 
 fn algorithms(problems: &mut Problems<'_>, names: Option<Vec<String>>) -> Option<Vec<Algorithm>> {
     let names = match names {
@@ -179,15 +179,15 @@ fn algorithms(problems: &mut Problems<'_>, names: Option<Vec<String>>) -> Option
     };
     let mut algorithms = Vec::with_capacity(names.len());
     for name in &names {
-        match Algorithm::from_str(name) {
-            Ok(algorithm) => algorithms.push(algorithm),
-            Err(_) if name.eq_ignore_ascii_case("none") => {
+        match algorithm_named(name) {
+            Some(algorithm) => algorithms.push(algorithm),
+            None if name.eq_ignore_ascii_case("none") => {
                 problems.add(
                     "algorithms",
                     "`none` is never accepted: tokens must be signed",
                 );
             }
-            Err(_) => problems.add(
+            None => problems.add(
                 "algorithms",
                 format!("unknown algorithm `{name}`, expected one of {ALGORITHM_NAMES}"),
             ),
@@ -365,8 +365,9 @@ mod tests {
     #[test]
     fn every_algorithm_name_listed_is_one_jsonwebtoken_knows() {
         for name in ALGORITHM_NAMES.split(", ") {
-            let algorithm = Algorithm::from_str(name).expect("a known algorithm");
-            assert_eq!(format!("{algorithm:?}"), name);
+            let algorithm = algorithm_named(name).expect("a known algorithm");
+            let expected = if name == "Ed25519" { "EdDSA" } else { name };
+            assert_eq!(format!("{algorithm:?}"), expected);
         }
     }
 }
