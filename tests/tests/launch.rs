@@ -170,7 +170,8 @@ launch_aborts! {
             "`jwt.validators.main.colour`: unknown key `colour`, expected one of: `issuer`, \
              `algorithms`, `secret`, `secret_env`, `public_key_pem`, `public_key_file`, \
              `jwks_uri`, `discovery`, `leeway_secs`, `required_claims`, `token_type`, `realm`, \
-             `token_cache_size`, `jwks_cache_secs`, `jwks_min_cache_secs`, \
+             `token_cache_size`, `token_cache_max_bytes`, `jwks_cache_secs`, \
+             `jwks_min_cache_secs`, \
              `jwks_max_cache_secs`, `jwks_cooldown_secs`, `jwks_timeout_ms`, `jwks_max_bytes`, \
              `audiences`, `roles_claim`, `scope_claim`, `scope_role_prefix`, \
              `read_only_scopes`, `user_strategy`, `static_user`, `user_claim`, \
@@ -447,6 +448,29 @@ launch_aborts! {
             "`jwt.validators.main.leeway_secs`: at most 86400 seconds",
         ],
 
+    zero_token_cache_max_bytes_aborts_launch:
+        validator("main", HS256, "token_cache_max_bytes = 0") => [
+            "`jwt.validators.main.token_cache_max_bytes`: between 1048576 (1 MiB) and \
+             1073741824 (1 GiB) bytes; `token_cache_size = 0` turns the cache off",
+        ],
+
+    token_cache_max_bytes_below_a_mebibyte_aborts_launch:
+        validator("main", HS256, "token_cache_max_bytes = 1048575") => [
+            "`jwt.validators.main.token_cache_max_bytes`: between 1048576 (1 MiB) and \
+             1073741824 (1 GiB) bytes; `token_cache_size = 0` turns the cache off",
+        ],
+
+    token_cache_max_bytes_above_a_gibibyte_aborts_launch:
+        validator("main", HS256, "token_cache_max_bytes = 1073741825") => [
+            "`jwt.validators.main.token_cache_max_bytes`: between 1048576 (1 MiB) and \
+             1073741824 (1 GiB) bytes; `token_cache_size = 0` turns the cache off",
+        ],
+
+    negative_token_cache_max_bytes_aborts_launch_naming_the_key:
+        validator("main", HS256, "token_cache_max_bytes = -1") => [
+            "`jwt.validators.main.token_cache_max_bytes`: expected a whole number of 0 or more, \
+             found a negative number",
+        ],
 
     algorithms_given_as_a_string_aborts_launch_naming_the_key:
         main_keyed("\"HS256\"", &format!("secret = {SECRET:?}")) => [

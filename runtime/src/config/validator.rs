@@ -21,6 +21,23 @@ pub const MAX_LEEWAY_SECS: u64 = 86_400;
 /// How many verified tokens a validator keeps by default (`token_cache_size`).
 pub const DEFAULT_TOKEN_CACHE_SIZE: usize = 10_000;
 
+/// How many bytes a validator's verified tokens may take by default
+/// (`token_cache_max_bytes`): 64 MiB. An ordinary access token (about
+/// 1.5 KiB, some 5 KB once parsed and kept) fits `DEFAULT_TOKEN_CACHE_SIZE`
+/// times, so the count stays the bound that applies, as before this key;
+/// 8 KiB tokens (20 KB or more each) stop at about 3,000 instead of taking
+/// 200 MB.
+pub const DEFAULT_TOKEN_CACHE_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The least `token_cache_max_bytes`: 1 MiB, room for a few dozen of the
+/// largest tokens. Less is a cache that holds almost nothing; turn it off
+/// with `token_cache_size = 0` instead.
+pub const MIN_TOKEN_CACHE_MAX_BYTES: u64 = 1024 * 1024;
+
+/// The largest `token_cache_max_bytes`: 1 GiB per validator. More is a
+/// misconfiguration (a typo's extra digits), not a cache size.
+pub const MAX_TOKEN_CACHE_MAX_BYTES: u64 = 1024 * 1024 * 1024;
+
 /// A validator's checked settings.
 #[derive(Debug)]
 pub(crate) struct ValidatorConfig {
@@ -35,6 +52,8 @@ pub(crate) struct ValidatorConfig {
     pub(crate) token_type: Option<String>,
     /// How many verified tokens the validator keeps; 0: none.
     pub(crate) token_cache_size: usize,
+    /// How many bytes they may take.
+    pub(crate) token_cache_max_bytes: u64,
     pub(crate) authn: AuthnConfig,
 }
 
@@ -58,6 +77,7 @@ pub(crate) struct ValidatorSettings {
     token_type: Option<String>,
     realm: Option<String>,
     token_cache_size: Option<usize>,
+    token_cache_max_bytes: Option<u64>,
     remote: RemoteSettings,
     access: AccessSettings,
 }
@@ -82,6 +102,7 @@ impl ValidatorSettings {
             token_type: problems.read(figment, "token_type"),
             realm: problems.read(figment, "realm"),
             token_cache_size: problems.read(figment, "token_cache_size"),
+            token_cache_max_bytes: problems.read(figment, "token_cache_max_bytes"),
             remote: RemoteSettings::read(problems, figment),
             access: AccessSettings::read(problems, figment),
         }
@@ -117,6 +138,19 @@ impl ValidatorSettings {
                 "cannot be empty; remove the key to accept any `typ`",
             );
         }
+        let token_cache_max_bytes = self
+            .token_cache_max_bytes
+            .unwrap_or(DEFAULT_TOKEN_CACHE_MAX_BYTES);
+        if !(MIN_TOKEN_CACHE_MAX_BYTES..=MAX_TOKEN_CACHE_MAX_BYTES).contains(&token_cache_max_bytes)
+        {
+            problems.add(
+                "token_cache_max_bytes",
+                format!(
+                    "between {MIN_TOKEN_CACHE_MAX_BYTES} (1 MiB) and {MAX_TOKEN_CACHE_MAX_BYTES} \
+                     (1 GiB) bytes; `token_cache_size = 0` turns the cache off"
+                ),
+            );
+        }
         let realm = self
             .realm
             .unwrap_or_else(|| problems.validator().to_owned());
@@ -141,6 +175,7 @@ impl ValidatorSettings {
             required_claims,
             token_type: self.token_type,
             token_cache_size: self.token_cache_size.unwrap_or(DEFAULT_TOKEN_CACHE_SIZE),
+            token_cache_max_bytes,
             authn,
         })
     }

@@ -145,7 +145,7 @@ impl Validator {
             leeway: config.leeway_secs,
             required: required.into_iter().map(Into::into).collect(),
             token_type: config.token_type.map(Into::into),
-            cache: TokenCache::new(config.token_cache_size),
+            cache: TokenCache::new(config.token_cache_size, config.token_cache_max_bytes),
         }
     }
 
