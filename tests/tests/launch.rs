@@ -4,7 +4,7 @@
 
 mod support;
 
-use jsonwebtoken::Algorithm::{HS256, RS256};
+use jsonwebtoken::Algorithm::{ES256, HS256, RS256};
 use rocket::error::ErrorKind;
 use rocket::figment::providers::{Format, Toml};
 use rocket::figment::Figment;
@@ -170,7 +170,7 @@ launch_aborts! {
             "`jwt.validators.main.colour`: unknown key `colour`, expected one of: `issuer`, \
              `algorithms`, `secret`, `secret_env`, `public_key_pem`, `public_key_file`, \
              `jwks_uri`, `discovery`, `leeway_secs`, `required_claims`, `token_type`, `realm`, \
-             `token_cache_size`, `token_cache_max_bytes`, `jwks_cache_secs`, \
+             `token_cache_size`, `token_cache_max_bytes`, `require_low_s`, `jwks_cache_secs`, \
              `jwks_min_cache_secs`, \
              `jwks_max_cache_secs`, `jwks_cooldown_secs`, `jwks_timeout_ms`, `jwks_max_bytes`, \
              `audiences`, `roles_claim`, `scope_claim`, `scope_role_prefix`, \
@@ -470,6 +470,11 @@ launch_aborts! {
         validator("main", HS256, "token_cache_max_bytes = -1") => [
             "`jwt.validators.main.token_cache_max_bytes`: expected a whole number of 0 or more, \
              found a negative number",
+        ],
+
+    require_low_s_given_as_a_string_aborts_launch_naming_the_key:
+        validator("main", ES256, "require_low_s = \"yes\"") => [
+            "`jwt.validators.main.require_low_s`: expected a boolean, found a string",
         ],
 
     algorithms_given_as_a_string_aborts_launch_naming_the_key:

@@ -54,6 +54,8 @@ pub(crate) struct ValidatorConfig {
     pub(crate) token_cache_size: usize,
     /// How many bytes they may take.
     pub(crate) token_cache_max_bytes: u64,
+    /// Refuse ES256/ES384 signatures in high-S form.
+    pub(crate) require_low_s: bool,
     pub(crate) authn: AuthnConfig,
 }
 
@@ -78,6 +80,7 @@ pub(crate) struct ValidatorSettings {
     realm: Option<String>,
     token_cache_size: Option<usize>,
     token_cache_max_bytes: Option<u64>,
+    require_low_s: Option<bool>,
     remote: RemoteSettings,
     access: AccessSettings,
 }
@@ -103,6 +106,7 @@ impl ValidatorSettings {
             realm: problems.read(figment, "realm"),
             token_cache_size: problems.read(figment, "token_cache_size"),
             token_cache_max_bytes: problems.read(figment, "token_cache_max_bytes"),
+            require_low_s: problems.read(figment, "require_low_s"),
             remote: RemoteSettings::read(problems, figment),
             access: AccessSettings::read(problems, figment),
         }
@@ -176,6 +180,7 @@ impl ValidatorSettings {
             token_type: self.token_type,
             token_cache_size: self.token_cache_size.unwrap_or(DEFAULT_TOKEN_CACHE_SIZE),
             token_cache_max_bytes,
+            require_low_s: self.require_low_s.unwrap_or(false),
             authn,
         })
     }

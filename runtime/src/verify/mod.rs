@@ -7,6 +7,7 @@
 mod cache;
 mod claims;
 mod compact;
+mod ecdsa;
 mod json;
 mod times;
 mod validator;
