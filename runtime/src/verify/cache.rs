@@ -19,8 +19,8 @@
 //!   `limits::DEFAULT_TOKEN_CACHE_SIZE`; `0` turns the cache off) and
 //!   `token_cache_max_bytes` bytes (default
 //!   `limits::DEFAULT_TOKEN_CACHE_MAX_BYTES`), evicted by quick_cache's
-//!   S3-FIFO policy. A count alone lets 8 KiB tokens make 10,000 entries
-//!   over 100 MB. quick_cache has one weight budget, so each entry weighs its
+//!   S3-FIFO policy. A count alone let 10,000 entries of 8 KiB tokens take
+//!   some 200 MB once parsed. quick_cache has one weight budget, so each entry weighs its
 //!   estimated bytes but never less than a slot (`max_bytes / size`): the
 //!   weights fit the byte budget, hence the bytes do, and no more than `size`
 //!   slots fit, hence the count does. Only tokens that verified are cached,
@@ -64,22 +64,18 @@ impl Entry {
     /// again). An estimate of what the allocator hands out, made once, when
     /// the entry is inserted: the weight of an entry must never change.
     fn estimated_bytes(&self) -> u64 {
+        // The parsed header's strings take no more than its JSON.
         let header_json = self.signed.split('.').next().map_or(0, |h| h.len() * 3 / 4);
         let bytes = size_of::<Held>()
             + size_of::<Entry>()
             + size_of::<Verified>()
             + self.signed.len()
-            + header_bytes(&self.verified.header, header_json)
+            + size_of::<Header>()
+            + header_json
             + object_bytes(&self.verified.payload)
             + string_bytes(&self.verified.payload);
         u64::try_from(bytes).unwrap_or(u64::MAX)
     }
-}
-
-/// The parsed header: its fixed part, and its strings, which take no more
-/// than the JSON they were read from.
-fn header_bytes(_header: &Header, json_len: usize) -> usize {
-    size_of::<Header>() + json_len
 }
 
 /// A parsed JSON object: per member its name and its value, plus the map's
@@ -184,11 +180,17 @@ impl TokenCache {
         let shards = (cores * 4).min(by_bytes).max(1);
         // A power of two, rounded down (quick_cache would round up).
         let shards = 1 << shards.ilog2();
+        // Each shard gets the budget divided up, rounded up: a multiple of
+        // the shard count (quick_cache may halve it, never add) makes the
+        // shards' budgets add up to no more than `max_bytes`.
+        let budget = max_bytes - max_bytes % shards as u64;
         let options = OptionsBuilder::new()
             .estimated_items_capacity(capacity)
-            .weight_capacity(max_bytes)
+            .weight_capacity(budget)
             .shards(shards)
             .build()
+            // Cannot fail with both capacities set; if it did, no cache
+            // rather than a failed launch.
             .ok()?;
         Some(Self {
             entries: Cache::with_options(
