@@ -185,6 +185,11 @@ pub enum TokenError {
     /// The signature does not verify with the validator's key.
     #[error("invalid signature")]
     BadSignature,
+    /// An ES256/ES384 signature whose `s` is above half the group order,
+    /// refused by a validator with `require_low_s` (its mirror, with the
+    /// same content, would be accepted).
+    #[error("ECDSA signature not in low-S form")]
+    HighS,
     /// `exp` is in the past.
     #[error("token expired")]
     Expired,

@@ -23,6 +23,18 @@ const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
 
+/// The algorithm a JOSE `alg` name stands for: jsonwebtoken's names, and
+/// `Ed25519`, the fully specified name RFC 9864 gives EdDSA with an Ed25519
+/// key (jsonwebtoken 12 has no such variant; the only EdDSA curve it verifies
+/// is Ed25519, so the two names mean the same key family here). Names are
+/// case-sensitive, as RFC 7515 §4.1.1 says; `none` is no algorithm.
+pub(crate) fn algorithm_named(name: &str) -> Option<Algorithm> {
+    match name {
+        "Ed25519" => Some(Algorithm::EdDSA),
+        name => name.parse().ok(),
+    }
+}
+
 /// What kind of key a validator holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum KeyKind {

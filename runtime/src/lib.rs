@@ -69,7 +69,10 @@ pub mod state {
 
 /// The bounds and defaults that configuration and tokens meet.
 pub mod limits {
-    pub use crate::config::{DEFAULT_TOKEN_CACHE_SIZE, MAX_LEEWAY_SECS};
+    pub use crate::config::{
+        DEFAULT_TOKEN_CACHE_MAX_BYTES, DEFAULT_TOKEN_CACHE_SIZE, MAX_LEEWAY_SECS,
+        MAX_TOKEN_CACHE_MAX_BYTES, MIN_TOKEN_CACHE_MAX_BYTES,
+    };
     pub use crate::keys::{MIN_RSA_BITS, MIN_SECRET_BYTES};
     pub use crate::verify::MAX_TOKEN_BYTES;
 }

@@ -281,3 +281,63 @@ async fn secret_env_supplies_the_hmac_secret() {
             .assert_invalid_token(REALM, "invalid signature");
     }
 }
+
+/// A token with the header `header` (JSON as written) over `claims`, signed
+/// with the test Ed25519 key: jsonwebtoken's `encode` can write no `alg` but
+/// its own names, so the JWS is put together here.
+fn ed25519_token(header: &str, claims: &Value) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    let signed = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let signature = jsonwebtoken::crypto::sign(signed.as_bytes(), &signing_key(EdDSA), EdDSA)
+        .expect("Ed25519 signs");
+    format!("{signed}.{signature}")
+}
+
+/// RFC 9864's fully specified name for EdDSA with Ed25519: accepted in the
+/// allow-list and in tokens, where the validator allows either name.
+#[rocket::async_test]
+async fn ed25519_is_another_name_for_eddsa() {
+    let rfc_9864 = ed25519_token(r#"{"alg":"Ed25519","typ":"JWT"}"#, &claims_for(EdDSA));
+    let classic = ed25519_token(r#"{"alg":"EdDSA","typ":"JWT"}"#, &claims_for(EdDSA));
+    for algorithms in ["[\"Ed25519\"]", "[\"EdDSA\"]", "[\"EdDSA\", \"Ed25519\"]"] {
+        let config = format!(
+            "[jwt.validators.{REALM}]\nissuer = {ISSUER:?}\nalgorithms = {algorithms}\n{}\n",
+            key_source(EdDSA)
+        );
+        let client = client(&config, routes![jwt]).await;
+        assert_accepted(&client, &rfc_9864, EdDSA).await;
+        assert_accepted(&client, &classic, EdDSA).await;
+    }
+}
+
+/// Only the exact name: another letter case, or another curve, is an
+/// algorithm this validator does not allow, even when the signature verifies.
+#[rocket::async_test]
+async fn ed25519_in_another_case_or_ed448_is_not_allowed() {
+    let config = format!(
+        "[jwt.validators.{REALM}]\nissuer = {ISSUER:?}\nalgorithms = [\"Ed25519\"]\n{}\n",
+        key_source(EdDSA)
+    );
+    let client = client(&config, routes![jwt]).await;
+    for alg in ["ed25519", "ED25519", "Ed448", "none"] {
+        let token = ed25519_token(&format!(r#"{{"alg":"{alg}"}}"#), &claims_for(EdDSA));
+        Refusal::of(get(&client, "/jwt", Some(&token)).await)
+            .await
+            .assert_invalid_token(REALM, "algorithm not allowed");
+    }
+}
+
+/// `Ed25519` means the Ed25519 key family only: an ES256 validator refuses it.
+#[rocket::async_test]
+async fn ed25519_is_not_allowed_where_eddsa_is_not() {
+    let client = client(&config(&[ES256], &key_source(ES256)), routes![jwt]).await;
+    let token = ed25519_token(r#"{"alg":"Ed25519"}"#, &claims_for(EdDSA));
+    Refusal::of(get(&client, "/jwt", Some(&token)).await)
+        .await
+        .assert_invalid_token(REALM, "algorithm not allowed");
+}

@@ -4,7 +4,7 @@
 
 mod support;
 
-use jsonwebtoken::Algorithm::{HS256, RS256};
+use jsonwebtoken::Algorithm::{ES256, HS256, RS256};
 use rocket::error::ErrorKind;
 use rocket::figment::providers::{Format, Toml};
 use rocket::figment::Figment;
@@ -170,7 +170,8 @@ launch_aborts! {
             "`jwt.validators.main.colour`: unknown key `colour`, expected one of: `issuer`, \
              `algorithms`, `secret`, `secret_env`, `public_key_pem`, `public_key_file`, \
              `jwks_uri`, `discovery`, `leeway_secs`, `required_claims`, `token_type`, `realm`, \
-             `token_cache_size`, `jwks_cache_secs`, `jwks_min_cache_secs`, \
+             `token_cache_size`, `token_cache_max_bytes`, `require_low_s`, `jwks_cache_secs`, \
+             `jwks_min_cache_secs`, \
              `jwks_max_cache_secs`, `jwks_cooldown_secs`, `jwks_timeout_ms`, `jwks_max_bytes`, \
              `audiences`, `roles_claim`, `scope_claim`, `scope_role_prefix`, \
              `read_only_scopes`, `user_strategy`, `static_user`, `user_claim`, \
@@ -289,7 +290,31 @@ launch_aborts! {
     unknown_algorithm_name_aborts_launch:
         main_keyed("[\"HS257\"]", &format!("secret = {SECRET:?}")) => [
             "`jwt.validators.main.algorithms`: unknown algorithm `HS257`, expected one of \
-             HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA",
+             HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA, \
+             Ed25519",
+        ],
+
+    // Algorithm names are case-sensitive (RFC 7515 §4.1.1), RFC 9864's too.
+    ed25519_in_the_wrong_case_aborts_launch:
+        main_keyed("[\"ed25519\"]", &pem_setting(support::keys::ED25519_PUBLIC)) => [
+            "`jwt.validators.main.algorithms`: unknown algorithm `ed25519`, expected one of \
+             HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA, \
+             Ed25519",
+        ],
+
+    // RFC 9864 names Ed448 too; no backend here verifies it.
+    ed448_aborts_launch:
+        main_keyed("[\"Ed448\"]", &pem_setting(support::keys::ED25519_PUBLIC)) => [
+            "`jwt.validators.main.algorithms`: unknown algorithm `Ed448`, expected one of \
+             HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA, \
+             Ed25519",
+        ],
+
+    // `Ed25519` is EdDSA: it fits an Ed25519 key and nothing else.
+    ed25519_with_an_rsa_key_aborts_launch:
+        main_keyed("[\"Ed25519\"]", &pem_setting(support::keys::RSA_PUBLIC)) => [
+            "`jwt.validators.main.algorithms`: `EdDSA` cannot verify with a 2048-bit RSA \
+             public key",
         ],
 }
 
@@ -421,6 +446,35 @@ launch_aborts! {
     leeway_above_the_maximum_aborts_launch:
         validator("main", HS256, "leeway_secs = 86401") => [
             "`jwt.validators.main.leeway_secs`: at most 86400 seconds",
+        ],
+
+    zero_token_cache_max_bytes_aborts_launch:
+        validator("main", HS256, "token_cache_max_bytes = 0") => [
+            "`jwt.validators.main.token_cache_max_bytes`: between 1048576 (1 MiB) and \
+             1073741824 (1 GiB) bytes; `token_cache_size = 0` turns the cache off",
+        ],
+
+    token_cache_max_bytes_below_a_mebibyte_aborts_launch:
+        validator("main", HS256, "token_cache_max_bytes = 1048575") => [
+            "`jwt.validators.main.token_cache_max_bytes`: between 1048576 (1 MiB) and \
+             1073741824 (1 GiB) bytes; `token_cache_size = 0` turns the cache off",
+        ],
+
+    token_cache_max_bytes_above_a_gibibyte_aborts_launch:
+        validator("main", HS256, "token_cache_max_bytes = 1073741825") => [
+            "`jwt.validators.main.token_cache_max_bytes`: between 1048576 (1 MiB) and \
+             1073741824 (1 GiB) bytes; `token_cache_size = 0` turns the cache off",
+        ],
+
+    negative_token_cache_max_bytes_aborts_launch_naming_the_key:
+        validator("main", HS256, "token_cache_max_bytes = -1") => [
+            "`jwt.validators.main.token_cache_max_bytes`: expected a whole number of 0 or more, \
+             found a negative number",
+        ],
+
+    require_low_s_given_as_a_string_aborts_launch_naming_the_key:
+        validator("main", ES256, "require_low_s = \"yes\"") => [
+            "`jwt.validators.main.require_low_s`: expected a boolean, found a string",
         ],
 
     algorithms_given_as_a_string_aborts_launch_naming_the_key:

@@ -1,6 +1,7 @@
 //! The validated-token cache: a token verifies once per validator, later
 //! requests are served from the cache with their time claims and their key
-//! checked again, and `token_cache_size` bounds or turns it off.
+//! checked again, and `token_cache_size` and `token_cache_max_bytes` bound
+//! it (`token_cache_size = 0` turns it off).
 
 mod remote_support;
 mod support;
@@ -12,7 +13,9 @@ use rocket::local::asynchronous::Client;
 use rocket::routes;
 use rocket_warden::clock::{Clock as _, ManualClock};
 use rocket_warden::jsonwebtoken::Algorithm;
-use rocket_warden::limits::DEFAULT_TOKEN_CACHE_SIZE;
+use rocket_warden::limits::{
+    DEFAULT_TOKEN_CACHE_MAX_BYTES, DEFAULT_TOKEN_CACHE_SIZE, MAX_TOKEN_BYTES,
+};
 use rocket_warden::state::{TokenCacheStats, Validators};
 use rocket_warden::testing::JwksServer;
 use rocket_warden::{jwt_auth, Jwt};
@@ -174,6 +177,84 @@ async fn token_cache_size_bounds_the_entries() {
         stats.entries as u64 <= stats.capacity && stats.capacity < 40,
         "{stats:?}"
     );
+}
+
+/// Claims padded with `pad` bytes of text (a token of about 4/3 of that).
+fn padded(n: usize, pad: usize) -> Value {
+    claims_with(json!({ "n": n, "pad": "x".repeat(pad) }))
+}
+
+#[rocket::async_test]
+async fn large_tokens_never_make_the_cache_exceed_its_byte_bound() {
+    let config = validator(MAIN, Algorithm::HS256, "token_cache_max_bytes = 1048576");
+    let client = support::client(&config, routes![jwt]).await;
+    let tokens = 200;
+    for n in 0..tokens {
+        // About 7 KiB: near `MAX_TOKEN_BYTES`, so 200 of them hold well over 1 MiB.
+        let token = mint(Algorithm::HS256, &padded(n, 5000));
+        assert!(token.len() > 6 * 1024 && token.len() <= MAX_TOKEN_BYTES);
+        // The second request is served from the cache: large tokens are cached.
+        assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+        assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+        let stats = cache_stats(&client, MAIN).expect("on");
+        assert!(stats.weight <= stats.max_bytes, "{stats:?}");
+    }
+    let stats = cache_stats(&client, MAIN).expect("on");
+    assert_eq!((stats.misses, stats.hits), (tokens as u64, tokens as u64));
+    assert_eq!(stats.max_bytes, 1_048_576);
+    assert_eq!(stats.capacity, DEFAULT_TOKEN_CACHE_SIZE as u64);
+    // Each entry weighs at least its token: the byte bound evicted most of them.
+    assert!(
+        stats.entries > 0 && stats.entries < 1_048_576 / (6 * 1024),
+        "{stats:?}"
+    );
+    assert!(stats.weight >= stats.entries as u64 * 6 * 1024, "{stats:?}");
+}
+
+#[rocket::async_test]
+async fn small_tokens_are_bounded_by_count_as_before() {
+    let client = support::client(&validator(MAIN, Algorithm::HS256, ""), routes![jwt]).await;
+    let tokens = 300;
+    for n in 0..tokens {
+        let token = mint(Algorithm::HS256, &claims_with(json!({ "n": n })));
+        assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+    }
+    let stats = cache_stats(&client, MAIN).expect("on by default");
+    // Far under both bounds: every token is kept, each charged one slot of
+    // the count bound (its bytes are fewer).
+    assert_eq!(stats.entries, tokens);
+    assert_eq!(stats.max_bytes, DEFAULT_TOKEN_CACHE_MAX_BYTES);
+    let slot = DEFAULT_TOKEN_CACHE_MAX_BYTES.div_ceil(DEFAULT_TOKEN_CACHE_SIZE as u64);
+    assert_eq!(stats.weight, slot * tokens as u64, "{stats:?}");
+}
+
+#[rocket::async_test]
+async fn token_cache_size_still_bounds_the_entries_under_the_byte_bound() {
+    let config = validator(
+        MAIN,
+        Algorithm::HS256,
+        "token_cache_size = 3
+token_cache_max_bytes = 1073741824",
+    );
+    let client = support::client(&config, routes![jwt]).await;
+    for n in 0..30 {
+        let token = mint(Algorithm::HS256, &claims_with(json!({ "n": n })));
+        assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+        let stats = cache_stats(&client, MAIN).expect("on");
+        assert!(stats.entries <= 3, "{stats:?}");
+    }
+}
+
+#[rocket::async_test]
+async fn a_single_slot_cache_still_keeps_one_token() {
+    let config = validator(MAIN, Algorithm::HS256, "token_cache_size = 1");
+    let client = support::client(&config, routes![jwt]).await;
+    let token = mint(Algorithm::HS256, &claims());
+    for _ in 0..2 {
+        assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+    }
+    let stats = cache_stats(&client, MAIN).expect("on");
+    assert_eq!((stats.entries, stats.hits), (1, 1), "{stats:?}");
 }
 
 #[rocket::async_test]

@@ -24,7 +24,10 @@ pub(crate) use authn::{AuthnConfig, PartnerChoice, UserChoice};
 pub(crate) use cookie::CookieConfig;
 pub(crate) use remote::{check_secure, KeySetSource, Limits, RemoteConfig};
 pub(crate) use validator::{KeyConfig, ValidatorConfig};
-pub use validator::{DEFAULT_TOKEN_CACHE_SIZE, MAX_LEEWAY_SECS};
+pub use validator::{
+    DEFAULT_TOKEN_CACHE_MAX_BYTES, DEFAULT_TOKEN_CACHE_SIZE, MAX_LEEWAY_SECS,
+    MAX_TOKEN_CACHE_MAX_BYTES, MIN_TOKEN_CACHE_MAX_BYTES,
+};
 
 use crate::error::{ConfigError, ConfigErrors};
 use problems::{

@@ -2,7 +2,6 @@
 //! key source, time leeway, required claims, `typ`, realm, cache size),
 //! read and checked at launch into a [`ValidatorConfig`].
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use jsonwebtoken::Algorithm;
@@ -13,7 +12,7 @@ use super::access::{AccessRules, AccessSettings};
 use super::authn::AuthnConfig;
 use super::problems::Problems;
 use super::remote::{KeySetSource, RemoteConfig, RemoteSettings};
-use crate::keys::{KeyKind, StaticKey};
+use crate::keys::{algorithm_named, KeyKind, StaticKey};
 
 /// The largest `leeway_secs` accepted: a day. More is a misconfiguration, and
 /// it keeps time arithmetic far from overflow.
@@ -21,6 +20,23 @@ pub const MAX_LEEWAY_SECS: u64 = 86_400;
 
 /// How many verified tokens a validator keeps by default (`token_cache_size`).
 pub const DEFAULT_TOKEN_CACHE_SIZE: usize = 10_000;
+
+/// How many bytes a validator's verified tokens may take by default
+/// (`token_cache_max_bytes`): 64 MiB. An ordinary access token (about
+/// 1.5 KiB, some 5 KB once parsed and kept) fits `DEFAULT_TOKEN_CACHE_SIZE`
+/// times, so the count stays the bound that applies, as before this key;
+/// 8 KiB tokens (20 KB or more each) stop at about 3,000 instead of taking
+/// 200 MB.
+pub const DEFAULT_TOKEN_CACHE_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The least `token_cache_max_bytes`: 1 MiB, room for a few dozen of the
+/// largest tokens. Less is a cache that holds almost nothing; turn it off
+/// with `token_cache_size = 0` instead.
+pub const MIN_TOKEN_CACHE_MAX_BYTES: u64 = 1024 * 1024;
+
+/// The largest `token_cache_max_bytes`: 1 GiB per validator. More is a
+/// misconfiguration (a typo's extra digits), not a cache size.
+pub const MAX_TOKEN_CACHE_MAX_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// A validator's checked settings.
 #[derive(Debug)]
@@ -36,6 +52,10 @@ pub(crate) struct ValidatorConfig {
     pub(crate) token_type: Option<String>,
     /// How many verified tokens the validator keeps; 0: none.
     pub(crate) token_cache_size: usize,
+    /// How many bytes they may take.
+    pub(crate) token_cache_max_bytes: u64,
+    /// Refuse ES256/ES384 signatures in high-S form.
+    pub(crate) require_low_s: bool,
     pub(crate) authn: AuthnConfig,
 }
 
@@ -59,6 +79,8 @@ pub(crate) struct ValidatorSettings {
     token_type: Option<String>,
     realm: Option<String>,
     token_cache_size: Option<usize>,
+    token_cache_max_bytes: Option<u64>,
+    require_low_s: Option<bool>,
     remote: RemoteSettings,
     access: AccessSettings,
 }
@@ -83,6 +105,8 @@ impl ValidatorSettings {
             token_type: problems.read(figment, "token_type"),
             realm: problems.read(figment, "realm"),
             token_cache_size: problems.read(figment, "token_cache_size"),
+            token_cache_max_bytes: problems.read(figment, "token_cache_max_bytes"),
+            require_low_s: problems.read(figment, "require_low_s"),
             remote: RemoteSettings::read(problems, figment),
             access: AccessSettings::read(problems, figment),
         }
@@ -118,6 +142,19 @@ impl ValidatorSettings {
                 "cannot be empty; remove the key to accept any `typ`",
             );
         }
+        let token_cache_max_bytes = self
+            .token_cache_max_bytes
+            .unwrap_or(DEFAULT_TOKEN_CACHE_MAX_BYTES);
+        if !(MIN_TOKEN_CACHE_MAX_BYTES..=MAX_TOKEN_CACHE_MAX_BYTES).contains(&token_cache_max_bytes)
+        {
+            problems.add(
+                "token_cache_max_bytes",
+                format!(
+                    "between {MIN_TOKEN_CACHE_MAX_BYTES} (1 MiB) and {MAX_TOKEN_CACHE_MAX_BYTES} \
+                     (1 GiB) bytes; `token_cache_size = 0` turns the cache off"
+                ),
+            );
+        }
         let realm = self
             .realm
             .unwrap_or_else(|| problems.validator().to_owned());
@@ -142,6 +179,8 @@ impl ValidatorSettings {
             required_claims,
             token_type: self.token_type,
             token_cache_size: self.token_cache_size.unwrap_or(DEFAULT_TOKEN_CACHE_SIZE),
+            token_cache_max_bytes,
+            require_low_s: self.require_low_s.unwrap_or(false),
             authn,
         })
     }
@@ -161,9 +200,10 @@ fn issuer(problems: &mut Problems<'_>, issuer: Option<String>) -> Option<String>
     }
 }
 
-/// The algorithms jsonwebtoken knows, by the names `algorithms` takes.
+/// The algorithms jsonwebtoken knows, by the names `algorithms` takes
+/// (`Ed25519` is RFC 9864's name for EdDSA with an Ed25519 key).
 const ALGORITHM_NAMES: &str =
-    "HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA";
+    "HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA, Ed25519";
 
 fn algorithms(problems: &mut Problems<'_>, names: Option<Vec<String>>) -> Option<Vec<Algorithm>> {
     let names = match names {
@@ -179,15 +219,15 @@ fn algorithms(problems: &mut Problems<'_>, names: Option<Vec<String>>) -> Option
     };
     let mut algorithms = Vec::with_capacity(names.len());
     for name in &names {
-        match Algorithm::from_str(name) {
-            Ok(algorithm) => algorithms.push(algorithm),
-            Err(_) if name.eq_ignore_ascii_case("none") => {
+        match algorithm_named(name) {
+            Some(algorithm) => algorithms.push(algorithm),
+            None if name.eq_ignore_ascii_case("none") => {
                 problems.add(
                     "algorithms",
                     "`none` is never accepted: tokens must be signed",
                 );
             }
-            Err(_) => problems.add(
+            None => problems.add(
                 "algorithms",
                 format!("unknown algorithm `{name}`, expected one of {ALGORITHM_NAMES}"),
             ),
@@ -365,8 +405,9 @@ mod tests {
     #[test]
     fn every_algorithm_name_listed_is_one_jsonwebtoken_knows() {
         for name in ALGORITHM_NAMES.split(", ") {
-            let algorithm = Algorithm::from_str(name).expect("a known algorithm");
-            assert_eq!(format!("{algorithm:?}"), name);
+            let algorithm = algorithm_named(name).expect("a known algorithm");
+            let expected = if name == "Ed25519" { "EdDSA" } else { name };
+            assert_eq!(format!("{algorithm:?}"), expected);
         }
     }
 }

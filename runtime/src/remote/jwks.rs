@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -15,7 +14,7 @@ use base64::Engine as _;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{Map, Value};
 
-use crate::keys::{KeyKind, MIN_RSA_BITS};
+use crate::keys::{algorithm_named, KeyKind, MIN_RSA_BITS};
 
 /// One usable public key of a set.
 pub(crate) struct RemoteKey {
@@ -210,8 +209,8 @@ fn read_jwk(jwk: &Value) -> Result<RemoteKey, String> {
     let alg = match jwk.get("alg") {
         None => None,
         Some(Value::String(name)) => Some(
-            Algorithm::from_str(name)
-                .map_err(|_| format!("`alg` {name:?} is not a supported signature algorithm"))?,
+            algorithm_named(name)
+                .ok_or_else(|| format!("`alg` {name:?} is not a supported signature algorithm"))?,
         ),
         Some(_) => return Err("`alg` is not a string".to_owned()),
     };
@@ -366,6 +365,24 @@ mod tests {
         assert!(matches!(
             two.select(None, Algorithm::ES256),
             Selected::Ambiguous
+        ));
+    }
+
+    /// RFC 9864 lets a JWK name its algorithm `Ed25519`: EdDSA, for an
+    /// Ed25519 key only; names are case-sensitive.
+    #[test]
+    fn a_jwk_may_name_its_algorithm_ed25519() {
+        const X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"; // RFC 8037 A.2
+        let okp = |kid: &str, alg: &str| json!({ "kty": "OKP", "crv": "Ed25519", "x": X, "kid": kid, "alg": alg });
+        let set = parse(json!([
+            okp("ed", "Ed25519"),
+            okp("lower", "ed25519"),
+            { "kty": "EC", "crv": "P-256", "x": P256, "y": P256_Y, "kid": "ec", "alg": "Ed25519" },
+        ]));
+        assert_eq!(set.len(), 1);
+        assert!(matches!(
+            set.select(Some("ed"), Algorithm::EdDSA),
+            Selected::One(_)
         ));
     }
 

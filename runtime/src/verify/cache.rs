@@ -15,17 +15,27 @@
 //!   still be in the key set. An entry that fails is dropped; an expired
 //!   token is refused as expired, a token whose key rotated out is verified
 //!   again from scratch.
-//! - **Bounded:** `token_cache_size` entries per validator (default
-//!   `limits::DEFAULT_TOKEN_CACHE_SIZE`; `0` turns the cache off), evicted by
-//!   quick_cache's S3-FIFO policy. Only tokens that verified are cached, so
-//!   junk tokens cannot flush it.
+//! - **Bounded twice:** `token_cache_size` entries per validator (default
+//!   `limits::DEFAULT_TOKEN_CACHE_SIZE`; `0` turns the cache off) and
+//!   `token_cache_max_bytes` bytes (default
+//!   `limits::DEFAULT_TOKEN_CACHE_MAX_BYTES`), evicted by quick_cache's
+//!   S3-FIFO policy. A count alone let 10,000 entries of 8 KiB tokens take
+//!   some 200 MB once parsed. quick_cache has one weight budget, so each entry weighs its
+//!   estimated bytes but never less than a slot (`max_bytes / size`): the
+//!   weights fit the byte budget, hence the bytes do, and no more than `size`
+//!   slots fit, hence the count does. Only tokens that verified are cached,
+//!   so junk tokens cannot flush it.
 //!
 //! Lookups take a shard's read lock for a moment and never across an await.
 
 use std::fmt;
+use std::mem::size_of;
 use std::sync::Arc;
 
+use jsonwebtoken::Header;
 use quick_cache::sync::Cache;
+use quick_cache::{OptionsBuilder, Weighter};
+use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
 use super::times::Times;
@@ -47,25 +57,150 @@ pub(crate) struct Entry {
     pub(crate) key: Option<Arc<RemoteKey>>,
 }
 
+impl Entry {
+    /// About how many bytes the entry holds: its own structures, the
+    /// `header.payload` it keeps, the parsed header and claims, and the
+    /// roles and scopes read from them later (at most the claims' strings
+    /// again). An estimate of what the allocator hands out, made once, when
+    /// the entry is inserted: the weight of an entry must never change.
+    fn estimated_bytes(&self) -> u64 {
+        // The parsed header's strings take no more than its JSON.
+        let header_json = self.signed.split('.').next().map_or(0, |h| h.len() * 3 / 4);
+        let bytes = size_of::<Held>()
+            + size_of::<Entry>()
+            + size_of::<Verified>()
+            + self.signed.len()
+            + size_of::<Header>()
+            + header_json
+            + object_bytes(&self.verified.payload)
+            + string_bytes(&self.verified.payload);
+        u64::try_from(bytes).unwrap_or(u64::MAX)
+    }
+}
+
+/// A parsed JSON object: per member its name and its value, plus the map's
+/// own bookkeeping (serde_json's `Map` is a B-tree: about two words a member).
+fn object_bytes(object: &Map<String, Value>) -> usize {
+    object
+        .iter()
+        .map(|(name, value)| {
+            size_of::<String>() + name.len() + value_bytes(value) + 2 * size_of::<usize>()
+        })
+        .sum()
+}
+
+/// A parsed JSON value; nesting is bounded by serde_json's recursion limit.
+fn value_bytes(value: &Value) -> usize {
+    size_of::<Value>()
+        + match value {
+            Value::String(text) => text.len(),
+            Value::Array(items) => items.iter().map(value_bytes).sum(),
+            Value::Object(object) => object_bytes(object),
+            Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+        }
+}
+
+/// The bytes of every string in `object`, names aside: what the roles and
+/// scopes read from it on first use can copy, at most.
+fn string_bytes(object: &Map<String, Value>) -> usize {
+    fn of(value: &Value) -> usize {
+        match value {
+            Value::String(text) => text.len() + size_of::<Box<str>>(),
+            Value::Array(items) => items.iter().map(of).sum(),
+            Value::Object(object) => object.values().map(of).sum(),
+            Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+        }
+    }
+    object.values().map(of).sum()
+}
+
+/// An entry as the cache holds it, with its weight worked out once.
+#[derive(Debug, Clone)]
+struct Held {
+    entry: Arc<Entry>,
+    bytes: u64,
+}
+
+/// Weighs an entry by its bytes, and at least by one slot of the count
+/// bound (`max_bytes / size`), so the one weight budget bounds both.
+#[derive(Debug, Clone, Copy)]
+struct BySize {
+    slot: u64,
+}
+
+impl Weighter<TokenDigest, Held> for BySize {
+    fn weight(&self, _: &TokenDigest, held: &Held) -> u64 {
+        // Never 0: quick_cache never evicts an entry that weighs nothing.
+        held.bytes.max(self.slot).max(1)
+    }
+}
+
+/// The least weight budget of a shard: the largest entries (an 8 KiB token
+/// with its parsed claims, tens of KiB) must fit in one, or they would never
+/// be cached.
+const MIN_SHARD_BYTES: u64 = 256 * 1024;
+
 /// One validator's cache of verified tokens.
 pub(crate) struct TokenCache {
-    entries: Cache<TokenDigest, Arc<Entry>>,
+    entries: Cache<TokenDigest, Held, BySize>,
+    /// `token_cache_size`.
+    capacity: u64,
+    /// `token_cache_max_bytes`.
+    max_bytes: u64,
 }
 
 impl fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenCache")
             .field("entries", &self.entries.len())
-            .field("capacity", &self.entries.capacity())
+            .field("capacity", &self.capacity)
+            .field("weight", &self.entries.weight())
+            .field("max_bytes", &self.max_bytes)
             .finish()
     }
 }
 
 impl TokenCache {
-    /// A cache of `capacity` tokens; `None` when `capacity` is 0 (off).
-    pub(crate) fn new(capacity: usize) -> Option<Self> {
-        (capacity > 0).then(|| Self {
-            entries: Cache::new(capacity),
+    /// A cache of at most `capacity` tokens and `max_bytes` bytes; `None`
+    /// when `capacity` is 0 (off). `max_bytes` is at least
+    /// `limits::MIN_TOKEN_CACHE_MAX_BYTES` (checked at launch).
+    pub(crate) fn new(capacity: usize, max_bytes: u64) -> Option<Self> {
+        if capacity == 0 || max_bytes == 0 {
+            return None;
+        }
+        let size = u64::try_from(capacity).unwrap_or(u64::MAX);
+        // quick_cache admits nothing heavier than its main queue (97% of a
+        // shard): a slot of the whole budget (`token_cache_size = 1`) would
+        // never be cached, so a slot is at most 96% of it (still one entry).
+        let slot = max_bytes.div_ceil(size).min(max_bytes / 25 * 24).max(1);
+        // quick_cache splits the budget evenly between its shards (by default
+        // four per core); fewer shards keep each big enough for large entries.
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let by_bytes = usize::try_from(max_bytes / MIN_SHARD_BYTES).unwrap_or(usize::MAX);
+        let shards = (cores * 4).min(by_bytes).max(1);
+        // A power of two, rounded down (quick_cache would round up).
+        let shards = 1 << shards.ilog2();
+        // Each shard gets the budget divided up, rounded up: a multiple of
+        // the shard count (quick_cache may halve it, never add) makes the
+        // shards' budgets add up to no more than `max_bytes`.
+        let budget = max_bytes - max_bytes % shards as u64;
+        let options = OptionsBuilder::new()
+            .estimated_items_capacity(capacity)
+            .weight_capacity(budget)
+            .shards(shards)
+            .build()
+            // Cannot fail with both capacities set; if it did, no cache
+            // rather than a failed launch.
+            .ok()?;
+        Some(Self {
+            entries: Cache::with_options(
+                options,
+                BySize { slot },
+                Default::default(),
+                Default::default(),
+            ),
+            capacity: size,
+            max_bytes,
         })
     }
 
@@ -80,11 +215,16 @@ impl TokenCache {
         // Not secret: whoever can reach this comparison sent the signature.
         self.entries
             .get(digest)
+            .map(|held| held.entry)
             .filter(|entry| *entry.signed == *signed)
     }
 
+    /// Keeps `entry`, evicting others as the bounds require. An entry too
+    /// big for a shard is not kept: that token is verified every time.
     pub(crate) fn insert(&self, digest: TokenDigest, entry: Entry) {
-        self.entries.insert(digest, Arc::new(entry));
+        let bytes = entry.estimated_bytes();
+        let entry = Arc::new(entry);
+        self.entries.insert(digest, Held { entry, bytes });
     }
 
     pub(crate) fn remove(&self, digest: &TokenDigest) {
@@ -97,7 +237,9 @@ impl TokenCache {
             hits: self.entries.hits(),
             misses: self.entries.misses(),
             entries: self.entries.len(),
-            capacity: self.entries.capacity(),
+            capacity: self.capacity,
+            weight: self.entries.weight(),
+            max_bytes: self.max_bytes,
         }
     }
 }
@@ -115,4 +257,80 @@ pub struct TokenCacheStats {
     pub entries: usize,
     /// The most tokens it holds (`token_cache_size`).
     pub capacity: u64,
+    /// The bytes charged for the tokens held now: each entry's estimated
+    /// size, or one slot (`max_bytes / capacity`) if that is more. Never
+    /// more than `max_bytes`, and never less than the estimated bytes held.
+    pub weight: u64,
+    /// The most bytes it holds (`token_cache_max_bytes`).
+    pub max_bytes: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::AccessRules;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    use jsonwebtoken::Algorithm;
+
+    /// An entry for a token with these claims, as the validator stores it.
+    fn entry(claims: &Value) -> Entry {
+        let header = Header::new(Algorithm::RS256);
+        let signed = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).expect("JSON")),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let payload = claims.as_object().expect("an object").clone();
+        Entry {
+            signed: signed.into(),
+            times: Times::read(&payload).expect("times"),
+            verified: Verified::new(
+                "v".into(),
+                header,
+                payload,
+                Arc::new(AccessRules::default()),
+            ),
+            key: None,
+        }
+    }
+
+    /// What the README promises: an ordinary access token (here about
+    /// 1.5 KiB once signed with RS256) weighs less than a slot of the
+    /// default bounds, so the default count bound is the one that applies.
+    #[test]
+    fn an_ordinary_token_weighs_less_than_a_default_slot() {
+        let claims = serde_json::json!({
+            "iss": "https://login.example.com/tenant/v2.0",
+            "sub": "d1f8c3a2-5b7e-4c9d-8e2f-1a3b5c7d9e0f",
+            "aud": ["api://orders", "api://billing"],
+            "exp": 1_900_000_000u64, "iat": 1_800_000_000u64, "nbf": 1_800_000_000u64,
+            "jti": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+            "email": "alice@example.com", "name": "Alice Example",
+            "scope": "orders:read orders:write billing:read profile email openid",
+            "roles": ["admin", "auditor", "orders.manager", "billing.viewer"],
+            "realm_access": {"roles": ["offline_access", "uma_authorization", "default-roles"]},
+            "azp": "web-frontend", "sid": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+            "tid": "72f988bf-86f1-41af-91ab-2d7cd011db47", "ver": "2.0",
+        });
+        let entry = entry(&claims);
+        // An RS256 signature adds 342 bytes, not held by the cache.
+        assert!(entry.signed.len() + 343 <= 1536, "{}", entry.signed.len());
+        let slot = crate::config::DEFAULT_TOKEN_CACHE_MAX_BYTES
+            .div_ceil(crate::config::DEFAULT_TOKEN_CACHE_SIZE as u64);
+        assert!(
+            entry.estimated_bytes() < slot,
+            "{} ≥ {slot}",
+            entry.estimated_bytes()
+        );
+    }
+
+    /// A large token weighs at least its bytes, so the byte bound counts it.
+    #[test]
+    fn a_large_token_weighs_at_least_what_it_holds() {
+        let pad = "x".repeat(6000);
+        let entry = entry(&serde_json::json!({ "iss": "i", "pad": pad }));
+        // The kept `header.payload` (8 KiB) and the parsed string (6000).
+        assert!(entry.estimated_bytes() as usize > entry.signed.len() + 6000);
+    }
 }

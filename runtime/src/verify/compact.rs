@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 
 use super::json::UniqueObject;
 use crate::error::TokenError;
+use crate::keys::algorithm_named;
 
 /// The largest token accepted, in bytes. Real access tokens are well under
 /// 2 KiB; 8 KiB leaves room for large role lists while bounding the work an
@@ -57,11 +58,12 @@ impl<'t> Compact<'t> {
     }
 
     /// The JOSE header. An `alg` jsonwebtoken does not know (`none` among
-    /// them) fails here, as JSON that does not fit a [`Header`].
+    /// them) fails here, as JSON that does not fit a [`Header`]; RFC 9864's
+    /// `Ed25519` is read as `EdDSA` (see [`algorithm_named`]).
     pub(crate) fn header(&self) -> Result<Header, Error> {
-        Ok(serde_json::from_slice(
-            &URL_SAFE_NO_PAD.decode(self.header)?,
-        )?)
+        let json = URL_SAFE_NO_PAD.decode(self.header)?;
+        // The common case parses once; only a failed parse looks again.
+        serde_json::from_slice(&json).or_else(|error| fully_specified(&json).ok_or(error.into()))
     }
 
     /// Checks the signature over `header.payload` with `key`, for `alg`.
@@ -81,6 +83,19 @@ impl<'t> Compact<'t> {
         let UniqueObject(claims) = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(self.payload)?)?;
         Ok(claims)
     }
+}
+
+/// A header whose `alg` is `Ed25519`, read as the same header with `EdDSA`.
+/// Members are read with the claims' reader, so a name given twice is still
+/// refused; `None` for anything else (the first parse's error then stands).
+fn fully_specified(json: &[u8]) -> Option<Header> {
+    let UniqueObject(mut header) = serde_json::from_slice(json).ok()?;
+    let alg = header.get_mut("alg")?;
+    if alg.as_str() != Some("Ed25519") {
+        return None;
+    }
+    *alg = Value::from("EdDSA");
+    serde_json::from_value(Value::Object(header)).ok()
 }
 
 /// Checks the compact serialization before any decoding: size, three
@@ -110,8 +125,8 @@ pub(crate) fn check_shape(token: &str) -> Result<(), TokenError> {
     }
 }
 
-/// Whether the token's header is a JSON object whose `alg` is an algorithm
-/// jsonwebtoken knows (allowed or not).
+/// Whether the token's header is a JSON object whose `alg` names an algorithm
+/// jsonwebtoken knows (allowed or not), by its name or RFC 9864's `Ed25519`.
 pub(crate) fn has_known_alg(token: &str) -> bool {
     let Some(header) = token.split('.').next() else {
         return false;
@@ -123,7 +138,7 @@ pub(crate) fn has_known_alg(token: &str) -> bool {
         Ok(header) => header
             .get("alg")
             .and_then(Value::as_str)
-            .is_some_and(|alg| alg.parse::<Algorithm>().is_ok()),
+            .is_some_and(|alg| algorithm_named(alg).is_some()),
         Err(_) => true,
     }
 }
@@ -160,6 +175,38 @@ mod tests {
         assert!(verified.is_ok());
         assert_eq!(compact.header().expect("header").alg, Algorithm::HS256);
         assert_eq!(compact.payload().expect("claims")["sub"], "a");
+    }
+
+    /// A compact token whose header is `json` (payload and signature are
+    /// placeholders: only the header is read).
+    fn with_header(json: &str) -> String {
+        format!("{}.e30.c2ln", URL_SAFE_NO_PAD.encode(json))
+    }
+
+    #[test]
+    fn ed25519_is_read_as_eddsa_and_nothing_else_is_renamed() {
+        let token = with_header(r#"{"alg":"Ed25519","kid":"k"}"#);
+        let header = Compact::split(&token).expect("three parts").header();
+        let header = header.expect("RFC 9864's name is known");
+        assert_eq!(
+            (header.alg, header.kid.as_deref()),
+            (Algorithm::EdDSA, Some("k"))
+        );
+        assert!(has_known_alg(&token));
+        for json in [
+            r#"{"alg":"ed25519"}"#,
+            r#"{"alg":"ED25519"}"#,
+            r#"{"alg":"Ed448"}"#,
+            r#"{"alg":"none"}"#,
+            r#"{"alg":"Ed25519","alg":"Ed25519"}"#,
+            r#"{"alg":"Ed25519","kid":7}"#,
+        ] {
+            let token = with_header(json);
+            let compact = Compact::split(&token).expect("three parts");
+            assert!(compact.header().is_err(), "{json}");
+        }
+        assert!(!has_known_alg(&with_header(r#"{"alg":"Ed448"}"#)));
+        assert!(!has_known_alg(&with_header(r#"{"alg":"ed25519"}"#)));
     }
 
     #[test]

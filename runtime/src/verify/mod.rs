@@ -1,12 +1,14 @@
 //! Verification: from a compact token to a [`Verified`] one, with no Rocket
 //! types. The compact JWS and its shape (`compact`), the validator that
 //! checks the algorithm, signature, header and claims (`validator`), the
-//! time claims (`times`), claims JSON that names each member once (`json`), what the claims grant (`claims`), and the
-//! validated-token cache (`cache`).
+//! time claims (`times`), the low-S form of ECDSA signatures (`ecdsa`),
+//! claims JSON that names each member once (`json`), what the claims grant
+//! (`claims`), and the validated-token cache (`cache`).
 
 mod cache;
 mod claims;
 mod compact;
+mod ecdsa;
 mod json;
 mod times;
 mod validator;

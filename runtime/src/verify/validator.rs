@@ -25,6 +25,7 @@ use serde_json::{Map, Value};
 use super::cache::{Entry, TokenCache, TokenCacheStats};
 use super::claims::present;
 use super::compact::{check_shape, has_known_alg, Compact};
+use super::ecdsa::is_high_s;
 use super::times::Times;
 use super::verified::Verified;
 use crate::clock::SharedClock;
@@ -72,6 +73,8 @@ pub struct Validator {
     /// configuration order (`aud` is checked with the route's audiences).
     required: Box<[Box<str>]>,
     token_type: Option<Box<str>>,
+    /// Refuse ES256/ES384 signatures in high-S form (`require_low_s`).
+    require_low_s: bool,
     /// Tokens that verified; `None` with `token_cache_size = 0`.
     cache: Option<TokenCache>,
 }
@@ -145,7 +148,8 @@ impl Validator {
             leeway: config.leeway_secs,
             required: required.into_iter().map(Into::into).collect(),
             token_type: config.token_type.map(Into::into),
-            cache: TokenCache::new(config.token_cache_size),
+            require_low_s: config.require_low_s,
+            cache: TokenCache::new(config.token_cache_size, config.token_cache_max_bytes),
         }
     }
 
@@ -262,6 +266,11 @@ impl Validator {
         let header = compact.header().map_err(|e| self.explain(token, e))?;
         if !self.algorithms.contains(&header.alg) {
             return Err(TokenError::AlgorithmNotAllowed.into());
+        }
+        // Before the signature: a high-S signature is refused whether or not
+        // it verifies, and the check costs less than verifying.
+        if self.require_low_s && is_high_s(header.alg, compact.signature()) {
+            return Err(TokenError::HighS.into());
         }
         let remote_key = match &self.keys {
             Keys::Static { key, .. } => {
