@@ -106,6 +106,9 @@ fn decode(token: &str, family: Family, alg: Algorithm) -> jsonwebtoken::errors::
         .map(|data| data.claims)
 }
 
+/// 2⁶⁴: a time claim at or above it is malformed.
+const TWO_TO_THE_64: f64 = 18_446_744_073_709_551_616.0;
+
 /// The claim rules every fuzz validator applies (README, "Configuration" and
 /// "Behaviour"), at [`NOW`] with no leeway.
 pub fn check_claims(claims: &Map<String, Value>) -> Result<(), String> {
@@ -126,7 +129,8 @@ pub fn check_claims(claims: &Map<String, Value>) -> Result<(), String> {
         match present(name) {
             None => Ok(None),
             Some(value) => match value.as_f64() {
-                Some(secs) if secs.is_finite() && secs >= 0.0 => Ok(Some(secs.round())),
+                // Whole seconds that fit in 64 bits, as the README says.
+                Some(secs) if (0.0..TWO_TO_THE_64).contains(&secs) => Ok(Some(secs.round())),
                 _ => Err(format!("{name} is not a time")),
             },
         }
@@ -143,6 +147,27 @@ pub fn check_claims(claims: &Map<String, Value>) -> Result<(), String> {
         Some(iat) if iat.as_f64().is_none_or(|iat| iat.round() > now) => Err("iat".into()),
         _ => Ok(()),
     }
+}
+
+/// The `acr` the fuzz application's step-up route accepts.
+pub const STEP_UP_ACR: &str = "urn:fuzz:mfa";
+
+/// The `max_age` of the fuzz application's step-up route, in seconds.
+pub const STEP_UP_MAX_AGE: u64 = 300;
+
+/// The step-up rule (README, "Behaviour"), written out for the fuzz
+/// application's `/stepup` route at [`NOW`] with no leeway: `acr` exactly
+/// [`STEP_UP_ACR`], and `auth_time` a non-negative number (a fraction
+/// rounded) at most [`STEP_UP_MAX_AGE`] seconds before `NOW` and not after.
+pub fn meets_step_up(claims: &Map<String, Value>) -> bool {
+    let acr = claims.get("acr").and_then(Value::as_str) == Some(STEP_UP_ACR);
+    let now = NOW as f64;
+    let recent = claims
+        .get("auth_time")
+        .and_then(Value::as_f64)
+        .map(f64::round)
+        .is_some_and(|at| at >= 0.0 && at <= now && now - at <= STEP_UP_MAX_AGE as f64);
+    acr && recent
 }
 
 /// The first family of the `hs` chain (`hs`, `rs`, `es`, `ed`) that must

@@ -6,11 +6,18 @@ use rocket::Route;
 use rocket_warden::{jwt_auth, AuthUser, Jwt, OptionalJwt};
 
 /// The paths of [`all`], for the target to pick from.
-pub const PATHS: [&str; 5] = ["/required", "/optional", "/roles", "/write", "/user"];
+pub const PATHS: [&str; 6] = [
+    "/required",
+    "/optional",
+    "/roles",
+    "/write",
+    "/user",
+    "/stepup",
+];
 
 /// Every route.
 pub fn all() -> Vec<Route> {
-    rocket::routes![required, optional, roles, write, user]
+    rocket::routes![required, optional, roles, write, user, step_up]
 }
 
 fn subject<P>(auth: &Jwt<serde_json::Value, P>) -> String {
@@ -47,4 +54,11 @@ fn write(auth: Jwt) -> String {
 #[rocket::get("/user")]
 fn user(user: AuthUser) -> String {
     serde_json::Value::String(user.into_id()).to_string()
+}
+
+/// Step-up (RFC 9470): the `acr` and `max_age` of `reference::meets_step_up`.
+#[jwt_auth(validator = "hs", acr = ["urn:fuzz:mfa"], max_age = 300)]
+#[rocket::get("/stepup")]
+fn step_up(auth: Jwt) -> String {
+    subject(&auth)
 }

@@ -12,6 +12,8 @@ use rocket_warden::testing::TestKey;
 use serde_json::{json, Value};
 
 use crate::fixtures::{good_claims, Family, AUTH_COOKIE, ISSUER, NOW, QUERY_PARAM, SESSION_COOKIE};
+use crate::reference::STEP_UP_ACR;
+use crate::routes::PATHS;
 use crate::targets::sign;
 
 /// The public vectors.
@@ -56,8 +58,27 @@ pub fn tokens() -> Vec<String> {
         other["realm_access"] = json!({"roles": ["admin"]});
         tokens.push(mint(&other));
     }
+    // After the three of each family, which tests find by position.
+    for family in Family::ALL {
+        let header = header(family, family.alg());
+        let claims = stepped_up_claims();
+        tokens.push(rocket_warden::testing::mint(
+            &header,
+            &claims,
+            family.signing_key(),
+        ));
+    }
     tokens.extend(vector_strings().filter(|s| s.matches('.').count() == 2));
     tokens
+}
+
+/// Good claims that also meet the fuzz application's step-up route: its
+/// `acr`, and an authentication a minute before [`NOW`].
+fn stepped_up_claims() -> Value {
+    let mut claims = good_claims();
+    claims["acr"] = json!(STEP_UP_ACR);
+    claims["auth_time"] = json!(NOW - 60);
+    claims
 }
 
 /// Every string of the vectors file.
@@ -182,7 +203,7 @@ fn request() -> Vec<Vec<u8>> {
     })
     .to_string();
     let mut seeds = Vec::new();
-    for route in 0..5u8 {
+    for route in 0..PATHS.len() as u8 {
         let bearer = format!("Bearer {token}\0\0\0");
         seeds.push([&[route | 1 << 3], bearer.as_bytes()].concat());
         let query = format!("\0\0{QUERY_PARAM}={token}&x=1\0");
@@ -191,6 +212,23 @@ fn request() -> Vec<Vec<u8>> {
         seeds.push([&[route | 1 << 4 | 1 << 6], cookie.as_bytes()].concat());
         seeds.push(vec![route]);
     }
+    // The step-up route, with a token that meets its demands.
+    let stepped_up = rocket_warden::testing::mint(
+        &header(Family::Hmac, Family::Hmac.alg()),
+        &stepped_up_claims(),
+        Family::Hmac.signing_key(),
+    );
+    let step_up = PATHS
+        .iter()
+        .position(|path| *path == "/stepup")
+        .unwrap_or(0) as u8;
+    seeds.push(
+        [
+            &[step_up | 1 << 3],
+            format!("Bearer {stepped_up}").as_bytes(),
+        ]
+        .concat(),
+    );
     let signed = sign(Family::Hmac, br#"{"alg":"HS256"}"#, br#"{"sub":"x"}"#);
     seeds.push([&[1u8 << 3][..], format!("Bearer {signed}").as_bytes()].concat());
     seeds

@@ -177,6 +177,7 @@ fn request() {
                 "200 anonymous",
                 "401 invalid_token",
                 "401 session_cookie_refused",
+                "401 insufficient_user_authentication",
                 "403 insufficient_scope",
             ],
         );

@@ -36,6 +36,8 @@ use proc_macro::TokenStream;
 ///           | scopes = ["SCOPE", ...]   the token holds all of these scopes
 ///           | audiences = ["AUD", ...]  `aud` names one of these, replacing
 ///                                       the validator's audiences for this route
+///           | acr = ["ACR", ...]        step-up: `acr` is one of these
+///           | max_age = SECONDS         step-up: `auth_time` at most this old
 ///           | optional                  no credentials: the handler runs anonymous
 ///           | public                    no token is read at all; stands alone
 ///           | check = PATH              a predicate over the token, sync or async
@@ -57,6 +59,14 @@ use proc_macro::TokenStream;
 /// - `audiences = [..]`: the token's `aud` must name one of these, which
 ///   **replace** the validator's `audiences` for this route. A non-empty list
 ///   of distinct strings without white space.
+/// - `acr = [..]` and `max_age = SECONDS`: step-up authentication (RFC
+///   9470). The token's `acr` must be one of these values (compared
+///   exactly; a non-empty list of distinct strings of printable ASCII
+///   without spaces, `"` or `\`), and its `auth_time` at most `SECONDS`
+///   old on the application's clock, within the validator's `leeway_secs`.
+///   A token without the claim fails; the refusal is a 401
+///   `insufficient_user_authentication` whose challenge carries the
+///   route's `acr_values` and `max_age`.
 /// - `optional`: a request without credentials runs the handler anonymous;
 ///   one with credentials is held to everything else the attribute says, and
 ///   a bad token is refused, never anonymous.
@@ -68,7 +78,8 @@ use proc_macro::TokenStream;
 ///   `&Rocket<Orbit>` to reach managed state (rocket_warden's `Check` trait).
 ///
 /// A token that fails authentication, including an `aud` outside the
-/// route's audiences, is a 401 `invalid_token`; a valid token lacking a
+/// route's audiences, is a 401 `invalid_token`; one that misses a step-up
+/// demand, a 401 `insufficient_user_authentication`; a valid token lacking a
 /// role, a scope or a passing check is a 403 `insufficient_scope`.
 ///
 /// # The handler's parameters

@@ -69,6 +69,12 @@ pub enum AuthError {
     /// the client may retry; the cause is logged, never sent.
     #[error("identity lookup unavailable, try again later")]
     IdentityUnavailable,
+    /// The token is valid, but the route asks for a stronger or more recent
+    /// authentication of its user than the token records (RFC 9470 step-up):
+    /// 401 `insufficient_user_authentication`, the challenge repeating the
+    /// route's `acr_values` and `max_age` for the client to ask its provider.
+    #[error(transparent)]
+    StepUp(StepUp),
     /// The token is valid, but the route's policy wants more than it grants
     /// (a role, a scope, a write with a read-only scope, a custom check):
     /// 403 `insufficient_scope`, the challenge naming any missing scopes.
@@ -104,7 +110,8 @@ impl AuthError {
             | Self::InvalidCookie
             | Self::CookieExpired
             | Self::NoPartner
-            | Self::NoUser => Status::Unauthorized,
+            | Self::NoUser
+            | Self::StepUp(_) => Status::Unauthorized,
             Self::InvalidRequest(_) => Status::BadRequest,
             Self::Forbidden(_) => Status::Forbidden,
             Self::NotConfigured => Status::InternalServerError,
@@ -129,9 +136,38 @@ impl AuthError {
             | Self::NoPartner
             | Self::NoUser => Some("invalid_token"),
             Self::InvalidRequest(_) => Some("invalid_request"),
+            Self::StepUp(_) => Some("insufficient_user_authentication"),
             Self::Forbidden(_) => Some("insufficient_scope"),
         }
     }
+}
+
+/// A route's step-up demands (RFC 9470), and which of them a token missed:
+/// the content of an [`AuthError::StepUp`] refusal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{missed}")]
+pub struct StepUp {
+    /// The demand the token missed.
+    pub missed: StepUpMiss,
+    /// The authentication context classes the route accepts, any one of
+    /// them; empty when it names none.
+    pub acr_values: &'static [&'static str],
+    /// The most seconds that may have passed since the user authenticated,
+    /// when the route sets a limit.
+    pub max_age: Option<u64>,
+}
+
+/// The step-up demand a token missed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StepUpMiss {
+    /// Its `acr` is absent, not a string, or not one the route accepts.
+    #[error("a different authentication level is required")]
+    Acr,
+    /// Its `auth_time` is absent, older than the route's `max_age`, or in
+    /// the future.
+    #[error("a more recent authentication is required")]
+    MaxAge,
 }
 
 /// Why a valid token was not enough for a route (a 403).

@@ -13,13 +13,13 @@ use std::sync::Arc;
 use rocket::http::{ContentType, Header};
 use rocket::{Request, Response};
 
-use crate::error::{AuthError, Denial};
+use crate::error::{AuthError, Denial, StepUp};
 
 impl AuthError {
     /// The `WWW-Authenticate` value for this refusal in `realm`.
     ///
     /// ```
-    /// use rocket_warden::error::{AuthError, Denial};
+    /// use rocket_warden::error::{AuthError, Denial, StepUp, StepUpMiss};
     ///
     /// assert_eq!(AuthError::Missing.challenge("api"), r#"Bearer realm="api""#);
     /// assert_eq!(
@@ -29,6 +29,11 @@ impl AuthError {
     /// assert_eq!(
     ///     AuthError::Forbidden(Denial::MissingScopes("orders:write".into())).challenge("api"),
     ///     r#"Bearer realm="api", error="insufficient_scope", error_description="the token lacks a required scope", scope="orders:write""#,
+    /// );
+    /// let step_up = StepUp { missed: StepUpMiss::MaxAge, acr_values: &["urn:mfa"], max_age: Some(300) };
+    /// assert_eq!(
+    ///     AuthError::StepUp(step_up).challenge("api"),
+    ///     r#"Bearer realm="api", error="insufficient_user_authentication", error_description="a more recent authentication is required", acr_values="urn:mfa", max_age="300""#,
     /// );
     /// ```
     pub fn challenge(&self, realm: &str) -> String {
@@ -48,6 +53,9 @@ impl AuthError {
             out.push_str(", scope=\"");
             push_quoted(&mut out, scopes);
             out.push('"');
+        }
+        if let Self::StepUp(step_up) = self {
+            push_step_up(&mut out, step_up);
         }
         out
     }
@@ -116,6 +124,25 @@ pub(crate) fn render<'r>(request: &'r Request<'_>, response: &mut Response<'r>) 
     let body = refusal.error.body();
     response.set_header(ContentType::JSON);
     response.set_sized_body(body.len(), Cursor::new(body));
+}
+
+/// Appends what a step-up challenge asks for (RFC 9470 §3): the route's
+/// `acr_values`, space-separated, and its `max_age`, both quoted as the
+/// RFC's examples are.
+fn push_step_up(out: &mut String, step_up: &StepUp) {
+    if let Some((first, rest)) = step_up.acr_values.split_first() {
+        out.push_str(", acr_values=\"");
+        push_quoted(out, first);
+        for value in rest {
+            out.push(' ');
+            push_quoted(out, value);
+        }
+        out.push('"');
+    }
+    if let Some(max_age) = step_up.max_age {
+        // A `String` never fails to take a write.
+        let _ = write!(out, ", max_age=\"{max_age}\"");
+    }
 }
 
 /// Appends `text` to a quoted-string, replacing the characters RFC 6750 does

@@ -81,6 +81,16 @@ async fn exp_given_as_a_string_is_malformed_even_when_not_required() {
 }
 
 #[rocket::async_test]
+async fn exp_out_of_range_is_malformed() {
+    let client = main_client("").await;
+    // 2^64 and beyond do not fit in 64-bit seconds; -1 is before the epoch.
+    for exp in [json!(18_446_744_073_709_551_616.0), json!(1e300), json!(-1)] {
+        let claims = claims_with(json!({ "exp": exp }));
+        assert_claims_refused(&client, &claims, "main", "claim `exp` is malformed").await;
+    }
+}
+
+#[rocket::async_test]
 async fn exp_given_as_a_float_in_the_future_is_accepted() {
     let client = main_client("").await;
     let exp = at(300) as f64 + 0.5;

@@ -22,7 +22,8 @@ use crate::routes::PATHS;
 ///
 /// The answer must be a 200, 400, 401 or 403; a 401 carries a `Bearer`
 /// challenge; no body repeats a token; a handler runs authenticated only for
-/// a credential the reference accepts, as the subject it names, and runs
+/// a credential the reference accepts (on `/stepup`, one that also meets
+/// the step-up rule), as the subject it names, and runs
 /// anonymous only when the request carries no credential at all.
 pub fn request(data: &[u8]) -> super::Outcome {
     let Some(input) = Input::read(data) else {
@@ -194,7 +195,7 @@ async fn judge(input: &Input<'_>, path: &str, response: LocalResponse<'_>) -> su
         assert!(!credentials, "ran anonymous with credentials: {input:?}");
         return "200 anonymous".into();
     }
-    let subjects = authenticated_subjects(input);
+    let subjects = authenticated_subjects(input, path);
     assert!(
         subjects.contains(&body),
         "{path} ran as {body:?}; the credentials the reference accepts name {subjects:?}"
@@ -206,20 +207,21 @@ async fn judge(input: &Input<'_>, path: &str, response: LocalResponse<'_>) -> su
     "200 authenticated".into()
 }
 
-/// The subjects (or user ids) of the credentials the reference accepts.
-fn authenticated_subjects(input: &Input<'_>) -> Vec<String> {
-    let mut subjects: Vec<String> = input
+/// The subjects (or user ids) of the credentials the reference accepts on
+/// `path` (whose step-up demands, on `/stepup`, they must meet too).
+fn authenticated_subjects(input: &Input<'_>, path: &str) -> Vec<String> {
+    let mut accepted: Vec<Map<String, Value>> = input
         .tokens()
         .iter()
         .filter_map(|token| reference::chain_accepts(token))
-        .flat_map(|(_, claims)| subject(&claims))
+        .map(|(_, claims)| claims)
         .collect();
-    if let Some(json) = input.cookie_json {
-        if let Some(claims) = cookie_claims(json) {
-            subjects.extend(subject(&claims));
-        }
-    }
-    subjects
+    accepted.extend(input.cookie_json.and_then(cookie_claims));
+    accepted
+        .iter()
+        .filter(|claims| path != "/stepup" || reference::meets_step_up(claims))
+        .flat_map(subject)
+        .collect()
 }
 
 /// What a handler may answer for `claims`: its `sub` as JSON text, and

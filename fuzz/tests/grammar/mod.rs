@@ -12,6 +12,7 @@ use serde_json::json;
 use warden_fuzz::fixtures::{
     Family, AUDIENCE, AUTH_COOKIE, ISSUER, NOW, QUERY_PARAM, SESSION_COOKIE,
 };
+use warden_fuzz::reference::STEP_UP_ACR;
 use warden_fuzz::seeds;
 use warden_fuzz::targets::sign;
 
@@ -59,6 +60,25 @@ fn time_value() -> impl Strategy<Value = String> {
         1 => (-7200i64..7200).prop_map(|delta| format!("{}.{}", NOW as i64 + delta, delta.unsigned_abs() % 10)),
         1 => Just(format!("\"{}\"", NOW + 60)),
         2 => odd_value(),
+    ]
+}
+
+/// An `acr` claim's value: the fuzz step-up route's, near misses, or odd.
+fn acr() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => Just(json!(STEP_UP_ACR).to_string()),
+        1 => Just(json!(STEP_UP_ACR.to_uppercase()).to_string()),
+        1 => Just(json!([STEP_UP_ACR]).to_string()),
+        1 => odd_value(),
+    ]
+}
+
+/// An `auth_time`: mostly around the step-up route's `max_age` before
+/// [`NOW`], sometimes any time.
+fn auth_time() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => (-10i64..400).prop_map(|ago| (NOW as i64 - ago).to_string()),
+        1 => time_value(),
     ]
 }
 
@@ -219,6 +239,8 @@ fn free_claims() -> impl Strategy<Value = String> {
         2 => time_value().prop_map(|v| ("iat".to_owned(), v)),
         1 => roles.clone().prop_map(|v| ("roles".to_owned(), v)),
         1 => roles.prop_map(|v| ("scope".to_owned(), v)),
+        1 => acr().prop_map(|v| ("acr".to_owned(), v)),
+        1 => auth_time().prop_map(|v| ("auth_time".to_owned(), v)),
         1 => ("[a-z_.]{1,8}", odd_value()),
     ];
     prop_oneof![

@@ -20,6 +20,8 @@ enum ArgKey {
     Roles,
     Scopes,
     Audiences,
+    Acr,
+    MaxAge,
     Optional,
     Public,
     Check,
@@ -27,11 +29,13 @@ enum ArgKey {
 
 impl ArgKey {
     /// Every argument, in the order error messages list them.
-    const ALL: [ArgKey; 7] = [
+    const ALL: [ArgKey; 9] = [
         ArgKey::Validator,
         ArgKey::Roles,
         ArgKey::Scopes,
         ArgKey::Audiences,
+        ArgKey::Acr,
+        ArgKey::MaxAge,
         ArgKey::Optional,
         ArgKey::Public,
         ArgKey::Check,
@@ -43,6 +47,8 @@ impl ArgKey {
             ArgKey::Roles => "roles",
             ArgKey::Scopes => "scopes",
             ArgKey::Audiences => "audiences",
+            ArgKey::Acr => "acr",
+            ArgKey::MaxAge => "max_age",
             ArgKey::Optional => "optional",
             ArgKey::Public => "public",
             ArgKey::Check => "check",
@@ -53,7 +59,7 @@ impl ArgKey {
         Self::ALL.into_iter().find(|key| key.name() == name)
     }
 
-    fn names() -> [&'static str; 7] {
+    fn names() -> [&'static str; 9] {
         Self::ALL.map(Self::name)
     }
 
@@ -64,6 +70,8 @@ impl ArgKey {
             ArgKey::Roles => "`roles = [\"admin\"]`",
             ArgKey::Scopes => "`scopes = [\"orders:write\"]`",
             ArgKey::Audiences => "`audiences = [\"orders-api\"]`",
+            ArgKey::Acr => "`acr = [\"urn:example:mfa\"]`",
+            ArgKey::MaxAge => "`max_age = 300`",
             ArgKey::Optional => "`optional`",
             ArgKey::Public => "`public`",
             ArgKey::Check => "`check = path::to::function`",
@@ -84,6 +92,8 @@ pub(crate) struct Args {
     pub(crate) roles: Vec<LitStr>,
     pub(crate) scopes: Vec<LitStr>,
     pub(crate) audiences: Option<Vec<LitStr>>,
+    pub(crate) acr: Vec<LitStr>,
+    pub(crate) max_age: Option<u64>,
     pub(crate) optional: Option<Ident>,
     pub(crate) public: Option<Ident>,
     pub(crate) check: Option<syn::Path>,
@@ -135,6 +145,10 @@ impl Args {
             ArgKey::Roles => self.roles = list(meta, key, "role", errors).unwrap_or_default(),
             ArgKey::Scopes => self.scopes = list(meta, key, "scope", errors).unwrap_or_default(),
             ArgKey::Audiences => self.audiences = list(meta, key, "audience", errors),
+            ArgKey::Acr => self.acr = list(meta, key, "acr value", errors).unwrap_or_default(),
+            ArgKey::MaxAge => {
+                self.max_age = value(meta, key, errors).and_then(|v| seconds(v, errors))
+            }
         }
     }
 
@@ -252,6 +266,31 @@ fn check(value: &Expr, errors: &mut Errors) -> Option<syn::Path> {
     }
 }
 
+/// `max_age = 300`: whole seconds, an integer literal.
+fn seconds(value: &Expr, errors: &mut Errors) -> Option<u64> {
+    let Expr::Lit(ExprLit {
+        lit: Lit::Int(int), ..
+    }) = value
+    else {
+        errors.add_spanned(
+            value,
+            "expected a whole number of seconds, like `max_age = 300`",
+        );
+        return None;
+    };
+    match int.base10_parse::<u64>() {
+        Ok(secs) => Some(secs),
+        Err(_) if int.base10_digits().starts_with('-') => {
+            errors.add(int.span(), "`max_age` cannot be negative");
+            None
+        }
+        Err(_) => {
+            errors.add(int.span(), "`max_age` must fit in a u64 number of seconds");
+            None
+        }
+    }
+}
+
 /// `key = ["a", "b"]`: a non-empty list of distinct, non-empty strings.
 fn list(meta: &Meta, key: ArgKey, item: &str, errors: &mut Errors) -> Option<Vec<LitStr>> {
     let value = value(meta, key, errors)?;
@@ -281,6 +320,12 @@ fn list(meta: &Meta, key: ArgKey, item: &str, errors: &mut Errors) -> Option<Vec
             Some(lit) if key == ArgKey::Scopes && !is_scope_token(&lit.value()) => errors.add(
                 lit.span(),
                 "a scope is printable ASCII without spaces, `\"` or `\\` (RFC 6750 scope-token)",
+            ),
+            // They are repeated, space-separated, in a challenge's quoted `acr_values`.
+            Some(lit) if key == ArgKey::Acr && !is_scope_token(&lit.value()) => errors.add(
+                lit.span(),
+                "an acr value is printable ASCII without spaces, `\"` or `\\` \
+                 (it goes into a challenge's `acr_values`, RFC 9470)",
             ),
             Some(lit) if lit.value().chars().any(char::is_whitespace) => {
                 errors.add(lit.span(), format!("a {item} cannot contain whitespace"))

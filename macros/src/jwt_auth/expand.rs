@@ -65,7 +65,11 @@ fn policy_value(item: &syn::ItemFn, args: &Args, route: &RouteAttr) -> TokenStre
     if args.public.is_some() {
         value.extend(quote!(.public()));
     }
-    for (method, list) in [("roles", &args.roles), ("scopes", &args.scopes)] {
+    for (method, list) in [
+        ("roles", &args.roles),
+        ("scopes", &args.scopes),
+        ("acr", &args.acr),
+    ] {
         if !list.is_empty() {
             let method = format_ident!("{method}");
             value.extend(quote!(.#method(&[#(#list),*])));
@@ -73,6 +77,9 @@ fn policy_value(item: &syn::ItemFn, args: &Args, route: &RouteAttr) -> TokenStre
     }
     if let Some(audiences) = &args.audiences {
         value.extend(quote!(.audiences(&[#(#audiences),*])));
+    }
+    if let Some(secs) = args.max_age {
+        value.extend(quote!(.max_age(#secs)));
     }
     if let Some(check) = &args.check {
         let name = check.to_token_stream().to_string().replace(' ', "");

@@ -11,6 +11,7 @@ use rocket::futures::future::BoxFuture;
 use rocket::http::Method;
 use rocket::{Orbit, Rocket};
 
+use super::step_up::Demands;
 use super::token::AccessToken;
 use crate::error::{AuthError, Denial};
 
@@ -68,6 +69,7 @@ pub struct RoutePolicy {
     roles: &'static [&'static str],
     scopes: &'static [&'static str],
     audiences: Option<&'static [&'static str]>,
+    step_up: Demands,
     check: Option<&'static str>,
     route: Option<RouteId>,
 }
@@ -88,6 +90,7 @@ impl RoutePolicy {
             roles: &[],
             scopes: &[],
             audiences: None,
+            step_up: Demands::NONE,
             check: None,
             route: None,
         }
@@ -135,6 +138,30 @@ impl RoutePolicy {
         }
     }
 
+    /// Requires the user to have authenticated in one of these ways: the
+    /// token's `acr` is one of `values` (RFC 9470 step-up).
+    pub const fn acr(self, values: &'static [&'static str]) -> Self {
+        Self {
+            step_up: Demands {
+                acr: values,
+                max_age: self.step_up.max_age,
+            },
+            ..self
+        }
+    }
+
+    /// Requires the user to have authenticated at most `secs` seconds ago:
+    /// the token's `auth_time` (RFC 9470 step-up).
+    pub const fn max_age(self, secs: u64) -> Self {
+        Self {
+            step_up: Demands {
+                acr: self.step_up.acr,
+                max_age: Some(secs),
+            },
+            ..self
+        }
+    }
+
     /// Records that the route has a custom check, named `name` (the check
     /// itself is [`Policy::check`]).
     pub const fn check(self, name: &'static str) -> Self {
@@ -177,6 +204,16 @@ impl RoutePolicy {
         self.audiences
     }
 
+    /// The `acr` values of which a token must hold one (none: any).
+    pub const fn required_acr(&self) -> &'static [&'static str] {
+        self.step_up.acr
+    }
+
+    /// The most seconds since the user authenticated, if the route sets it.
+    pub const fn authentication_max_age(&self) -> Option<u64> {
+        self.step_up.max_age
+    }
+
     /// The name of the route's custom check, if it has one.
     pub const fn check_name(&self) -> Option<&'static str> {
         self.check
@@ -188,10 +225,18 @@ impl RoutePolicy {
     }
 
     /// What a verified token must also meet on this route, before any
-    /// custom check: the audience (401), then read-only scopes, roles and
-    /// scopes (403).
-    pub(crate) fn authorize(&self, token: &AccessToken, method: Method) -> Result<(), AuthError> {
+    /// custom check: the audience and the step-up demands (401) at `now`
+    /// with `leeway`, then read-only scopes, roles and scopes (403). Step-up
+    /// comes first since a new authentication may well bring the role.
+    pub(crate) fn authorize(
+        &self,
+        token: &AccessToken,
+        method: Method,
+        now: u64,
+        leeway: u64,
+    ) -> Result<(), AuthError> {
         token.check_audience(self.audiences)?;
+        self.step_up.check(token.payload(), now, leeway)?;
         if !matches!(method, Method::Get | Method::Head | Method::Options) && token.is_read_only() {
             return Err(AuthError::Forbidden(Denial::ReadOnly));
         }
@@ -228,6 +273,12 @@ impl fmt::Display for RoutePolicy {
         }
         if let Some(audiences) = self.audiences {
             write!(f, ", audiences [{}]", audiences.join(", "))?;
+        }
+        if !self.step_up.acr.is_empty() {
+            write!(f, ", acr any of [{}]", self.step_up.acr.join(", "))?;
+        }
+        if let Some(secs) = self.step_up.max_age {
+            write!(f, ", max_age {secs} s")?;
         }
         if let Some(check) = self.check {
             write!(f, ", check `{check}`")?;

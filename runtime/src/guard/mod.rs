@@ -66,7 +66,7 @@ async fn decide<P: Policy>(
     // and these hold every step of authentication.
     let decision = request.local_cache_async(Box::pin(async {
         let result = match attempt(request, validator).await {
-            Ok(Some(verified)) => authorize::<P>(request, AccessToken::new(verified))
+            Ok(Some(verified)) => authorize::<P>(request, validator, AccessToken::new(verified))
                 .await
                 .map(Some),
             Ok(None) => Ok(None),
@@ -80,13 +80,16 @@ async fn decide<P: Policy>(
     decision.await.result.clone()
 }
 
-/// Applies policy `P` to a verified token: audience, read-only scopes, roles
-/// and scopes, then the custom check.
+/// Applies policy `P` to a verified token: audience, step-up, read-only
+/// scopes, roles and scopes, then the custom check. Times are read on the
+/// route's validator's clock, with its leeway.
 async fn authorize<P: Policy>(
     request: &Request<'_>,
+    validator: &Validator,
     token: AccessToken,
 ) -> Result<AccessToken, AuthError> {
-    P::POLICY.authorize(&token, request.method())?;
+    let (now, leeway) = (validator.now_secs(), validator.leeway());
+    P::POLICY.authorize(&token, request.method(), now, leeway)?;
     if let Some(check) = P::check(&token, request.rocket()) {
         if !check.await {
             return Err(AuthError::Forbidden(Denial::CheckFailed));

@@ -17,6 +17,7 @@ mod verified;
 pub use cache::TokenCacheStats;
 pub(crate) use claims::check_audience;
 pub use compact::MAX_TOKEN_BYTES;
+pub(crate) use times::numeric_date;
 pub(crate) use validator::Context;
 pub use validator::Validator;
 pub(crate) use verified::Verified;

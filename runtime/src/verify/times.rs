@@ -55,7 +55,10 @@ impl Times {
 
 /// The time claim `name` in whole seconds (a fraction rounded), `None` when
 /// absent or `null`; a claim that is not a non-negative number is malformed.
-fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<u64>, TokenError> {
+pub(crate) fn numeric_date(
+    claims: &Map<String, Value>,
+    name: &str,
+) -> Result<Option<u64>, TokenError> {
     let Some(value) = present(claims, name) else {
         return Ok(None);
     };

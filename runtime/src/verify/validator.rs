@@ -306,6 +306,11 @@ impl Validator {
         self.clock.now_secs()
     }
 
+    /// Seconds of clock skew allowed either way (`leeway_secs`).
+    pub(crate) fn leeway(&self) -> u64 {
+        self.leeway
+    }
+
     /// A token this validator verified on an earlier request, restored from
     /// the authentication cookie that kept it (cookie mode).
     pub(crate) fn restore(&self, header: Header, payload: Map<String, Value>) -> Arc<Verified> {

@@ -120,7 +120,11 @@ fn check_managed_async() {}
 #[::rocket::get("/check-path")]
 fn check_path() {}
 
-#[jwt_auth(validator = "api", roles = ["admin"], scopes = ["orders"], audiences = ["other"], check = is_alice)]
+#[jwt_auth(acr = ["urn:example:mfa"], max_age = 300)]
+#[::rocket::get("/step-up")]
+fn step_up() {}
+
+#[jwt_auth(validator = "api", roles = ["admin"], scopes = ["orders"], audiences = ["other"], acr = ["mfa"], max_age = 60, check = is_alice)]
 #[::rocket::route(GET, uri = "/everything/<id>")]
 async fn everything(id: u32, auth: Jwt<Claims>) -> String {
     format!("{id} {}", auth.sub)
@@ -172,6 +176,7 @@ fn main() {
                 check_managed,
                 check_managed_async,
                 check_path,
+                step_up,
                 everything,
                 nested,
                 user,
