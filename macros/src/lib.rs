@@ -38,6 +38,8 @@ use proc_macro::TokenStream;
 ///                                       the validator's audiences for this route
 ///           | acr = ["ACR", ...]        step-up: `acr` is one of these
 ///           | max_age = SECONDS         step-up: `auth_time` at most this old
+///           | dpop = "required"         only DPoP-bound tokens, each with a proof
+///           | dpop = "allowed"          DPoP-bound tokens with a proof, or bearer ones
 ///           | optional                  no credentials: the handler runs anonymous
 ///           | public                    no token is read at all; stands alone
 ///           | check = PATH              a predicate over the token, sync or async
@@ -67,6 +69,12 @@ use proc_macro::TokenStream;
 ///   A token without the claim fails; the refusal is a 401
 ///   `insufficient_user_authentication` whose challenge carries the
 ///   route's `acr_values` and `max_age`.
+/// - `dpop = "required"` or `dpop = "allowed"`: how this route takes DPoP
+///   (RFC 9449), instead of what the validator's `dpop` setting says. The
+///   validator must have DPoP configured (`dpop` other than `"disabled"`,
+///   and `dpop_origin`), or launch aborts naming the route and the
+///   validator. A request sent otherwise to a `"required"` route is a 401
+///   with a `DPoP` challenge.
 /// - `optional`: a request without credentials runs the handler anonymous;
 ///   one with credentials is held to everything else the attribute says, and
 ///   a bad token is refused, never anonymous.

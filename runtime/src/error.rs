@@ -69,6 +69,22 @@ pub enum AuthError {
     /// the client may retry; the cause is logged, never sent.
     #[error("identity lookup unavailable, try again later")]
     IdentityUnavailable,
+    /// A DPoP proof (RFC 9449) that does not hold, or a token whose binding
+    /// to its proof does not: 401 `invalid_dpop_proof` (or `invalid_token`
+    /// for the token's side), with the `DPoP` challenge.
+    #[error(transparent)]
+    Dpop(DpopError),
+    /// The route takes only DPoP-bound tokens with a proof, and the request
+    /// sent its credentials another way (`Bearer`, the query, a cookie):
+    /// 401 with a bare `DPoP` challenge, body error `unsupported_scheme`.
+    #[error("authorization scheme must be DPoP")]
+    DpopRequired,
+    /// The store of used DPoP proofs could not record this one (full of
+    /// proofs that have not expired, or a shared store that is down): 503,
+    /// since the proof may well be good. Fails closed: without the record a
+    /// proof could be replayed.
+    #[error("DPoP proofs cannot be checked for replay now; try again later")]
+    DpopUnavailable,
     /// The token is valid, but the route asks for a stronger or more recent
     /// authentication of its user than the token records (RFC 9470 step-up):
     /// 401 `insufficient_user_authentication`, the challenge repeating the
@@ -111,11 +127,15 @@ impl AuthError {
             | Self::CookieExpired
             | Self::NoPartner
             | Self::NoUser
-            | Self::StepUp(_) => Status::Unauthorized,
+            | Self::StepUp(_)
+            | Self::Dpop(_)
+            | Self::DpopRequired => Status::Unauthorized,
             Self::InvalidRequest(_) => Status::BadRequest,
             Self::Forbidden(_) => Status::Forbidden,
             Self::NotConfigured => Status::InternalServerError,
-            Self::IdentityUnavailable | Self::KeysUnavailable { .. } => Status::ServiceUnavailable,
+            Self::IdentityUnavailable | Self::KeysUnavailable { .. } | Self::DpopUnavailable => {
+                Status::ServiceUnavailable
+            }
         }
     }
 
@@ -127,7 +147,9 @@ impl AuthError {
             | Self::NotConfigured
             | Self::SessionCookie
             | Self::IdentityUnavailable
-            | Self::KeysUnavailable { .. } => None,
+            | Self::KeysUnavailable { .. }
+            | Self::DpopRequired
+            | Self::DpopUnavailable => None,
             Self::MalformedCredentials(_)
             | Self::InvalidToken(_)
             | Self::ClaimsShape
@@ -137,7 +159,75 @@ impl AuthError {
             | Self::NoUser => Some("invalid_token"),
             Self::InvalidRequest(_) => Some("invalid_request"),
             Self::StepUp(_) => Some("insufficient_user_authentication"),
+            Self::Dpop(error) => Some(error.code()),
             Self::Forbidden(_) => Some("insufficient_scope"),
+        }
+    }
+}
+
+/// Why a DPoP proof (RFC 9449) was refused, or the token's binding to it.
+/// Each description is short, fixed, and never contains the proof.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DpopError {
+    /// `Authorization: DPoP` without a `DPoP` header.
+    #[error("DPoP proof missing")]
+    Missing,
+    /// More than one `DPoP` header (RFC 9449 §4.3 allows exactly one).
+    #[error("more than one DPoP proof")]
+    SeveralProofs,
+    /// Not a compact JWS, JSON that does not parse (or names a member
+    /// twice), a `crit` header, or a claim missing or of the wrong type.
+    #[error("DPoP proof is malformed")]
+    Malformed,
+    /// The header's `typ` is not `dpop+jwt`.
+    #[error("DPoP proof type must be dpop+jwt")]
+    WrongType,
+    /// The header's `alg` is not on the validator's `dpop_algorithms`.
+    #[error("DPoP proof algorithm not allowed")]
+    AlgorithmNotAllowed,
+    /// The header's `jwk` is missing, not a key jsonwebtoken reads, a
+    /// symmetric key, or holds private members.
+    #[error("DPoP proof key must be a public JWK")]
+    BadKey,
+    /// The signature does not verify with the header's `jwk`.
+    #[error("DPoP proof signature is invalid")]
+    BadSignature,
+    /// `htm` is not the request's method.
+    #[error("DPoP proof is for another method")]
+    WrongMethod,
+    /// `htu` is not the request's URI (`dpop_origin` and the path).
+    #[error("DPoP proof is for another URI")]
+    WrongUri,
+    /// `iat` is older than `dpop_proof_max_age_secs`, or in the future
+    /// (each beyond `leeway_secs`).
+    #[error("DPoP proof is too old or issued in the future")]
+    Stale,
+    /// A proof with the same key and `jti` was accepted before.
+    #[error("DPoP proof was already used")]
+    Replayed,
+    /// `ath` is not the hash of the access token sent with it.
+    #[error("DPoP proof is for another access token")]
+    WrongToken,
+    /// The token's `cnf.jkt` is not the thumbprint of the proof's key.
+    #[error("the token is bound to another key")]
+    KeyMismatch,
+    /// `Authorization: DPoP` with a token that has no `cnf.jkt`.
+    #[error("the token is not DPoP-bound")]
+    NotBound,
+    /// A DPoP-bound token sent as a bearer token (RFC 9449 §7.2: accepting
+    /// it would drop the binding).
+    #[error("a DPoP-bound token must be sent with a DPoP proof")]
+    BoundAsBearer,
+}
+
+impl DpopError {
+    /// The error code: `invalid_dpop_proof` for the proof,
+    /// `invalid_token` for the token's binding (RFC 9449 §7.1).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::KeyMismatch | Self::NotBound | Self::BoundAsBearer => "invalid_token",
+            _ => "invalid_dpop_proof",
         }
     }
 }
@@ -257,6 +347,11 @@ pub enum TokenError {
     /// remote key set fit its `alg`: which one signed it is not guessed.
     #[error("the token has no `kid` and several keys fit")]
     AmbiguousKey,
+    /// The token is bound to a client certificate (`cnf["x5t#S256"]`, RFC
+    /// 8705), which this server does not check: refused rather than
+    /// accepted without its binding.
+    #[error("certificate-bound tokens are not accepted here")]
+    CertificateBound,
 }
 
 /// A launch-time configuration problem.

@@ -8,7 +8,8 @@ use rocket::{Build, Data, Orbit, Request, Response, Rocket};
 use crate::clock::{self, Clock, SharedClock};
 use crate::identity::{PartnerDirectory, PartnerStrategy, Strategies, UserStrategy};
 use crate::routes::{self, RoutePolicies};
-use crate::validators::Validators;
+use crate::validators::{SharedReplayStore, Validators};
+use crate::verify::ReplayStore;
 use crate::{authn, crypto, respond};
 
 /// The name of the fairing that checks the mounted routes at ignite.
@@ -38,6 +39,7 @@ pub struct Warden {
     clock: Option<SharedClock>,
     http_client: Option<reqwest::Client>,
     strategies: Strategies,
+    replay: Option<SharedReplayStore>,
 }
 
 impl Warden {
@@ -86,6 +88,14 @@ impl Warden {
         self
     }
 
+    /// Remembers used DPoP proofs in `store` instead of in each validator's
+    /// memory: for several instances of one application, which must refuse
+    /// a proof any of them accepted before (RFC 9449 §11.1).
+    pub fn replay_store(mut self, store: impl ReplayStore) -> Self {
+        self.replay = Some(Arc::new(store));
+        self
+    }
+
     /// The directory the built-in `email` and `claim` partner strategies
     /// look partners up in.
     pub fn partner_directory(mut self, directory: impl PartnerDirectory) -> Self {
@@ -107,7 +117,8 @@ impl Fairing for Warden {
         crypto::install();
         let clock = self.clock.clone().unwrap_or_else(clock::system);
         let client = self.http_client.clone();
-        match Validators::build(rocket.figment(), clock, client, &self.strategies) {
+        let replay = self.replay.as_ref();
+        match Validators::build(rocket.figment(), clock, client, &self.strategies, replay) {
             Ok(validators) => Ok(rocket
                 .manage(validators)
                 // Attached now, it runs after every ignite fairing attached

@@ -55,7 +55,14 @@ pub use rocket_warden_codegen::jwt_auth;
 pub mod policy {
     pub use crate::authz::Check;
     pub use crate::authz::{Access, DefaultPolicy, Policy, RouteId, RoutePolicy};
+    pub use crate::config::DpopMode;
     pub use crate::guard::Authorized;
+}
+
+/// DPoP (RFC 9449): where used proofs are remembered, for an application
+/// whose instances share one store (`Warden::replay_store`).
+pub mod dpop {
+    pub use crate::verify::{MemoryReplayStore, ReplayStore, StoreUnavailable};
 }
 
 /// What the fairing builds and manages, for an application to read: the
@@ -86,6 +93,7 @@ pub mod limits {
 pub mod __private_v0_1_0 {
     pub use crate::authz::{form, run_check};
     pub use crate::authz::{AccessToken, Policy, RouteId, RoutePolicy};
+    pub use crate::config::DpopMode;
     pub use crate::guard::{Authorized, Jwt, OptionalJwt};
     pub use crate::routes::Registered;
     pub use inventory;

@@ -1,6 +1,7 @@
 //! How a refusal reads on the wire: the RFC 6750 `WWW-Authenticate`
-//! challenge, the JSON body `{"error": "...", "error_description": "..."}`,
-//! and `Retry-After` when keys are unavailable.
+//! challenge (and the RFC 9449 `DPoP` one beside it, for validators that
+//! take DPoP), the JSON body `{"error": "...", "error_description": "..."}`,
+//! and `Retry-After` when keys (or the DPoP replay store) are unavailable.
 //!
 //! A guard records its refusal on the request ([`Refusal::record`]); the
 //! fairing writes it into the response ([`render`]). Nothing else in the
@@ -37,10 +38,31 @@ impl AuthError {
     /// );
     /// ```
     pub fn challenge(&self, realm: &str) -> String {
+        self.challenge_as("Bearer", realm, true, None)
+    }
+
+    /// The challenge of `scheme` in `realm`: with this refusal's error (when
+    /// `with_error`) and DPoP's `algs` (when given).
+    fn challenge_as(
+        &self,
+        scheme: &str,
+        realm: &str,
+        with_error: bool,
+        algs: Option<&str>,
+    ) -> String {
         let mut out = String::with_capacity(96);
-        out.push_str("Bearer realm=\"");
+        out.push_str(scheme);
+        out.push_str(" realm=\"");
         push_quoted(&mut out, realm);
         out.push('"');
+        if let Some(algs) = algs {
+            out.push_str(", algs=\"");
+            push_quoted(&mut out, algs);
+            out.push('"');
+        }
+        if !with_error {
+            return out;
+        }
         if let Some(code) = self.code() {
             out.push_str(", error=\"");
             out.push_str(code);
@@ -65,9 +87,11 @@ impl AuthError {
     fn body_code(&self) -> &'static str {
         self.code().unwrap_or(match self {
             Self::NotConfigured => "server_error",
-            Self::IdentityUnavailable | Self::KeysUnavailable { .. } => "temporarily_unavailable",
+            Self::IdentityUnavailable | Self::KeysUnavailable { .. } | Self::DpopUnavailable => {
+                "temporarily_unavailable"
+            }
             Self::SessionCookie => "session_cookie_refused",
-            Self::UnsupportedScheme => "unsupported_scheme",
+            Self::UnsupportedScheme | Self::DpopRequired => "unsupported_scheme",
             _ => "missing_token",
         })
     }
@@ -87,6 +111,22 @@ impl AuthError {
 pub(crate) struct Refusal {
     pub(crate) error: AuthError,
     pub(crate) realm: Arc<str>,
+    /// `Some` when the route takes DPoP: a `DPoP` challenge goes beside (or
+    /// instead of) the `Bearer` one.
+    pub(crate) dpop: Option<DpopChallenge>,
+}
+
+/// What a route that takes DPoP says in its challenges (RFC 9449 §7.1).
+#[derive(Debug, Clone)]
+pub(crate) struct DpopChallenge {
+    /// The proof algorithms accepted, space-separated.
+    pub(crate) algs: Arc<str>,
+    /// Whether bearer tokens are accepted too (`dpop = "allowed"`): then a
+    /// `Bearer` challenge comes first.
+    pub(crate) bearer: bool,
+    /// Whether the request sent `Authorization: DPoP`: the error then goes
+    /// in the `DPoP` challenge.
+    pub(crate) sent_dpop: bool,
 }
 
 impl Refusal {
@@ -115,15 +155,43 @@ pub(crate) fn render<'r>(request: &'r Request<'_>, response: &mut Response<'r>) 
     // A challenge invites the client to retry with credentials; a server
     // fault (500) or missing keys (503) carry none: the credentials may be fine.
     if refusal.error.status().code < 500 {
-        let challenge = refusal.error.challenge(&refusal.realm);
-        response.set_header(Header::new("WWW-Authenticate", challenge));
+        for challenge in challenges(refusal) {
+            response.adjoin_header(Header::new("WWW-Authenticate", challenge));
+        }
     }
-    if let AuthError::KeysUnavailable { retry_after_secs } = refusal.error {
-        response.set_header(Header::new("Retry-After", retry_after_secs.to_string()));
+    match refusal.error {
+        AuthError::KeysUnavailable { retry_after_secs } => {
+            response.set_header(Header::new("Retry-After", retry_after_secs.to_string()));
+        }
+        // A store that is full frees room as proofs expire, within seconds.
+        AuthError::DpopUnavailable => {
+            response.set_header(Header::new("Retry-After", "1"));
+        }
+        _ => {}
     }
     let body = refusal.error.body();
     response.set_header(ContentType::JSON);
     response.set_sized_body(body.len(), Cursor::new(body));
+}
+
+/// The challenges of a refusal: `Bearer`, and for a route that takes DPoP,
+/// `DPoP` with its `algs` (only `DPoP` when it requires it). The error goes
+/// in the challenge of the scheme the client used, or in `DPoP` when the
+/// refusal is about a proof.
+fn challenges(refusal: &Refusal) -> Vec<String> {
+    let (error, realm) = (&refusal.error, &*refusal.realm);
+    let Some(dpop) = &refusal.dpop else {
+        return vec![error.challenge(realm)];
+    };
+    let about_dpop = dpop.sent_dpop
+        || !dpop.bearer
+        || matches!(error, AuthError::Dpop(_) | AuthError::DpopRequired);
+    let mut out = Vec::with_capacity(2);
+    if dpop.bearer {
+        out.push(error.challenge_as("Bearer", realm, !about_dpop, None));
+    }
+    out.push(error.challenge_as("DPoP", realm, about_dpop, Some(&dpop.algs)));
+    out
 }
 
 /// Appends what a step-up challenge asks for (RFC 9470 §3): the route's

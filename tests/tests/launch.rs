@@ -177,7 +177,8 @@ launch_aborts! {
              `read_only_scopes`, `user_strategy`, `static_user`, `user_claim`, \
              `partner_strategy`, `partner_claim`, `partner_required`, `next`, `query_param`, \
              `reject_session_cookies`, `cookie_enabled`, `cookie_name`, `cookie_max_age_secs`, \
-             `cookie_secure`, `cookie_path`",
+             `cookie_secure`, `cookie_path`, `dpop`, `dpop_origin`, `dpop_algorithms`, \
+             `dpop_proof_max_age_secs`, `dpop_replay_cache_size`",
         ],
 
     validator_name_with_a_dash_aborts_launch:

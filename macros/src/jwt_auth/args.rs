@@ -22,6 +22,7 @@ enum ArgKey {
     Audiences,
     Acr,
     MaxAge,
+    Dpop,
     Optional,
     Public,
     Check,
@@ -29,13 +30,14 @@ enum ArgKey {
 
 impl ArgKey {
     /// Every argument, in the order error messages list them.
-    const ALL: [ArgKey; 9] = [
+    const ALL: [ArgKey; 10] = [
         ArgKey::Validator,
         ArgKey::Roles,
         ArgKey::Scopes,
         ArgKey::Audiences,
         ArgKey::Acr,
         ArgKey::MaxAge,
+        ArgKey::Dpop,
         ArgKey::Optional,
         ArgKey::Public,
         ArgKey::Check,
@@ -49,6 +51,7 @@ impl ArgKey {
             ArgKey::Audiences => "audiences",
             ArgKey::Acr => "acr",
             ArgKey::MaxAge => "max_age",
+            ArgKey::Dpop => "dpop",
             ArgKey::Optional => "optional",
             ArgKey::Public => "public",
             ArgKey::Check => "check",
@@ -59,7 +62,7 @@ impl ArgKey {
         Self::ALL.into_iter().find(|key| key.name() == name)
     }
 
-    fn names() -> [&'static str; 9] {
+    fn names() -> [&'static str; 10] {
         Self::ALL.map(Self::name)
     }
 
@@ -72,6 +75,7 @@ impl ArgKey {
             ArgKey::Audiences => "`audiences = [\"orders-api\"]`",
             ArgKey::Acr => "`acr = [\"urn:example:mfa\"]`",
             ArgKey::MaxAge => "`max_age = 300`",
+            ArgKey::Dpop => "`dpop = \"required\"`",
             ArgKey::Optional => "`optional`",
             ArgKey::Public => "`public`",
             ArgKey::Check => "`check = path::to::function`",
@@ -94,6 +98,8 @@ pub(crate) struct Args {
     pub(crate) audiences: Option<Vec<LitStr>>,
     pub(crate) acr: Vec<LitStr>,
     pub(crate) max_age: Option<u64>,
+    /// `Required` or `Allowed`, as the runtime's `DpopMode` names them.
+    pub(crate) dpop: Option<Ident>,
     pub(crate) optional: Option<Ident>,
     pub(crate) public: Option<Ident>,
     pub(crate) check: Option<syn::Path>,
@@ -149,6 +155,7 @@ impl Args {
             ArgKey::MaxAge => {
                 self.max_age = value(meta, key, errors).and_then(|v| seconds(v, errors))
             }
+            ArgKey::Dpop => self.dpop = value(meta, key, errors).and_then(|v| dpop(v, errors)),
         }
     }
 
@@ -264,6 +271,23 @@ fn check(value: &Expr, errors: &mut Errors) -> Option<syn::Path> {
             None
         }
     }
+}
+
+/// `dpop = "required"` or `dpop = "allowed"`: the `DpopMode` variant.
+fn dpop(value: &Expr, errors: &mut Errors) -> Option<Ident> {
+    let variant = string(value).and_then(|mode| match mode.value().as_str() {
+        "required" => Some(Ident::new("Required", mode.span())),
+        "allowed" => Some(Ident::new("Allowed", mode.span())),
+        _ => None,
+    });
+    if variant.is_none() {
+        errors.add_spanned(
+            value,
+            "expected `dpop = \"required\"` (only DPoP-bound tokens with a proof) or \
+             `dpop = \"allowed\"` (bearer tokens too)",
+        );
+    }
+    variant
 }
 
 /// `max_age = 300`: whole seconds, an integer literal.

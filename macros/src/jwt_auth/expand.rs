@@ -9,8 +9,8 @@ use syn::spanned::Spanned;
 use super::args::Args;
 use super::params::Guards;
 use super::paths::{
-    self, ACCESS_TOKEN, AUTHORIZED, BOX_FUTURE, INVENTORY_SUBMIT, ORBIT, POLICY_TRAIT, REGISTERED,
-    ROCKET, ROUTE_ID, ROUTE_POLICY, RUN_CHECK,
+    self, ACCESS_TOKEN, AUTHORIZED, BOX_FUTURE, DPOP_MODE, INVENTORY_SUBMIT, ORBIT, POLICY_TRAIT,
+    REGISTERED, ROCKET, ROUTE_ID, ROUTE_POLICY, RUN_CHECK,
 };
 use super::route::RouteAttr;
 
@@ -80,6 +80,9 @@ fn policy_value(item: &syn::ItemFn, args: &Args, route: &RouteAttr) -> TokenStre
     }
     if let Some(secs) = args.max_age {
         value.extend(quote!(.max_age(#secs)));
+    }
+    if let Some(mode) = &args.dpop {
+        value.extend(quote!(.dpop(#DPOP_MODE::#mode)));
     }
     if let Some(check) = &args.check {
         let name = check.to_token_stream().to_string().replace(' ', "");

@@ -14,6 +14,7 @@ pub(crate) struct Private(&'static str);
 pub(crate) const ACCESS_TOKEN: Private = Private("AccessToken");
 pub(crate) const AUTHORIZED: Private = Private("Authorized");
 pub(crate) const BOX_FUTURE: Private = Private("BoxFuture");
+pub(crate) const DPOP_MODE: Private = Private("DpopMode");
 pub(crate) const INVENTORY_SUBMIT: Private = Private("inventory::submit");
 pub(crate) const ORBIT: Private = Private("Orbit");
 pub(crate) const POLICY_TRAIT: Private = Private("Policy");

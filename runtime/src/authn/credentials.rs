@@ -29,14 +29,18 @@ pub(crate) enum SentIn<'a> {
 pub(crate) struct Credential<'r> {
     pub(crate) token: &'r str,
     pub(crate) sent_in: SentIn<'r>,
+    /// Sent as `Authorization: DPoP …`, so with a proof (RFC 9449 §7.1).
+    pub(crate) dpop: bool,
 }
 
-/// The token of `request`, from its `Authorization` header or from one of
-/// the `query_params`: `Ok(None)` when it carries neither. A token in both
+/// The token of `request`, from its `Authorization` header (`Bearer`, or
+/// `DPoP` when `dpop` says the validator takes it) or from one of the
+/// `query_params`: `Ok(None)` when it carries neither. A token in both
 /// places is a 400 `invalid_request` (RFC 6750 §2: one method per request).
 pub(crate) fn credential<'r>(
     request: &'r Request<'_>,
     query_params: impl Iterator<Item = &'r str> + Clone,
+    dpop: bool,
 ) -> Result<Option<Credential<'r>>, AuthError> {
     let query = query_token(request, query_params)?;
     if query.is_some() && request.headers().contains("Authorization") {
@@ -48,12 +52,16 @@ pub(crate) fn credential<'r>(
         return Ok(Some(Credential {
             token,
             sent_in: SentIn::Query(name),
+            dpop: false,
         }));
     }
-    Ok(bearer_token(request)?.map(|token| Credential {
-        token,
-        sent_in: SentIn::Header,
-    }))
+    Ok(
+        header_token(request, dpop)?.map(|(token, dpop)| Credential {
+            token,
+            sent_in: SentIn::Header,
+            dpop,
+        }),
+    )
 }
 
 /// The query parameters that carried tokens, taken out of the request's URI
@@ -167,8 +175,12 @@ pub(crate) fn sent_cookie(request: &Request<'_>, name: &str) -> bool {
         .any(|sent| sent == name || RawStr::new(sent).url_decode_lossy() == name)
 }
 
-/// The bearer token of `request`: `Ok(None)` when it carries no credentials.
-fn bearer_token<'r>(request: &'r Request<'_>) -> Result<Option<&'r str>, AuthError> {
+/// The token of `request`'s `Authorization` header, and whether it was sent
+/// as `DPoP` (taken only when `dpop`): `Ok(None)` when it carries no header.
+fn header_token<'r>(
+    request: &'r Request<'_>,
+    dpop: bool,
+) -> Result<Option<(&'r str, bool)>, AuthError> {
     let mut values = request.headers().get("Authorization");
     let Some(value) = values.next() else {
         return Ok(None);
@@ -178,12 +190,20 @@ fn bearer_token<'r>(request: &'r Request<'_>) -> Result<Option<&'r str>, AuthErr
             "more than one Authorization header",
         ));
     }
-    parse_bearer(value).map(Some)
+    parse_authorization(value, dpop).map(Some)
 }
 
 /// Parses an `Authorization` value of the form `Bearer <b64token>` (RFC 6750
 /// §2.1). The scheme is matched in any letter case (RFC 7235 §2.1).
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) fn parse_bearer(value: &str) -> Result<&str, AuthError> {
+    parse_authorization(value, false).map(|(token, _)| token)
+}
+
+/// Parses an `Authorization` value: `Bearer <b64token>`, or `DPoP
+/// <b64token>` when `dpop` (RFC 9449 §7.1, the same token syntax), each
+/// scheme in any letter case. Returns the token and whether it came as DPoP.
+fn parse_authorization(value: &str, dpop: bool) -> Result<(&str, bool), AuthError> {
     if value.len() > MAX_HEADER_BYTES {
         return Err(AuthError::MalformedCredentials("token too large"));
     }
@@ -193,7 +213,8 @@ pub(crate) fn parse_bearer(value: &str) -> Result<&str, AuthError> {
         ));
     }
     let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let as_dpop = dpop && scheme.eq_ignore_ascii_case("dpop");
+    if !as_dpop && !scheme.eq_ignore_ascii_case("bearer") {
         return Err(AuthError::UnsupportedScheme);
     }
     let token = rest.trim_start_matches(' ');
@@ -205,7 +226,7 @@ pub(crate) fn parse_bearer(value: &str) -> Result<&str, AuthError> {
             "bearer token has invalid characters",
         ));
     }
-    Ok(token)
+    Ok((token, as_dpop))
 }
 
 /// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`

@@ -1,10 +1,12 @@
 //! Authentication of one request, with the validator a route names: its
 //! session cookies refused, its credential read (header, query, cookie), the
-//! validator chain tried in order, the user and partner resolved, the cookie
-//! issued. Guards run this once per request (see `guard`).
+//! validator chain tried in order, the token's binding to a DPoP proof
+//! checked, the user and partner resolved, the cookie issued. Guards run
+//! this once per request (see `guard`).
 
 mod cookie;
 mod credentials;
+mod dpop;
 
 use std::sync::Arc;
 
@@ -17,7 +19,7 @@ use credentials::{Credential, SentIn};
 
 use crate::error::AuthError;
 use crate::identity::Authenticated;
-use crate::validators::{AuthnRules, Validators};
+use crate::validators::{AuthnRules, DpopRules, Validators};
 use crate::verify::{Validator, Verified};
 
 /// The identity `request` authenticates as with `entry` and its chain:
@@ -46,19 +48,24 @@ pub(crate) async fn authenticate(
     let query_params = chain
         .clone()
         .filter_map(|(_, rules)| rules.query_param.as_deref());
-    match credentials::credential(request, query_params)? {
-        Some(credential) => bearer(request, chain, credential).await.map(Some),
+    let dpop = validators
+        .rules(entry)
+        .and_then(|rules| rules.dpop.as_ref());
+    match credentials::credential(request, query_params, dpop.is_some())? {
+        Some(credential) => bearer(request, chain, credential, dpop).await.map(Some),
         None => from_cookie(request, chain).await,
     }
 }
 
 /// Tries the token with each validator of the chain that takes tokens from
-/// where it was sent; the first to accept it decides the identity. A
-/// failure after acceptance (the partner) is final.
+/// where it was sent; the first to accept it decides the identity, once the
+/// token's binding holds (with `dpop`, the route validator's DPoP rules). A
+/// failure after acceptance (the binding, the partner) is final.
 async fn bearer<'a>(
     request: &Request<'_>,
     chain: impl Iterator<Item = (&'a Validator, &'a AuthnRules)>,
     credential: Credential<'_>,
+    dpop: Option<&DpopRules>,
 ) -> Result<Arc<Authenticated>, AuthError> {
     let mut refusals: Vec<(&str, AuthError)> = Vec::new();
     for (validator, rules) in chain {
@@ -66,7 +73,11 @@ async fn bearer<'a>(
             continue;
         }
         match validator.verify(credential.token).await {
-            Ok(token) => return identify(request, validator, rules, token).await,
+            Ok(token) => {
+                let now = validator.now_secs();
+                dpop::check_binding(request, &credential, &token, dpop, now).await?;
+                return identify(request, validator, rules, token).await;
+            }
             Err(error) => refusals.push((validator.name(), error)),
         }
     }
@@ -74,7 +85,8 @@ async fn bearer<'a>(
 }
 
 /// The identity of a token `validator` accepted, with the authentication
-/// cookie issued (again) when the validator is in cookie mode.
+/// cookie issued (again) when the validator is in cookie mode, unless the
+/// token is DPoP-bound: a cookie would carry it without its proof.
 async fn identify(
     request: &Request<'_>,
     validator: &Validator,
@@ -83,7 +95,9 @@ async fn identify(
 ) -> Result<Arc<Authenticated>, AuthError> {
     let identity = rules.identity.identify(request, token).await?;
     if let Some(settings) = &rules.cookie {
-        cookie::issue(request, settings, &identity.token, validator.now_secs());
+        if !identity.token.is_dpop_bound() {
+            cookie::issue(request, settings, &identity.token, validator.now_secs());
+        }
     }
     Ok(identity)
 }

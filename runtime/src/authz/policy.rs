@@ -13,6 +13,7 @@ use rocket::{Orbit, Rocket};
 
 use super::step_up::Demands;
 use super::token::AccessToken;
+use crate::config::DpopMode;
 use crate::error::{AuthError, Denial};
 
 /// A route policy, as a type a guard can carry.
@@ -70,6 +71,7 @@ pub struct RoutePolicy {
     scopes: &'static [&'static str],
     audiences: Option<&'static [&'static str]>,
     step_up: Demands,
+    dpop: Option<DpopMode>,
     check: Option<&'static str>,
     route: Option<RouteId>,
 }
@@ -91,6 +93,7 @@ impl RoutePolicy {
             scopes: &[],
             audiences: None,
             step_up: Demands::NONE,
+            dpop: None,
             check: None,
             route: None,
         }
@@ -162,6 +165,15 @@ impl RoutePolicy {
         }
     }
 
+    /// Takes tokens with a DPoP proof as `mode` says, instead of as the
+    /// validator's `dpop` does; the validator must have DPoP configured.
+    pub const fn dpop(self, mode: DpopMode) -> Self {
+        Self {
+            dpop: Some(mode),
+            ..self
+        }
+    }
+
     /// Records that the route has a custom check, named `name` (the check
     /// itself is [`Policy::check`]).
     pub const fn check(self, name: &'static str) -> Self {
@@ -212,6 +224,11 @@ impl RoutePolicy {
     /// The most seconds since the user authenticated, if the route sets it.
     pub const fn authentication_max_age(&self) -> Option<u64> {
         self.step_up.max_age
+    }
+
+    /// The route's own DPoP mode, replacing the validator's `dpop`.
+    pub const fn dpop_mode(&self) -> Option<DpopMode> {
+        self.dpop
     }
 
     /// The name of the route's custom check, if it has one.
@@ -279,6 +296,9 @@ impl fmt::Display for RoutePolicy {
         }
         if let Some(secs) = self.step_up.max_age {
             write!(f, ", max_age {secs} s")?;
+        }
+        if let Some(mode) = self.dpop {
+            write!(f, ", dpop {}", mode.name())?;
         }
         if let Some(check) = self.check {
             write!(f, ", check `{check}`")?;

@@ -91,6 +91,12 @@ impl AccessToken {
         self.scopes().any(|held| held == scope)
     }
 
+    /// Whether the token is DPoP-bound (`cnf.jkt`). Authentication accepts
+    /// such a token only with a valid proof by its key.
+    pub fn is_dpop_bound(&self) -> bool {
+        self.verified().is_dpop_bound()
+    }
+
     /// Whether the token holds one of its validator's `read_only_scopes`.
     pub(crate) fn is_read_only(&self) -> bool {
         let verified = self.verified();

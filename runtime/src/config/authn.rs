@@ -1,6 +1,6 @@
 //! How a validator authenticates a request, beyond verifying its token: the
 //! identity strategies, the chain (`next`), the query parameter it takes
-//! tokens from, cookie mode and session refusal.
+//! tokens from, cookie mode, session refusal and DPoP.
 //!
 //! These keys are read and checked here; names that point elsewhere
 //! (strategies registered in code, the `next` validator) are resolved by
@@ -9,6 +9,7 @@
 use rocket::figment::Figment;
 
 use super::cookie::{self, CookieConfig};
+use super::dpop::{self, DpopConfig};
 use super::problems::{is_token, Problems};
 
 /// The user strategy a validator names.
@@ -44,6 +45,8 @@ pub(crate) struct AuthnConfig {
     pub(crate) query_param: Option<String>,
     pub(crate) cookie: Option<CookieConfig>,
     pub(crate) reject_session_cookies: Vec<String>,
+    /// `None` with `dpop = "disabled"`.
+    pub(crate) dpop: Option<DpopConfig>,
 }
 
 impl Default for AuthnConfig {
@@ -56,6 +59,7 @@ impl Default for AuthnConfig {
             query_param: None,
             cookie: None,
             reject_session_cookies: Vec::new(),
+            dpop: None,
         }
     }
 }
@@ -105,6 +109,7 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> AuthnConfi
             );
         }
     }
+    let dpop = dpop::read(problems, figment);
     AuthnConfig {
         user,
         partner,
@@ -113,6 +118,7 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> AuthnConfi
         query_param,
         cookie,
         reject_session_cookies,
+        dpop,
     }
 }
 

@@ -4,7 +4,7 @@
 //! Settings live under `jwt.validators.<name>` in Rocket's figment, so they
 //! come from `Rocket.toml`, the file `ROCKET_CONFIG` names, or `ROCKET_JWT`.
 //! Each part of a validator's settings reads its own keys (`validator`,
-//! `access`, `remote`, `authn`, `cookie`) through one [`Problems`]
+//! `access`, `remote`, `authn`, `cookie`, `dpop`) through one [`Problems`]
 //! accumulator; every problem is reported at once, each naming the validator
 //! and the key, and launch aborts. Raw input is `*Settings`, checked output
 //! `*Config` (or `*Rules` once ready to use).
@@ -12,6 +12,7 @@
 mod access;
 mod authn;
 mod cookie;
+mod dpop;
 mod problems;
 mod remote;
 mod validator;
@@ -22,6 +23,8 @@ use rocket::figment::{self, Figment};
 pub(crate) use access::AccessRules;
 pub(crate) use authn::{AuthnConfig, PartnerChoice, UserChoice};
 pub(crate) use cookie::CookieConfig;
+pub(crate) use dpop::DpopConfig;
+pub use dpop::DpopMode;
 pub(crate) use remote::{check_secure, KeySetSource, Limits, RemoteConfig};
 pub(crate) use validator::{KeyConfig, ValidatorConfig};
 pub use validator::{

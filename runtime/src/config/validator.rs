@@ -117,7 +117,7 @@ impl ValidatorSettings {
     pub(crate) fn into_config(
         self,
         problems: &mut Problems<'_>,
-        authn: AuthnConfig,
+        mut authn: AuthnConfig,
     ) -> Option<ValidatorConfig> {
         let issuer = issuer(problems, self.issuer);
         let algorithms = algorithms(problems, self.algorithms);
@@ -129,6 +129,9 @@ impl ValidatorSettings {
         let leeway_secs = self.leeway_secs.unwrap_or(0);
         if leeway_secs > MAX_LEEWAY_SECS {
             problems.add("leeway_secs", format!("at most {MAX_LEEWAY_SECS} seconds"));
+        }
+        if let Some(dpop) = &mut authn.dpop {
+            dpop.leeway_secs = leeway_secs;
         }
         let required_claims = self
             .required_claims

@@ -24,9 +24,10 @@ pub use jwt::{Jwt, OptionalJwt};
 
 use crate::authn::authenticate;
 use crate::authz::{AccessToken, Policy, RoutePolicy};
+use crate::config::DpopMode;
 use crate::error::{AuthError, Denial};
 use crate::identity::Authenticated;
-use crate::respond::Refusal;
+use crate::respond::{DpopChallenge, Refusal};
 use crate::validators::Validators;
 use crate::verify::Validator;
 
@@ -88,6 +89,11 @@ async fn authorize<P: Policy>(
     validator: &Validator,
     token: AccessToken,
 ) -> Result<AccessToken, AuthError> {
+    // Authentication accepted a DPoP-bound token only with its proof; a
+    // route that requires DPoP takes no other.
+    if dpop_mode::<P>(request, validator) == Some(DpopMode::Required) && !token.is_dpop_bound() {
+        return Err(AuthError::DpopRequired);
+    }
     let (now, leeway) = (validator.now_secs(), validator.leeway());
     P::POLICY.authorize(&token, request.method(), now, leeway)?;
     if let Some(check) = P::check(&token, request.rocket()) {
@@ -159,19 +165,53 @@ fn route_validator<'r, T>(
 
 fn unconfigured<T>(request: &Request<'_>, problem: &str) -> Outcome<T, AuthError> {
     tracing::error!(target: "rocket_warden", "route {}: {problem}", route_name(request));
-    record_refusal(request, FALLBACK_REALM.into(), AuthError::NotConfigured)
+    record_refusal(
+        request,
+        FALLBACK_REALM.into(),
+        None,
+        AuthError::NotConfigured,
+    )
+}
+
+/// How policy `P` takes DPoP with `validator`: the route's own mode, or the
+/// validator's `dpop`; `None` when the validator has DPoP disabled.
+fn dpop_mode<P: Policy>(request: &Request<'_>, validator: &Validator) -> Option<DpopMode> {
+    let rules = request.rocket().state::<Validators>()?.rules(validator)?;
+    let validator_mode = rules.dpop.as_ref()?.mode;
+    Some(P::POLICY.dpop_mode().unwrap_or(validator_mode))
+}
+
+/// What the `DPoP` challenge of a refusal under policy `P` says, if the
+/// route takes DPoP.
+fn dpop_challenge<P: Policy>(
+    request: &Request<'_>,
+    validator: &Validator,
+) -> Option<DpopChallenge> {
+    let mode = dpop_mode::<P>(request, validator)?;
+    let rules = request.rocket().state::<Validators>()?.rules(validator)?;
+    let sent_dpop = request.headers().get("Authorization").any(|value| {
+        let scheme = value.split(' ').next().unwrap_or_default();
+        scheme.eq_ignore_ascii_case("dpop")
+    });
+    Some(DpopChallenge {
+        algs: rules.dpop.as_ref()?.proofs.algs().into(),
+        bearer: mode != DpopMode::Required,
+        sent_dpop,
+    })
 }
 
 /// Records `error` on the request for the fairing to render, and fails the guard.
 fn record_refusal<T>(
     request: &Request<'_>,
     realm: Arc<str>,
+    dpop: Option<DpopChallenge>,
     error: AuthError,
 ) -> Outcome<T, AuthError> {
     let status = error.status();
     Refusal {
         error: error.clone(),
         realm,
+        dpop,
     }
     .record(request);
     Outcome::Error((status, error))
@@ -199,7 +239,8 @@ fn conclude<P: Policy, T>(
                 error.status(),
                 validator.name(),
             );
-            record_refusal(request, validator.shared_realm().clone(), error)
+            let dpop = dpop_challenge::<P>(request, validator);
+            record_refusal(request, validator.shared_realm().clone(), dpop, error)
         }
     }
 }
@@ -224,12 +265,40 @@ pub(crate) fn guard_aborts<P: Policy>(rocket: &Rocket<Ignite>, guard: &str) -> b
         return true;
     };
     match validators.for_route(P::POLICY.validator_name()) {
-        Ok(_) => false,
+        Ok(validator) => dpop_aborts(validators, validator, P::POLICY.dpop_mode(), &user),
         Err(problem) => {
             tracing::error!(target: "rocket_warden", "{user} {problem}");
             true
         }
     }
+}
+
+/// Whether a route's `dpop = …` names a validator without DPoP configured,
+/// logging why: the proof settings (`dpop_origin` first) are the
+/// validator's, so the route cannot turn DPoP on by itself.
+fn dpop_aborts(
+    validators: &Validators,
+    validator: &Validator,
+    mode: Option<DpopMode>,
+    user: &str,
+) -> bool {
+    let Some(mode) = mode else {
+        return false;
+    };
+    if validators
+        .rules(validator)
+        .is_some_and(|rules| rules.dpop.is_some())
+    {
+        return false;
+    }
+    tracing::error!(
+        target: "rocket_warden",
+        "{user} asks for `dpop = \"{}\"`, but validator `{}` has DPoP disabled: set its \
+         `dpop = \"allowed\"` (or \"required\") and `dpop_origin`",
+        mode.name(),
+        validator.name(),
+    );
+    true
 }
 
 fn route_name(request: &Request<'_>) -> String {

@@ -16,7 +16,7 @@ use crate::error::ConfigErrors;
 use crate::identity::Strategies;
 use crate::remote;
 use crate::verify::{Context, Validator};
-pub(crate) use rules::AuthnRules;
+pub(crate) use rules::{AuthnRules, DpopRules, SharedReplayStore};
 
 /// Every validator configured under `jwt.validators`, by name.
 ///
@@ -38,16 +38,19 @@ impl Validators {
     /// Only the built-in user and partner strategies are known here; a
     /// validator naming a strategy registered with the fairing is refused.
     pub fn from_figment(figment: &Figment) -> Result<Self, ConfigErrors> {
-        Self::build(figment, clock::system(), None, &Strategies::default())
+        Self::build(figment, clock::system(), None, &Strategies::default(), None)
     }
 
     /// [`Validators::from_figment`] with this clock, this HTTP client if
-    /// given, and these registered strategies; `next` is resolved into chains.
+    /// given, these registered strategies, and this DPoP replay store if
+    /// given (otherwise each validator keeps its own in memory); `next` is
+    /// resolved into chains.
     pub(crate) fn build(
         figment: &Figment,
         clock: SharedClock,
         client: Option<reqwest::Client>,
         strategies: &Strategies,
+        replay: Option<&SharedReplayStore>,
     ) -> Result<Self, ConfigErrors> {
         let mut configs = config::read(figment)?;
         let remote = configs
@@ -64,7 +67,7 @@ impl Validators {
             .iter_mut()
             .map(|config| (config.name.clone(), std::mem::take(&mut config.authn)))
             .collect();
-        let rules = rules::build(&authn, strategies).map_err(ConfigErrors)?;
+        let rules = rules::build(&authn, strategies, replay).map_err(ConfigErrors)?;
         let context = Context { clock, client };
         let by_name = configs
             .into_iter()
@@ -83,6 +86,11 @@ impl Validators {
         self.rules
             .values()
             .filter_map(|rules| rules.query_param.as_deref())
+    }
+
+    /// The rules of `validator` beyond token validation.
+    pub(crate) fn rules(&self, validator: &Validator) -> Option<&AuthnRules> {
+        self.rules.get(validator.name())
     }
 
     /// `entry` and the validators of its chain, in the order they are tried,

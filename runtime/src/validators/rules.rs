@@ -1,13 +1,17 @@
 //! How each validator authenticates a request besides verifying its token,
 //! resolved at ignite: its identity rules, its chain, where it takes tokens
-//! from, its cookie.
+//! from, its cookie, its DPoP proofs.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::config::{AuthnConfig, CookieConfig};
+use crate::config::{AuthnConfig, CookieConfig, DpopConfig, DpopMode};
 use crate::error::ConfigError;
 use crate::identity::{IdentityRules, Strategies};
+use crate::verify::{MemoryReplayStore, ProofRules, ReplayStore};
+
+/// The replay store an application registered, shared by its validators.
+pub(crate) type SharedReplayStore = Arc<dyn ReplayStore>;
 
 /// A validator's resolved rules beyond token validation.
 #[derive(Debug)]
@@ -19,6 +23,31 @@ pub(crate) struct AuthnRules {
     pub(crate) query_param: Option<Box<str>>,
     pub(crate) cookie: Option<CookieConfig>,
     pub(crate) reject_session_cookies: Box<[Box<str>]>,
+    /// `None` with `dpop = "disabled"`.
+    pub(crate) dpop: Option<DpopRules>,
+}
+
+/// How a validator takes DPoP proofs: its mode, how proofs are checked,
+/// where used ones are remembered.
+#[derive(Debug)]
+pub(crate) struct DpopRules {
+    pub(crate) mode: DpopMode,
+    pub(crate) proofs: ProofRules,
+    pub(crate) replay: SharedReplayStore,
+}
+
+impl DpopRules {
+    fn new(config: &DpopConfig, shared: Option<&SharedReplayStore>) -> Self {
+        let replay = match shared {
+            Some(store) => store.clone(),
+            None => Arc::new(MemoryReplayStore::new(config.replay_cache_size)),
+        };
+        Self {
+            mode: config.mode,
+            proofs: ProofRules::new(config),
+            replay,
+        }
+    }
 }
 
 /// Resolves every validator's authentication settings: strategies by name,
@@ -27,6 +56,7 @@ pub(crate) struct AuthnRules {
 pub(crate) fn build(
     configs: &BTreeMap<Arc<str>, AuthnConfig>,
     strategies: &Strategies,
+    replay: Option<&SharedReplayStore>,
 ) -> Result<BTreeMap<Arc<str>, AuthnRules>, Vec<ConfigError>> {
     let mut errors = strategies.problems().to_vec();
     let mut all = BTreeMap::new();
@@ -50,6 +80,10 @@ pub(crate) fn build(
                         .iter()
                         .map(|cookie| cookie.as_str().into())
                         .collect(),
+                    dpop: config
+                        .dpop
+                        .as_ref()
+                        .map(|dpop| DpopRules::new(dpop, replay)),
                 };
                 all.insert(name.clone(), rules);
             }

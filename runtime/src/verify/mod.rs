@@ -3,13 +3,16 @@
 //! checks the algorithm, signature, header and claims (`validator`), the
 //! time claims (`times`), the low-S form of ECDSA signatures (`ecdsa`),
 //! claims JSON that names each member once (`json`), what the claims grant
-//! (`claims`), and the validated-token cache (`cache`).
+//! (`claims`), the validated-token cache (`cache`), and DPoP proofs
+//! (`dpop`) with the store that refuses their replay (`replay`).
 
 mod cache;
 mod claims;
 mod compact;
+mod dpop;
 mod ecdsa;
 mod json;
+mod replay;
 mod times;
 mod validator;
 mod verified;
@@ -17,6 +20,8 @@ mod verified;
 pub use cache::TokenCacheStats;
 pub(crate) use claims::check_audience;
 pub use compact::MAX_TOKEN_BYTES;
+pub(crate) use dpop::{Expected, ProofRules};
+pub use replay::{MemoryReplayStore, ReplayStore, StoreUnavailable};
 pub(crate) use times::numeric_date;
 pub(crate) use validator::Context;
 pub use validator::Validator;

@@ -39,6 +39,13 @@ impl Verified {
         })
     }
 
+    /// Whether it is DPoP-bound (RFC 9449 §6): its `cnf` has a `jkt`.
+    pub(crate) fn is_dpop_bound(&self) -> bool {
+        self.payload
+            .get("cnf")
+            .is_some_and(|cnf| cnf.get("jkt").is_some())
+    }
+
     /// The roles and scopes it holds, read once and only when something asks.
     pub(crate) fn grants(&self) -> &Grants {
         self.grants

@@ -124,6 +124,10 @@ fn check_path() {}
 #[::rocket::get("/step-up")]
 fn step_up() {}
 
+#[jwt_auth(validator = "api", dpop = "allowed")]
+#[::rocket::get("/dpop")]
+fn dpop(_auth: Jwt) {}
+
 #[jwt_auth(validator = "api", roles = ["admin"], scopes = ["orders"], audiences = ["other"], acr = ["mfa"], max_age = 60, check = is_alice)]
 #[::rocket::route(GET, uri = "/everything/<id>")]
 async fn everything(id: u32, auth: Jwt<Claims>) -> String {
@@ -154,6 +158,8 @@ fn main() {
         issuer = "https://issuer.example"
         algorithms = ["HS256"]
         secret = "a hygiene test secret of at least thirty-two bytes"
+        dpop = "allowed"
+        dpop_origin = "https://api.example"
     "#;
     let figment = ::rocket::Config::figment()
         .merge(Toml::string(config))
@@ -177,6 +183,7 @@ fn main() {
                 check_managed_async,
                 check_path,
                 step_up,
+                dpop,
                 everything,
                 nested,
                 user,

@@ -1,0 +1,200 @@
+//! The DPoP keys of a validator (`dpop`, `dpop_origin`, `dpop_algorithms`,
+//! `dpop_proof_max_age_secs`, `dpop_replay_cache_size`), read and checked at
+//! launch. How a proof is checked is `verify::dpop`'s; where it is read,
+//! `authn`'s.
+
+use jsonwebtoken::Algorithm;
+use rocket::figment::Figment;
+use url::Url;
+
+use super::problems::Problems;
+use crate::keys::algorithm_named;
+
+/// Whether tokens may, or must, come with a DPoP proof (RFC 9449).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DpopMode {
+    /// The `DPoP` scheme is not accepted; a DPoP-bound token (one with
+    /// `cnf.jkt`) is refused however it is sent.
+    Disabled,
+    /// `Authorization: DPoP` with a proof, or `Bearer` for tokens that are
+    /// not DPoP-bound.
+    Allowed,
+    /// Only `Authorization: DPoP` with a proof.
+    Required,
+}
+
+impl DpopMode {
+    /// The name configuration and `#[jwt_auth(dpop = …)]` use.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Disabled => "disabled",
+            Self::Allowed => "allowed",
+            Self::Required => "required",
+        }
+    }
+}
+
+/// The proof algorithms accepted by default: asymmetric ones only (RFC
+/// 9449 §4.2: the proof is signed by a key the client holds alone).
+const DEFAULT_ALGORITHMS: [Algorithm; 5] = [
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+    Algorithm::PS256,
+    Algorithm::RS256,
+];
+
+/// The default `dpop_proof_max_age_secs`: a proof is good for a minute.
+const DEFAULT_PROOF_MAX_AGE_SECS: u64 = 60;
+
+/// The largest `dpop_proof_max_age_secs`: an hour. The replay cache keeps
+/// every proof that long, so more is a memory problem as much as a risk.
+const MAX_PROOF_MAX_AGE_SECS: u64 = 3_600;
+
+/// The default `dpop_replay_cache_size`: proofs remembered at once, enough
+/// for 1,600 requests a second with one-minute proofs.
+const DEFAULT_REPLAY_CACHE_SIZE: usize = 100_000;
+
+/// A validator's checked DPoP settings, present unless `dpop = "disabled"`.
+#[derive(Debug, Clone)]
+pub(crate) struct DpopConfig {
+    pub(crate) mode: DpopMode,
+    /// `scheme://host[:port]` as clients reach the application, which a
+    /// proof's `htu` must start with.
+    pub(crate) origin: String,
+    pub(crate) algorithms: Vec<Algorithm>,
+    pub(crate) proof_max_age_secs: u64,
+    pub(crate) replay_cache_size: usize,
+    /// The validator's `leeway_secs`, which applies to a proof's `iat` too
+    /// (set with the validator's other settings).
+    pub(crate) leeway_secs: u64,
+}
+
+/// Reads the DPoP keys of the validator `problems` is about.
+pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<DpopConfig> {
+    let mode: Option<String> = problems.read(figment, "dpop");
+    let origin: Option<String> = problems.read(figment, "dpop_origin");
+    let algorithms: Option<Vec<String>> = problems.read(figment, "dpop_algorithms");
+    let max_age: Option<u64> = problems.read(figment, "dpop_proof_max_age_secs");
+    let replay: Option<usize> = problems.read(figment, "dpop_replay_cache_size");
+    let mode = match mode.as_deref() {
+        None | Some("disabled") => DpopMode::Disabled,
+        Some("allowed") => DpopMode::Allowed,
+        Some("required") => DpopMode::Required,
+        Some(other) => {
+            problems.add(
+                "dpop",
+                format!("`{other}` is not one of \"disabled\", \"allowed\", \"required\""),
+            );
+            return None;
+        }
+    };
+    if mode == DpopMode::Disabled {
+        let set = [
+            ("dpop_origin", origin.is_some()),
+            ("dpop_algorithms", algorithms.is_some()),
+            ("dpop_proof_max_age_secs", max_age.is_some()),
+            ("dpop_replay_cache_size", replay.is_some()),
+        ];
+        for (key, _) in set.iter().filter(|(_, set)| *set) {
+            problems.add(
+                key,
+                "is not used unless `dpop` is \"allowed\" or \"required\"",
+            );
+        }
+        return None;
+    }
+    let origin = checked_origin(problems, origin);
+    let algorithms = proof_algorithms(problems, algorithms);
+    let proof_max_age_secs = max_age.unwrap_or(DEFAULT_PROOF_MAX_AGE_SECS);
+    if !(1..=MAX_PROOF_MAX_AGE_SECS).contains(&proof_max_age_secs) {
+        problems.add(
+            "dpop_proof_max_age_secs",
+            format!("from 1 to {MAX_PROOF_MAX_AGE_SECS} seconds"),
+        );
+    }
+    let replay_cache_size = replay.unwrap_or(DEFAULT_REPLAY_CACHE_SIZE);
+    if replay_cache_size == 0 {
+        problems.add(
+            "dpop_replay_cache_size",
+            "at least 1: without it a proof could be replayed",
+        );
+    }
+    Some(DpopConfig {
+        mode,
+        origin: origin?,
+        algorithms,
+        proof_max_age_secs,
+        replay_cache_size,
+        leeway_secs: 0,
+    })
+}
+
+/// `dpop_origin`: required, an `https` origin (or `http` on a loopback
+/// host, for development), nothing after the port. Behind a proxy Rocket
+/// sees neither the scheme nor the host the client used, so it is
+/// configured rather than taken from the request's `Host`, which the client
+/// writes.
+fn checked_origin(problems: &mut Problems<'_>, origin: Option<String>) -> Option<String> {
+    let Some(origin) = origin else {
+        problems.add(
+            "dpop_origin",
+            "required with DPoP: the scheme, host and port clients use, e.g. \
+             \"https://api.example.com\" (a proof's `htu` must match it)",
+        );
+        return None;
+    };
+    let parsed = Url::parse(&origin).ok().filter(|url| {
+        url.path() == "/"
+            && url.query().is_none()
+            && url.fragment().is_none()
+            && url.username().is_empty()
+            && url.password().is_none()
+            && url.host().is_some()
+    });
+    let Some(url) = parsed else {
+        problems.add(
+            "dpop_origin",
+            "an origin: `https://host` or `https://host:port`, without a path",
+        );
+        return None;
+    };
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+        problems.add(
+            "dpop_origin",
+            "must be `https` (`http` only on localhost, 127.0.0.1 or [::1])",
+        );
+        return None;
+    }
+    // The serialized origin: lower-case scheme and host, no default port.
+    Some(url.origin().ascii_serialization())
+}
+
+/// `dpop_algorithms`: asymmetric algorithms only; the default when absent.
+fn proof_algorithms(problems: &mut Problems<'_>, names: Option<Vec<String>>) -> Vec<Algorithm> {
+    let Some(names) = names else {
+        return DEFAULT_ALGORITHMS.to_vec();
+    };
+    if names.is_empty() {
+        problems.add("dpop_algorithms", "cannot be empty");
+    }
+    let mut algorithms = Vec::with_capacity(names.len());
+    for name in &names {
+        match algorithm_named(name) {
+            Some(Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) => problems.add(
+                "dpop_algorithms",
+                format!("`{name}` is symmetric: a proof is signed with the client's private key"),
+            ),
+            Some(algorithm) => algorithms.push(algorithm),
+            None => problems.add(
+                "dpop_algorithms",
+                format!(
+                    "unknown algorithm `{name}`, expected some of \
+                     ES256, ES384, EdDSA, Ed25519, PS256, PS384, PS512, RS256, RS384, RS512"
+                ),
+            ),
+        }
+    }
+    algorithms
+}
