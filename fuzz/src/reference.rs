@@ -249,3 +249,108 @@ pub fn names_a_member_twice(json: &[u8]) -> bool {
     let walked = serde::Deserializer::deserialize_any(&mut deserializer, Walk);
     matches!(walked, Err(error) if error.to_string().starts_with("twice"))
 }
+
+/// The DPoP proof rules (README, "DPoP"), written out again for a request
+/// with `method`, `path` and `token` at `now`, with the fuzz entry point's
+/// settings (`__fuzz::DPOP_ORIGIN`, the default algorithms, 60 s, no
+/// leeway): the RFC 7638 thumbprint of the proof's key, or why not.
+pub fn dpop_accepts(
+    proof: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    now: u64,
+) -> Result<String, String> {
+    if proof.len() > MAX_TOKEN_BYTES {
+        return Err("too large".into());
+    }
+    let parts: Vec<&str> = proof.split('.').collect();
+    let base64url = |part: &&str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    if parts.len() != 3 || !parts.iter().all(base64url) {
+        return Err("not a compact JWS".into());
+    }
+    let json = |part: &str| -> Result<Map<String, Value>, String> {
+        let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|e| e.to_string())?;
+        if names_a_member_twice(&bytes) {
+            return Err("a member named twice".into());
+        }
+        match serde_json::from_slice(&bytes).map_err(|e| e.to_string())? {
+            Value::Object(object) => Ok(object),
+            _ => Err("not an object".into()),
+        }
+    };
+    let header = json(parts[0])?;
+    if header.contains_key("crit") {
+        return Err("crit".into());
+    }
+    let typ = header
+        .get("typ")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !typ.eq_ignore_ascii_case("dpop+jwt") {
+        return Err("typ".into());
+    }
+    let alg = match header.get("alg").and_then(Value::as_str) {
+        Some("ES256") => Algorithm::ES256,
+        Some("ES384") => Algorithm::ES384,
+        Some("EdDSA" | "Ed25519") => Algorithm::EdDSA,
+        Some("PS256") => Algorithm::PS256,
+        Some("RS256") => Algorithm::RS256,
+        _ => return Err("alg".into()),
+    };
+    let Some(Value::Object(jwk)) = header.get("jwk") else {
+        return Err("no jwk".into());
+    };
+    let private = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+    if private.iter().any(|member| jwk.contains_key(*member)) {
+        return Err("a private jwk".into());
+    }
+    let jwk: jsonwebtoken::jwk::Jwk =
+        serde_json::from_value(Value::Object(jwk.clone())).map_err(|e| e.to_string())?;
+    let key = jsonwebtoken::DecodingKey::from_jwk(&jwk).map_err(|e| e.to_string())?;
+    let signed = &proof[..parts[0].len() + 1 + parts[1].len()];
+    let valid = jsonwebtoken::crypto::verify(parts[2], signed.as_bytes(), &key, alg);
+    if !matches!(valid, Ok(true)) {
+        return Err("signature".into());
+    }
+    let claims = json(parts[1])?;
+    let text = |name: &str| claims.get(name).and_then(Value::as_str);
+    if !text("jti").is_some_and(|jti| !jti.is_empty() && jti.len() <= 256) {
+        return Err("jti".into());
+    }
+    let (Some(htm), Some(htu), Some(ath)) = (text("htm"), text("htu"), text("ath")) else {
+        return Err("htm, htu or ath".into());
+    };
+    let iat = claims
+        .get("iat")
+        .and_then(Value::as_f64)
+        .filter(|iat| (0.0..TWO_TO_THE_64).contains(iat))
+        .ok_or("iat")?
+        .round();
+    if htm != method {
+        return Err("htm".into());
+    }
+    let without_query = |url: &str| {
+        url::Url::parse(url)
+            .ok()
+            .map(|url| url[..url::Position::AfterPath].to_owned())
+    };
+    let this = without_query(&format!("{}{path}", rocket_warden::__fuzz::DPOP_ORIGIN));
+    if this.is_none() || without_query(htu) != this {
+        return Err("htu".into());
+    }
+    if iat > now as f64 || iat < (now - 60) as f64 {
+        return Err("iat window".into());
+    }
+    use sha2::Digest as _;
+    if ath != URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(token.as_bytes())) {
+        return Err("ath".into());
+    }
+    jwk.thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)
+        .map_err(|e| e.to_string())
+}

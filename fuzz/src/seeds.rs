@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::fixtures::{good_claims, Family, AUTH_COOKIE, ISSUER, NOW, QUERY_PARAM, SESSION_COOKIE};
 use crate::reference::STEP_UP_ACR;
 use crate::routes::PATHS;
-use crate::targets::sign;
+use crate::targets::{sign, sign_proof, DPOP_ACCESS_TOKEN, DPOP_METHOD, DPOP_PATH};
 
 /// The public vectors.
 const VECTORS: &str = include_str!("../../tests/vectors/jose.json");
@@ -27,6 +27,7 @@ pub fn of(name: &str) -> Vec<Vec<u8>> {
         "jwk_set" => jwk_set(),
         "discovery" => discovery(),
         "request" => request(),
+        "dpop" => dpop(),
         other => panic!("no target called {other}"),
     }
 }
@@ -231,5 +232,66 @@ fn request() -> Vec<Vec<u8>> {
     );
     let signed = sign(Family::Hmac, br#"{"alg":"HS256"}"#, br#"{"sub":"x"}"#);
     seeds.push([&[1u8 << 3][..], format!("Bearer {signed}").as_bytes()].concat());
+    seeds
+}
+
+/// The header and claims of a good DPoP proof by `family`'s key (ES256 or
+/// EdDSA) for the `dpop` target's request, at [`NOW`].
+pub fn proof_parts(family: Family) -> (Value, Value) {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(family.signing_key(), family.alg())
+        .unwrap_or_else(|e| panic!("no public JWK for {family:?}: {e}"));
+    let mut jwk = serde_json::to_value(jwk).unwrap_or_default();
+    if let Value::Object(members) = &mut jwk {
+        members.retain(|name, _| matches!(name.as_str(), "kty" | "crv" | "x" | "y"));
+    }
+    let header = json!({ "typ": "dpop+jwt", "alg": format!("{:?}", family.alg()), "jwk": jwk });
+    let ath = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(DPOP_ACCESS_TOKEN.as_bytes()));
+    let claims = json!({
+        "jti": "e1j3V_bKic8-LAEB",
+        "htm": DPOP_METHOD,
+        "htu": format!("{}{DPOP_PATH}", rocket_warden::__fuzz::DPOP_ORIGIN),
+        "iat": NOW - 5,
+        "ath": ath,
+    });
+    (header, claims)
+}
+
+fn dpop() -> Vec<Vec<u8>> {
+    let mut seeds = Vec::new();
+    for (mode, family) in [(1u8, Family::Ec), (3u8, Family::Ed)] {
+        let (header, claims) = proof_parts(family);
+        let mut variants = vec![(header.clone(), claims.clone())];
+        let mut edit = |change: &dyn Fn(&mut Value, &mut Value)| {
+            let (mut header, mut claims) = (header.clone(), claims.clone());
+            change(&mut header, &mut claims);
+            variants.push((header, claims));
+        };
+        edit(&|_, claims| {
+            claims["htu"] = json!(format!(
+                "{}?q=1#f",
+                claims["htu"].as_str().unwrap_or_default()
+            ))
+        });
+        edit(&|header, _| header["typ"] = json!("JWT"));
+        edit(&|header, _| header["jwk"]["d"] = json!("AAAA"));
+        edit(&|_, claims| claims["iat"] = json!(NOW - 61));
+        edit(&|_, claims| claims["htm"] = json!("POST"));
+        for (header, claims) in variants {
+            let (header, claims) = (header.to_string(), claims.to_string());
+            seeds.push([&[mode], header.as_bytes(), &[0], claims.as_bytes()].concat());
+            let proof = sign_proof(family, header.as_bytes(), claims.as_bytes());
+            seeds.push([&[0u8], proof.as_bytes()].concat());
+        }
+    }
+    // The public JWKs of the vectors, as a proof's key.
+    for jwk in vector_jwks() {
+        let (mut header, claims) = proof_parts(Family::Ec);
+        header["jwk"] = jwk;
+        let text = format!("{header}\0{claims}");
+        seeds.push([&[1u8], text.as_bytes()].concat());
+    }
     seeds
 }

@@ -184,6 +184,29 @@ fn request() {
     });
 }
 
+#[test]
+fn dpop() {
+    on_a_large_stack(|| {
+        assert!(replay("dpop") > 0);
+        let reached = generate("dpop", 3_000, grammar::dpop_input());
+        assert_reached(
+            &reached,
+            &[
+                "accepted",
+                "refused: Malformed",
+                "refused: WrongType",
+                "refused: AlgorithmNotAllowed",
+                "refused: BadKey",
+                "refused: BadSignature",
+                "refused: WrongMethod",
+                "refused: WrongUri",
+                "refused: Stale",
+                "refused: WrongToken",
+            ],
+        );
+    });
+}
+
 /// Runs `test` on a thread with a 64 MiB stack. A debug build keeps the
 /// whole of Rocket's request future on the stack of the thread that blocks
 /// on it (the `request` target's local client), with frames many times

@@ -12,6 +12,7 @@
 //! | a compact JWS, its header and claims JSON | `verify` | [`verify`] |
 //! | a JWK set document | `remote::jwks` | [`jwk_set`] |
 //! | an OIDC discovery document | `remote::fetch` | [`discovery`] |
+//! | a DPoP proof | `verify::dpop` | [`dpop_proof`] |
 //!
 //! Query tokens and cookies are read from a whole Rocket request; the
 //! `request` target sends those through a local Rocket client instead.
@@ -20,9 +21,10 @@ use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value};
 
 use crate::authn::parse_bearer;
-use crate::error::AuthError;
+use crate::config::{DpopConfig, DpopMode};
+use crate::error::{AuthError, DpopError};
 use crate::remote::{jwks_uri_from_discovery, KeyDescription, KeySet, Picked};
-use crate::verify::{check_audience, Validator};
+use crate::verify::{check_audience, Expected, ProofRules, Validator};
 
 /// The token of an `Authorization` header value, as the guards read it.
 pub fn bearer(value: &str) -> Result<&str, AuthError> {
@@ -80,4 +82,42 @@ pub struct KeySetView {
 /// The `jwks_uri` a discovery document names for `issuer`.
 pub fn discovery(issuer: &str, body: &[u8]) -> Result<String, String> {
     jwks_uri_from_discovery(issuer, body).map(String::from)
+}
+
+/// The DPoP settings [`dpop_proof`] checks proofs with: `dpop_origin`
+/// [`DPOP_ORIGIN`], the default algorithms, proofs good for 60 s, no leeway.
+pub const DPOP_ORIGIN: &str = "https://api.fuzz.example";
+
+/// Checks a DPoP proof as a request with `method`, `path` and `token` at
+/// `now` would (without the replay store): the thumbprint of its key.
+pub fn dpop_proof(
+    proof: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    now: u64,
+) -> Result<String, DpopError> {
+    thread_local! {
+        static RULES: ProofRules = ProofRules::new(&DpopConfig {
+            mode: DpopMode::Allowed,
+            origin: DPOP_ORIGIN.to_owned(),
+            algorithms: vec![
+                Algorithm::ES256,
+                Algorithm::ES384,
+                Algorithm::EdDSA,
+                Algorithm::PS256,
+                Algorithm::RS256,
+            ],
+            proof_max_age_secs: 60,
+            replay_cache_size: 1,
+            leeway_secs: 0,
+        });
+    }
+    let expected = Expected {
+        method,
+        path,
+        token,
+        now,
+    };
+    RULES.with(|rules| rules.check(proof, &expected).map(|proof| proof.jkt))
 }

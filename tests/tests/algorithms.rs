@@ -341,3 +341,14 @@ async fn ed25519_is_not_allowed_where_eddsa_is_not() {
         .await
         .assert_invalid_token(REALM, "algorithm not allowed");
 }
+
+/// ES512 (P-521) is not verified here (README, "Behaviour"): a token that
+/// names it is refused like any algorithm off the list.
+#[rocket::async_test]
+async fn es512_is_not_allowed() {
+    let client = client(&config(&[ES256], &key_source(ES256)), routes![jwt]).await;
+    let token = ed25519_token(r#"{"alg":"ES512","typ":"JWT"}"#, &claims_for(ES256));
+    Refusal::of(get(&client, "/jwt", Some(&token)).await)
+        .await
+        .assert_invalid_token(REALM, "algorithm not allowed");
+}

@@ -414,6 +414,32 @@ async fn a_certificate_bound_token_is_refused() {
     refusal.assert_invalid_token("plain", "certificate-bound tokens are not accepted here");
 }
 
+#[rocket::async_test]
+async fn cookie_mode_keeps_no_cookie_for_a_bound_token() {
+    // A cookie would carry the bound token's identity without its proof.
+    let client = client_with(
+        Warden::fairing(),
+        "cookie_enabled = true\ncookie_name = \"auth\"",
+    )
+    .await;
+    let key = ClientKey::new(ES256);
+    let token = token_for(Some(&key));
+    let proof = key.proof("GET", "/whoami", &token);
+    let response = dpop_get(&client, "/whoami", &token, &proof).await;
+    assert_eq!(response.status(), Status::Ok);
+    assert!(
+        response.cookies().get("auth").is_none(),
+        "a cookie was issued"
+    );
+    // An unbound token still gets its cookie: cookie mode is on.
+    let response = get(&client, "/whoami", Some(&token_for(None))).await;
+    assert_eq!(response.status(), Status::Ok);
+    assert!(
+        response.cookies().get("auth").is_some(),
+        "no cookie for a bearer token"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Each check of a proof, failing on its own
 // ---------------------------------------------------------------------------

@@ -311,6 +311,14 @@ launch_aborts! {
              Ed25519",
         ],
 
+    // jsonwebtoken 12 has no ES512 (P-521): README, "Behaviour", says why it is not here.
+    es512_aborts_launch:
+        main_keyed("[\"ES512\"]", &pem_setting(support::keys::EC_P384_PUBLIC)) => [
+            "`jwt.validators.main.algorithms`: unknown algorithm `ES512`, expected one of \
+             HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA, \
+             Ed25519",
+        ],
+
     // `Ed25519` is EdDSA: it fits an Ed25519 key and nothing else.
     ed25519_with_an_rsa_key_aborts_launch:
         main_keyed("[\"Ed25519\"]", &pem_setting(support::keys::RSA_PUBLIC)) => [

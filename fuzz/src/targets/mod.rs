@@ -6,12 +6,17 @@
 
 mod authorization;
 mod discovery;
+mod dpop;
 mod jwk_set;
 mod request;
 mod token;
 
 pub use authorization::authorization;
 pub use discovery::discovery;
+pub use dpop::{
+    dpop, sign as sign_proof, ACCESS_TOKEN as DPOP_ACCESS_TOKEN, METHOD as DPOP_METHOD,
+    PATH as DPOP_PATH,
+};
 pub use jwk_set::jwk_set;
 pub use request::request;
 pub use token::{sign, token};
@@ -39,13 +44,22 @@ fn case(error: &rocket_warden::AuthError) -> Outcome {
 }
 
 /// Every target, with the name its corpus folder and libFuzzer binary carry.
-pub const ALL: [(&str, Target); 5] = [
+pub const ALL: [(&str, Target); 6] = [
     ("authorization", authorization),
     ("token", token),
     ("jwk_set", jwk_set),
     ("discovery", discovery),
     ("request", request),
+    ("dpop", dpop),
 ];
+
+/// Whether `text` is plain words, which no token or proof is: libFuzzer
+/// learns the refusals' descriptions from the comparisons it traces and
+/// sends them back as input, and a description may well contain itself.
+fn is_words(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'`' | b'-' | b':' | b'+'))
+}
 
 /// Asserts that `error` is a refusal a client can be given: a 400 or 401
 /// with a short description that does not repeat `secret` (the token).
@@ -64,12 +78,7 @@ fn assert_documented(error: &AuthError, secret: &str) {
         description.len() < 200,
         "refusal {error:?} describes itself at length"
     );
-    // Plain words are not a token: libFuzzer learns the descriptions from
-    // the comparisons it traces and sends them back as input.
-    let words = secret
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'`' | b'-' | b':'));
-    if secret.len() >= 16 && !words {
+    if secret.len() >= 16 && !is_words(secret) {
         assert!(
             !description.contains(secret),
             "refusal {error:?} repeats the token"

@@ -551,3 +551,151 @@ pub(crate) fn request_input() -> impl Strategy<Value = Vec<u8>> {
                 })
         })
 }
+
+/// A DPoP proof for the `dpop` target: mostly a signing-mode input (the
+/// first byte picks the ES256 or EdDSA key) whose header and claims are a
+/// good proof's with members edited, dropped or repeated; sometimes a good
+/// proof as sent with one byte changed.
+pub(crate) fn dpop_input() -> impl Strategy<Value = Vec<u8>> {
+    let family = prop_oneof![Just(Family::Ec), Just(Family::Ed)];
+    let signed = family.prop_flat_map(|family| {
+        let mode = if family == Family::Ec { 1u8 } else { 3 };
+        (Just(mode), proof_header(family), proof_claims(family))
+    });
+    prop_oneof![
+        6 => signed.prop_map(|(mode, header, claims)| {
+            [&[mode], header.as_bytes(), &[0], claims.as_bytes()].concat()
+        }),
+        1 => (any::<prop::sample::Index>(), any::<u8>()).prop_map(|(at, byte)| {
+            let (header, claims) = seeds::proof_parts(Family::Ec);
+            let proof = warden_fuzz::targets::sign_proof(
+                Family::Ec,
+                header.to_string().as_bytes(),
+                claims.to_string().as_bytes(),
+            );
+            let mut bytes = proof.into_bytes();
+            let at = at.index(bytes.len());
+            bytes[at] = byte;
+            [&[0u8][..], &bytes].concat()
+        }),
+    ]
+}
+
+/// A proof header as JSON text: `typ`, `alg` and `jwk`, each usually the
+/// good one, sometimes another value or absent, and sometimes a `crit`.
+fn proof_header(family: Family) -> impl Strategy<Value = String> {
+    let (good, _) = seeds::proof_parts(family);
+    let other = if family == Family::Ec {
+        Family::Ed
+    } else {
+        Family::Ec
+    };
+    let jwk = good["jwk"].to_string();
+    let mut private = good["jwk"].clone();
+    private["d"] = json!("AAAA");
+    let typ = prop_oneof![
+        5 => Just(json!("dpop+jwt").to_string()),
+        1 => select(vec!["\"DPoP+JWT\"", "\"JWT\"", "\"dpop+jwt \""]).prop_map(String::from),
+        1 => odd_value(),
+    ];
+    let alg = prop_oneof![
+        5 => Just(good["alg"].to_string()),
+        2 => select(vec!["\"ES256\"", "\"EdDSA\"", "\"Ed25519\"", "\"HS256\"", "\"none\"", "\"RS256\""])
+            .prop_map(String::from),
+        1 => odd_value(),
+    ];
+    let key = prop_oneof![
+        6 => Just(jwk),
+        1 => Just(seeds::proof_parts(other).0["jwk"].to_string()),
+        1 => Just(private.to_string()),
+        1 => Just(json!({ "kty": "oct", "k": "c2VjcmV0" }).to_string()),
+        1 => odd_value(),
+    ];
+    let members = (
+        prop::option::weighted(0.95, typ),
+        prop::option::weighted(0.95, alg),
+        prop::option::weighted(0.95, key),
+        prop::option::weighted(0.05, Just("[\"exp\"]".to_owned())),
+    );
+    members.prop_map(|(typ, alg, jwk, crit)| {
+        let pairs = [("typ", typ), ("alg", alg), ("jwk", jwk), ("crit", crit)];
+        object(
+            pairs
+                .into_iter()
+                .filter_map(|(name, value)| Some((name.to_owned(), value?)))
+                .collect(),
+        )
+    })
+}
+
+/// Proof claims as JSON text: each of `jti`, `htm`, `htu`, `iat` and `ath`
+/// usually the good one, sometimes another, absent or given twice.
+fn proof_claims(family: Family) -> impl Strategy<Value = String> {
+    let (_, good) = seeds::proof_parts(family);
+    let text = |name: &str| good[name].to_string();
+    let htu = good["htu"].as_str().unwrap_or_default().to_owned();
+    let jti = prop_oneof![
+        5 => "[A-Za-z0-9_-]{1,24}".prop_map(|jti| json!(jti).to_string()),
+        1 => Just("\"\"".to_owned()),
+        1 => Just(json!("j".repeat(257)).to_string()),
+        1 => odd_value(),
+    ];
+    let htm = prop_oneof![
+        5 => Just(text("htm")),
+        1 => select(vec!["\"POST\"", "\"get\"", "\"GET \""]).prop_map(String::from),
+        1 => odd_value(),
+    ];
+    let htu = prop_oneof![
+        5 => Just(json!(htu).to_string()),
+        3 => select(vec![
+            "?page=2", "#top", "/", "/../7", "%2F", "x",
+        ]).prop_map(move |tail| json!(format!("{htu}{tail}")).to_string()),
+        2 => select(vec![
+            "HTTPS://API.FUZZ.EXAMPLE/orders/7",
+            "https://api.fuzz.example:443/orders/7",
+            "https://api.fuzz.example:8443/orders/7",
+            "http://api.fuzz.example/orders/7",
+            "https://api.fuzz.example/orders/8",
+            "https://api.fuzz.example/orders/./7",
+            "https://user@api.fuzz.example/orders/7",
+            "/orders/7",
+        ]).prop_map(|url| json!(url).to_string()),
+        1 => odd_value(),
+    ];
+    let iat = prop_oneof![
+        5 => (0u64..70).prop_map(|ago| (NOW - ago).to_string()),
+        1 => (1u64..5).prop_map(|ahead| (NOW + ahead).to_string()),
+        1 => time_value(),
+    ];
+    let ath = prop_oneof![
+        6 => Just(text("ath")),
+        1 => Just(json!("47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU").to_string()),
+        1 => odd_value(),
+    ];
+    let members = (
+        prop::option::weighted(0.95, jti),
+        prop::option::weighted(0.95, htm),
+        prop::option::weighted(0.95, htu),
+        prop::option::weighted(0.95, iat),
+        prop::option::weighted(0.95, ath),
+        any::<prop::sample::Index>(),
+        prop::bool::weighted(0.05),
+    );
+    members.prop_map(|(jti, htm, htu, iat, ath, twice, repeat)| {
+        let mut pairs: Vec<(String, String)> = [
+            ("jti", jti),
+            ("htm", htm),
+            ("htu", htu),
+            ("iat", iat),
+            ("ath", ath),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name.to_owned(), value?)))
+        .collect();
+        if repeat && !pairs.is_empty() {
+            let again = pairs[twice.index(pairs.len())].clone();
+            pairs.push(again);
+        }
+        object(pairs)
+    })
+}

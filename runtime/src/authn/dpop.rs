@@ -6,12 +6,11 @@
 //! RFC 8705) is refused: this server does not check client certificates.
 
 use rocket::Request;
-use serde_json::Value;
 
 use super::credentials::Credential;
 use crate::error::{AuthError, DpopError, TokenError};
 use crate::validators::DpopRules;
-use crate::verify::{Expected, Verified};
+use crate::verify::{Binding, Expected, Verified};
 
 /// Checks that `token`, verified from `credential`, is sent as its binding
 /// requires, with `dpop` the route validator's DPoP rules (`None`: DPoP is
@@ -23,18 +22,19 @@ pub(crate) async fn check_binding(
     dpop: Option<&DpopRules>,
     now: u64,
 ) -> Result<(), AuthError> {
-    let cnf = token.payload.get("cnf");
-    if cnf.is_some_and(|cnf| cnf.get("x5t#S256").is_some()) {
-        return Err(TokenError::CertificateBound.into());
-    }
-    let jkt = cnf.and_then(|cnf| cnf.get("jkt"));
+    let bound = match token.binding() {
+        Binding::Certificate => return Err(TokenError::CertificateBound.into()),
+        Binding::None => None,
+        Binding::Dpop(jkt) => Some(jkt.as_deref()),
+    };
     let rules = match dpop {
         Some(rules) if credential.dpop => rules,
-        // Any `jkt` at all, even one of the wrong type, marks a bound token.
-        _ if jkt.is_some() => return Err(AuthError::Dpop(DpopError::BoundAsBearer)),
+        // Sent any other way, a bound token would lose its binding.
+        _ if bound.is_some() => return Err(AuthError::Dpop(DpopError::BoundAsBearer)),
         _ => return Ok(()),
     };
-    let Some(jkt) = jkt.and_then(Value::as_str) else {
+    // A `jkt` that is not a string binds to nothing a proof can match.
+    let Some(Some(jkt)) = bound else {
         return Err(AuthError::Dpop(DpopError::NotBound));
     };
     let proof = one_proof(request)?;

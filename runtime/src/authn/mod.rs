@@ -20,7 +20,7 @@ use credentials::{Credential, SentIn};
 use crate::error::AuthError;
 use crate::identity::Authenticated;
 use crate::validators::{AuthnRules, DpopRules, Validators};
-use crate::verify::{Validator, Verified};
+use crate::verify::{Binding, Validator, Verified};
 
 /// The identity `request` authenticates as with `entry` and its chain:
 /// `Ok(None)` when it carries no credentials at all (no token, no cookie).
@@ -48,9 +48,13 @@ pub(crate) async fn authenticate(
     let query_params = chain
         .clone()
         .filter_map(|(_, rules)| rules.query_param.as_deref());
-    let dpop = validators
-        .rules(entry)
-        .and_then(|rules| rules.dpop.as_ref());
+    // Looked up only where DPoP is on: bearer-only validators skip it.
+    let dpop = match entry.dpop_mode() {
+        Some(_) => validators
+            .rules(entry)
+            .and_then(|rules| rules.dpop.as_ref()),
+        None => None,
+    };
     match credentials::credential(request, query_params, dpop.is_some())? {
         Some(credential) => bearer(request, chain, credential, dpop).await.map(Some),
         None => from_cookie(request, chain).await,
@@ -74,8 +78,11 @@ async fn bearer<'a>(
         }
         match validator.verify(credential.token).await {
             Ok(token) => {
-                let now = validator.now_secs();
-                dpop::check_binding(request, &credential, &token, dpop, now).await?;
+                // A bearer token sent as one needs nothing more (the common case).
+                if credential.dpop || *token.binding() != Binding::None {
+                    let now = validator.now_secs();
+                    dpop::check_binding(request, &credential, &token, dpop, now).await?;
+                }
                 return identify(request, validator, rules, token).await;
             }
             Err(error) => refusals.push((validator.name(), error)),

@@ -10,6 +10,7 @@ use rocket::figment::Figment;
 
 use super::access::{AccessRules, AccessSettings};
 use super::authn::AuthnConfig;
+use super::dpop::DpopMode;
 use super::problems::Problems;
 use super::remote::{KeySetSource, RemoteConfig, RemoteSettings};
 use crate::keys::{algorithm_named, KeyKind, StaticKey};
@@ -56,6 +57,8 @@ pub(crate) struct ValidatorConfig {
     pub(crate) token_cache_max_bytes: u64,
     /// Refuse ES256/ES384 signatures in high-S form.
     pub(crate) require_low_s: bool,
+    /// `authn.dpop`'s mode, kept here too: guards read it on every request.
+    pub(crate) dpop_mode: Option<DpopMode>,
     pub(crate) authn: AuthnConfig,
 }
 
@@ -184,6 +187,7 @@ impl ValidatorSettings {
             token_cache_size: self.token_cache_size.unwrap_or(DEFAULT_TOKEN_CACHE_SIZE),
             token_cache_max_bytes,
             require_low_s: self.require_low_s.unwrap_or(false),
+            dpop_mode: authn.dpop.as_ref().map(|dpop| dpop.mode),
             authn,
         })
     }

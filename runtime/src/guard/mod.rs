@@ -91,11 +91,11 @@ async fn authorize<P: Policy>(
 ) -> Result<AccessToken, AuthError> {
     // Authentication accepted a DPoP-bound token only with its proof; a
     // route that requires DPoP takes no other.
-    if dpop_mode::<P>(request, validator) == Some(DpopMode::Required) && !token.is_dpop_bound() {
+    if dpop_mode::<P>(validator) == Some(DpopMode::Required) && !token.is_dpop_bound() {
         return Err(AuthError::DpopRequired);
     }
-    let (now, leeway) = (validator.now_secs(), validator.leeway());
-    P::POLICY.authorize(&token, request.method(), now, leeway)?;
+    let clock = || (validator.now_secs(), validator.leeway());
+    P::POLICY.authorize(&token, request.method(), clock)?;
     if let Some(check) = P::check(&token, request.rocket()) {
         if !check.await {
             return Err(AuthError::Forbidden(Denial::CheckFailed));
@@ -174,10 +174,10 @@ fn unconfigured<T>(request: &Request<'_>, problem: &str) -> Outcome<T, AuthError
 }
 
 /// How policy `P` takes DPoP with `validator`: the route's own mode, or the
-/// validator's `dpop`; `None` when the validator has DPoP disabled.
-fn dpop_mode<P: Policy>(request: &Request<'_>, validator: &Validator) -> Option<DpopMode> {
-    let rules = request.rocket().state::<Validators>()?.rules(validator)?;
-    let validator_mode = rules.dpop.as_ref()?.mode;
+/// validator's `dpop`; `None` when the validator has DPoP disabled. Two
+/// field reads: it runs on every request.
+fn dpop_mode<P: Policy>(validator: &Validator) -> Option<DpopMode> {
+    let validator_mode = validator.dpop_mode()?;
     Some(P::POLICY.dpop_mode().unwrap_or(validator_mode))
 }
 
@@ -187,7 +187,7 @@ fn dpop_challenge<P: Policy>(
     request: &Request<'_>,
     validator: &Validator,
 ) -> Option<DpopChallenge> {
-    let mode = dpop_mode::<P>(request, validator)?;
+    let mode = dpop_mode::<P>(validator)?;
     let rules = request.rocket().state::<Validators>()?.rules(validator)?;
     let sent_dpop = request.headers().get("Authorization").any(|value| {
         let scheme = value.split(' ').next().unwrap_or_default();

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::config::{AuthnConfig, CookieConfig, DpopConfig, DpopMode};
+use crate::config::{AuthnConfig, CookieConfig, DpopConfig};
 use crate::error::ConfigError;
 use crate::identity::{IdentityRules, Strategies};
 use crate::verify::{MemoryReplayStore, ProofRules, ReplayStore};
@@ -27,11 +27,10 @@ pub(crate) struct AuthnRules {
     pub(crate) dpop: Option<DpopRules>,
 }
 
-/// How a validator takes DPoP proofs: its mode, how proofs are checked,
-/// where used ones are remembered.
+/// How a validator checks DPoP proofs, and where it remembers used ones
+/// (its mode is the `Validator`'s, read on every request).
 #[derive(Debug)]
 pub(crate) struct DpopRules {
-    pub(crate) mode: DpopMode,
     pub(crate) proofs: ProofRules,
     pub(crate) replay: SharedReplayStore,
 }
@@ -43,7 +42,6 @@ impl DpopRules {
             None => Arc::new(MemoryReplayStore::new(config.replay_cache_size)),
         };
         Self {
-            mode: config.mode,
             proofs: ProofRules::new(config),
             replay,
         }

@@ -25,4 +25,4 @@ pub use replay::{MemoryReplayStore, ReplayStore, StoreUnavailable};
 pub(crate) use times::numeric_date;
 pub(crate) use validator::Context;
 pub use validator::Validator;
-pub(crate) use verified::Verified;
+pub(crate) use verified::{Binding, Verified};

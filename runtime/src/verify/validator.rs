@@ -29,7 +29,7 @@ use super::ecdsa::is_high_s;
 use super::times::Times;
 use super::verified::Verified;
 use crate::clock::SharedClock;
-use crate::config::{AccessRules, KeyConfig, ValidatorConfig};
+use crate::config::{AccessRules, DpopMode, KeyConfig, ValidatorConfig};
 use crate::error::{AuthError, TokenError};
 use crate::keys::KeyKind;
 use crate::remote::{KeyStats, Missing, RemoteKey, RemoteKeys};
@@ -75,6 +75,8 @@ pub struct Validator {
     token_type: Option<Box<str>>,
     /// Refuse ES256/ES384 signatures in high-S form (`require_low_s`).
     require_low_s: bool,
+    /// How it takes DPoP proofs; `None`: it does not.
+    dpop_mode: Option<DpopMode>,
     /// Tokens that verified; `None` with `token_cache_size = 0`.
     cache: Option<TokenCache>,
 }
@@ -149,6 +151,7 @@ impl Validator {
             required: required.into_iter().map(Into::into).collect(),
             token_type: config.token_type.map(Into::into),
             require_low_s: config.require_low_s,
+            dpop_mode: config.dpop_mode,
             cache: TokenCache::new(config.token_cache_size, config.token_cache_max_bytes),
         }
     }
@@ -304,6 +307,11 @@ impl Validator {
     /// Seconds since the epoch by the application's clock.
     pub(crate) fn now_secs(&self) -> u64 {
         self.clock.now_secs()
+    }
+
+    /// How it takes DPoP proofs (`dpop`); `None` when disabled.
+    pub(crate) fn dpop_mode(&self) -> Option<DpopMode> {
+        self.dpop_mode
     }
 
     /// Seconds of clock skew allowed either way (`leeway_secs`).

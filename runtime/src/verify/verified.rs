@@ -19,6 +19,36 @@ pub(crate) struct Verified {
     pub(crate) rules: Arc<AccessRules>,
     /// Its roles and scopes, read on first use (once per cached token).
     grants: OnceLock<Grants>,
+    /// What its `cnf` binds it to, read once, since every request with it
+    /// checks that.
+    binding: Binding,
+}
+
+/// What a token is bound to (its `cnf` claim, RFC 7800).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Binding {
+    /// Nothing: a bearer token.
+    None,
+    /// A DPoP key (`cnf.jkt`, RFC 9449): its thumbprint, or `None` when
+    /// `jkt` is not a string (bound, but to nothing a proof can match).
+    Dpop(Option<Box<str>>),
+    /// A client certificate (`cnf["x5t#S256"]`, RFC 8705).
+    Certificate,
+}
+
+impl Binding {
+    fn read(payload: &Map<String, Value>) -> Self {
+        let Some(cnf) = payload.get("cnf") else {
+            return Self::None;
+        };
+        if cnf.get("x5t#S256").is_some() {
+            return Self::Certificate;
+        }
+        match cnf.get("jkt") {
+            Some(jkt) => Self::Dpop(jkt.as_str().map(Box::from)),
+            None => Self::None,
+        }
+    }
 }
 
 impl Verified {
@@ -33,17 +63,21 @@ impl Verified {
         Arc::new(Self {
             validator,
             header,
+            binding: Binding::read(&payload),
             payload,
             rules,
             grants: OnceLock::new(),
         })
     }
 
+    /// What its `cnf` binds it to.
+    pub(crate) fn binding(&self) -> &Binding {
+        &self.binding
+    }
+
     /// Whether it is DPoP-bound (RFC 9449 §6): its `cnf` has a `jkt`.
     pub(crate) fn is_dpop_bound(&self) -> bool {
-        self.payload
-            .get("cnf")
-            .is_some_and(|cnf| cnf.get("jkt").is_some())
+        matches!(self.binding, Binding::Dpop(_))
     }
 
     /// The roles and scopes it holds, read once and only when something asks.
