@@ -10,7 +10,7 @@ use crate::identity::{PartnerDirectory, PartnerStrategy, Strategies, UserStrateg
 use crate::routes::{self, RoutePolicies};
 use crate::validators::{SharedReplayStore, Validators};
 use crate::verify::ReplayStore;
-use crate::{authn, crypto, respond};
+use crate::{authn, crypto, metadata, respond};
 
 /// The name of the fairing that checks the mounted routes at ignite.
 const ROUTES_FAIRING: &str = "rocket_warden routes";
@@ -118,16 +118,28 @@ impl Fairing for Warden {
         let clock = self.clock.clone().unwrap_or_else(clock::system);
         let client = self.http_client.clone();
         let replay = self.replay.as_ref();
-        match Validators::build(rocket.figment(), clock, client, &self.strategies, replay) {
-            Ok(validators) => Ok(rocket
+        let built = Validators::build(rocket.figment(), clock, client, &self.strategies, replay);
+        let documents = built.as_ref().ok().map(metadata::routes);
+        match (built, documents) {
+            (Ok(_), Some(Err((first, second)))) => {
+                tracing::error!(
+                    target: "rocket_warden",
+                    "invalid configuration: validators `{first}` and `{second}` name resources \
+                     whose metadata documents would share one path: give them different \
+                     `resource` paths, or one validator"
+                );
+                Err(rocket)
+            }
+            (Ok(validators), documents) => Ok(rocket
                 .manage(validators)
+                .mount("/", documents.and_then(Result::ok).unwrap_or_default())
                 // Attached now, it runs after every ignite fairing attached
                 // before launch, so it sees the routes those mount too.
                 .attach(AdHoc::try_on_ignite(
                     ROUTES_FAIRING,
                     routes::build_route_table,
                 ))),
-            Err(errors) => {
+            (Err(errors), _) => {
                 for error in errors.iter() {
                     tracing::error!(target: "rocket_warden", "invalid configuration: {error}");
                 }

@@ -27,6 +27,8 @@ mod authz;
 // the Rocket entry points
 mod guard;
 mod routes;
+// documents built from the route table
+mod metadata;
 // the fairing, and the test kit
 mod fairing;
 #[cfg(feature = "testing")]

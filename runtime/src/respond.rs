@@ -114,6 +114,9 @@ pub(crate) struct Refusal {
     /// `Some` when the route takes DPoP: a `DPoP` challenge goes beside (or
     /// instead of) the `Bearer` one.
     pub(crate) dpop: Option<DpopChallenge>,
+    /// The URL of the validator's protected resource metadata (RFC 9728),
+    /// named by every 401 challenge.
+    pub(crate) resource_metadata: Option<Arc<str>>,
 }
 
 /// What a route that takes DPoP says in its challenges (RFC 9449 §7.1).
@@ -177,8 +180,22 @@ pub(crate) fn render<'r>(request: &'r Request<'_>, response: &mut Response<'r>) 
 /// The challenges of a refusal: `Bearer`, and for a route that takes DPoP,
 /// `DPoP` with its `algs` (only `DPoP` when it requires it). The error goes
 /// in the challenge of the scheme the client used, or in `DPoP` when the
-/// refusal is about a proof.
+/// refusal is about a proof. A 401 of a validator with a `resource` names
+/// its metadata document in each (RFC 9728 §5.1).
 fn challenges(refusal: &Refusal) -> Vec<String> {
+    let mut challenges = scheme_challenges(refusal);
+    if let (Some(url), 401) = (&refusal.resource_metadata, refusal.error.status().code) {
+        for challenge in &mut challenges {
+            challenge.push_str(", resource_metadata=\"");
+            push_quoted(challenge, url);
+            challenge.push('"');
+        }
+    }
+    challenges
+}
+
+/// [`challenges`] without the resource metadata.
+fn scheme_challenges(refusal: &Refusal) -> Vec<String> {
     let (error, realm) = (&refusal.error, &*refusal.realm);
     let Some(dpop) = &refusal.dpop else {
         return vec![error.challenge(realm)];

@@ -18,6 +18,14 @@ use rocket::{Build, Phase, Rocket, Route};
 use crate::authz::{Access, RouteId, RoutePolicy};
 use crate::config;
 
+/// The name of the routes rocket_warden mounts itself (the RFC 9728
+/// metadata documents): open by design, so the route table counts them as
+/// public and `require_policy` accepts them.
+pub(crate) const OWN_ROUTE: &str = "rocket_warden::oauth_protected_resource";
+
+/// The policy of [`OWN_ROUTE`]s.
+static OWN_ROUTE_POLICY: RoutePolicy = RoutePolicy::new().public();
+
 /// A policy registered by `#[jwt_auth]`. Not a public API.
 #[doc(hidden)]
 #[derive(Debug)]
@@ -117,6 +125,7 @@ impl MountedRoute {
             .collect();
         // Policies that read the same are the same rules, whichever module.
         let policy = match found.as_slice() {
+            [] if route.name.as_deref() == Some(OWN_ROUTE) => Match::One(&OWN_ROUTE_POLICY),
             [] => Match::None,
             [first, rest @ ..] if rest.iter().all(|p| p.to_string() == first.to_string()) => {
                 Match::One(first)

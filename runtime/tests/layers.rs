@@ -34,6 +34,8 @@ const LAYERS: &[&[&str]] = &[
     &["authn", "authz"],
     // the Rocket entry points
     &["guard", "routes"],
+    // documents built from the route table
+    &["metadata"],
     // the fairing, the test kit, the fuzz targets' entry points
     &["fairing", "testing", "fuzzing"],
 ];

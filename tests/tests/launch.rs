@@ -170,7 +170,8 @@ launch_aborts! {
             "`jwt.validators.main.colour`: unknown key `colour`, expected one of: `issuer`, \
              `algorithms`, `secret`, `secret_env`, `public_key_pem`, `public_key_file`, \
              `jwks_uri`, `discovery`, `leeway_secs`, `required_claims`, `token_type`, `realm`, \
-             `token_cache_size`, `token_cache_max_bytes`, `require_low_s`, `jwks_cache_secs`, \
+             `token_cache_size`, `token_cache_max_bytes`, `require_low_s`, `resource`, \
+             `jwks_cache_secs`, \
              `jwks_min_cache_secs`, \
              `jwks_max_cache_secs`, `jwks_cooldown_secs`, `jwks_timeout_ms`, `jwks_max_bytes`, \
              `audiences`, `roles_claim`, `scope_claim`, `scope_role_prefix`, \

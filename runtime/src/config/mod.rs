@@ -15,6 +15,7 @@ mod cookie;
 mod dpop;
 mod problems;
 mod remote;
+mod resource;
 mod validator;
 
 use rocket::figment::value::Value;
@@ -26,6 +27,7 @@ pub(crate) use cookie::CookieConfig;
 pub(crate) use dpop::DpopConfig;
 pub use dpop::DpopMode;
 pub(crate) use remote::{check_secure, KeySetSource, Limits, RemoteConfig};
+pub(crate) use resource::ResourceConfig;
 pub(crate) use validator::{KeyConfig, ValidatorConfig};
 pub use validator::{
     DEFAULT_TOKEN_CACHE_MAX_BYTES, DEFAULT_TOKEN_CACHE_SIZE, MAX_LEEWAY_SECS,

@@ -13,6 +13,7 @@ use super::authn::AuthnConfig;
 use super::dpop::DpopMode;
 use super::problems::Problems;
 use super::remote::{KeySetSource, RemoteConfig, RemoteSettings};
+use super::resource::{self, ResourceConfig};
 use crate::keys::{algorithm_named, KeyKind, StaticKey};
 
 /// The largest `leeway_secs` accepted: a day. More is a misconfiguration, and
@@ -59,6 +60,8 @@ pub(crate) struct ValidatorConfig {
     pub(crate) require_low_s: bool,
     /// `authn.dpop`'s mode, kept here too: guards read it on every request.
     pub(crate) dpop_mode: Option<DpopMode>,
+    /// The protected resource its routes make up (RFC 9728), if named.
+    pub(crate) resource: Option<ResourceConfig>,
     pub(crate) authn: AuthnConfig,
 }
 
@@ -84,6 +87,7 @@ pub(crate) struct ValidatorSettings {
     token_cache_size: Option<usize>,
     token_cache_max_bytes: Option<u64>,
     require_low_s: Option<bool>,
+    resource: Option<ResourceConfig>,
     remote: RemoteSettings,
     access: AccessSettings,
 }
@@ -110,6 +114,7 @@ impl ValidatorSettings {
             token_cache_size: problems.read(figment, "token_cache_size"),
             token_cache_max_bytes: problems.read(figment, "token_cache_max_bytes"),
             require_low_s: problems.read(figment, "require_low_s"),
+            resource: resource::read(problems, figment),
             remote: RemoteSettings::read(problems, figment),
             access: AccessSettings::read(problems, figment),
         }
@@ -188,6 +193,7 @@ impl ValidatorSettings {
             token_cache_max_bytes,
             require_low_s: self.require_low_s.unwrap_or(false),
             dpop_mode: authn.dpop.as_ref().map(|dpop| dpop.mode),
+            resource: self.resource,
             authn,
         })
     }

@@ -169,6 +169,7 @@ fn unconfigured<T>(request: &Request<'_>, problem: &str) -> Outcome<T, AuthError
         request,
         FALLBACK_REALM.into(),
         None,
+        None,
         AuthError::NotConfigured,
     )
 }
@@ -205,6 +206,7 @@ fn record_refusal<T>(
     request: &Request<'_>,
     realm: Arc<str>,
     dpop: Option<DpopChallenge>,
+    resource_metadata: Option<Arc<str>>,
     error: AuthError,
 ) -> Outcome<T, AuthError> {
     let status = error.status();
@@ -212,6 +214,7 @@ fn record_refusal<T>(
         error: error.clone(),
         realm,
         dpop,
+        resource_metadata,
     }
     .record(request);
     Outcome::Error((status, error))
@@ -240,7 +243,11 @@ fn conclude<P: Policy, T>(
                 validator.name(),
             );
             let dpop = dpop_challenge::<P>(request, validator);
-            record_refusal(request, validator.shared_realm().clone(), dpop, error)
+            let metadata = validator
+                .resource()
+                .map(|r| Arc::from(r.metadata_url.as_str()));
+            let realm = validator.shared_realm().clone();
+            record_refusal(request, realm, dpop, metadata, error)
         }
     }
 }

@@ -29,7 +29,7 @@ use super::ecdsa::is_high_s;
 use super::times::Times;
 use super::verified::Verified;
 use crate::clock::SharedClock;
-use crate::config::{AccessRules, DpopMode, KeyConfig, ValidatorConfig};
+use crate::config::{AccessRules, DpopMode, KeyConfig, ResourceConfig, ValidatorConfig};
 use crate::error::{AuthError, TokenError};
 use crate::keys::KeyKind;
 use crate::remote::{KeyStats, Missing, RemoteKey, RemoteKeys};
@@ -77,6 +77,8 @@ pub struct Validator {
     require_low_s: bool,
     /// How it takes DPoP proofs; `None`: it does not.
     dpop_mode: Option<DpopMode>,
+    /// The protected resource it guards (RFC 9728), if configured.
+    resource: Option<ResourceConfig>,
     /// Tokens that verified; `None` with `token_cache_size = 0`.
     cache: Option<TokenCache>,
 }
@@ -152,6 +154,7 @@ impl Validator {
             token_type: config.token_type.map(Into::into),
             require_low_s: config.require_low_s,
             dpop_mode: config.dpop_mode,
+            resource: config.resource,
             cache: TokenCache::new(config.token_cache_size, config.token_cache_max_bytes),
         }
     }
@@ -307,6 +310,16 @@ impl Validator {
     /// Seconds since the epoch by the application's clock.
     pub(crate) fn now_secs(&self) -> u64 {
         self.clock.now_secs()
+    }
+
+    /// The issuer its tokens must name (`issuer`).
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The protected resource it guards (`resource`, RFC 9728).
+    pub(crate) fn resource(&self) -> Option<&ResourceConfig> {
+        self.resource.as_ref()
     }
 
     /// How it takes DPoP proofs (`dpop`); `None` when disabled.
