@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::fixtures::{good_claims, Family, AUTH_COOKIE, ISSUER, NOW, QUERY_PARAM, SESSION_COOKIE};
 use crate::reference::STEP_UP_ACR;
 use crate::routes::PATHS;
-use crate::targets::{sign, sign_proof, DPOP_ACCESS_TOKEN, DPOP_METHOD, DPOP_PATH};
+use crate::targets::{sign, DPOP_ACCESS_TOKEN, DPOP_METHOD, DPOP_PATH};
 
 /// The public vectors.
 const VECTORS: &str = include_str!("../../tests/vectors/jose.json");
@@ -282,7 +282,7 @@ fn dpop() -> Vec<Vec<u8>> {
         for (header, claims) in variants {
             let (header, claims) = (header.to_string(), claims.to_string());
             seeds.push([&[mode], header.as_bytes(), &[0], claims.as_bytes()].concat());
-            let proof = sign_proof(family, header.as_bytes(), claims.as_bytes());
+            let proof = sign(family, header.as_bytes(), claims.as_bytes());
             seeds.push([&[0u8], proof.as_bytes()].concat());
         }
     }

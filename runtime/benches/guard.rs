@@ -242,8 +242,8 @@ fn mean_nanos(id: &str) -> Option<f64> {
     Some(total.as_nanos() as f64 / (*iters).max(1) as f64)
 }
 
-/// Benchmarks guard `P` (validator `<case>_<mode>`), each run on a fresh
-/// request; [`bench_request`] measures making and dropping the request alone.
+/// Benchmarks guard `P` (validator `<case>_<mode>`) with `token` as a
+/// bearer token; [`bench_request`] measures making and dropping the request alone.
 fn bench_guard<P: Policy>(
     c: &mut Criterion,
     runtime: &Runtime,
@@ -251,15 +251,28 @@ fn bench_guard<P: Policy>(
     id: &str,
     token: &str,
 ) {
-    let bearer = format!("Bearer {token}");
+    let headers = [("Authorization", format!("Bearer {token}"))];
+    bench_guard_with::<P>(c, runtime, client, id, &headers);
+}
+
+/// Benchmarks guard `P` on requests with `headers`, each run on a fresh
+/// request.
+fn bench_guard_with<P: Policy>(
+    c: &mut Criterion,
+    runtime: &Runtime,
+    client: &Client,
+    id: &str,
+    headers: &[(&'static str, String)],
+) {
     c.bench_function(id, |b| {
         b.iter_custom(|iters| {
             let elapsed = runtime.block_on(async {
                 let start = Instant::now();
                 for _ in 0..iters {
-                    let request = client
-                        .get("/")
-                        .header(HttpHeader::new("Authorization", bearer.clone()));
+                    let mut request = client.get("/");
+                    for (name, value) in headers {
+                        request.add_header(HttpHeader::new(*name, value.clone()));
+                    }
                     let outcome = Jwt::<Claims, P>::from_request(&request).await;
                     assert!(outcome.is_success(), "the benchmark token is accepted");
                     let _ = black_box(outcome);
@@ -272,31 +285,7 @@ fn bench_guard<P: Policy>(
     });
 }
 
-/// [`bench_guard`] for a DPoP request: `Authorization: DPoP` and the proof.
-fn bench_dpop(c: &mut Criterion, runtime: &Runtime, client: &Client, token: &str, proof: &str) {
-    let authorization = format!("DPoP {token}");
-    c.bench_function(DPOP, |b| {
-        b.iter_custom(|iters| {
-            let elapsed = runtime.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    let request = client
-                        .get("/")
-                        .header(HttpHeader::new("Authorization", authorization.clone()))
-                        .header(HttpHeader::new("DPoP", proof.to_owned()));
-                    let outcome = Jwt::<Claims, RsDpop>::from_request(&request).await;
-                    assert!(outcome.is_success(), "the benchmark proof is accepted");
-                    let _ = black_box(outcome);
-                }
-                start.elapsed()
-            });
-            record(DPOP, elapsed, iters);
-            elapsed
-        })
-    });
-}
-
-/// The id of [`bench_dpop`].
+/// The id of the DPoP row: the warm RS256 guard with an ES256 proof.
 const DPOP: &str = "rs/guard_warm_dpop_es256";
 
 /// The baseline of [`bench_guard`]: the same request, made and dropped.
@@ -375,7 +364,8 @@ fn guards(c: &mut Criterion) {
         }
     }
     let (token, proof) = dpop_token_and_proof(&cases);
-    bench_dpop(c, &runtime, &client, &token, &proof);
+    let headers = [("Authorization", format!("DPoP {token}")), ("DPoP", proof)];
+    bench_guard_with::<RsDpop>(c, &runtime, &client, DPOP, &headers);
 }
 
 /// The table of ratios, from the means of the samples criterion took. A

@@ -793,7 +793,7 @@ async fn dpop_settings_are_checked_at_launch() {
         ),
         (
             "dpop = \"allowed\"\ndpop_origin = \"http://api.example.test\"",
-            "`jwt.validators.main.dpop_origin`: must be `https` (`http` only on localhost, 127.0.0.1 or [::1])",
+            "`jwt.validators.main.dpop_origin`: must be `https` (`http` only on a loopback host: localhost, 127.0.0.0/8 or [::1])",
         ),
         (
             "dpop = \"allowed\"\ndpop_origin = \"https://a.test\"\ndpop_algorithms = [\"HS256\"]",

@@ -160,7 +160,7 @@ async fn a_resource_is_checked_at_launch() {
     for (resource, message) in [
         (
             "http://api.example.test",
-            "`jwt.validators.main.resource`: must be `https` (`http` only on localhost, 127.0.0.1 or [::1])",
+            "`jwt.validators.main.resource`: must be `https` (`http` only on a loopback host: localhost, 127.0.0.0/8 or [::1])",
         ),
         (
             "https://api.example.test/?tenant=1",

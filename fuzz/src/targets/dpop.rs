@@ -1,8 +1,6 @@
 //! DPoP proofs: shape, header JSON (`typ`, `alg`, the public `jwk`),
 //! signature by that key, claims JSON, `htm`, `htu`, `iat` and `ath`.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use rocket_warden::__fuzz;
 
 use crate::fixtures::{Family, NOW};
@@ -39,7 +37,7 @@ pub fn dpop(data: &[u8]) -> super::Outcome {
             Some(at) => (&rest[..at], &rest[at + 1..]),
             None => (rest, &[][..]),
         };
-        sign(family, header, claims)
+        super::sign(family, header, claims)
     };
     let crate_says = __fuzz::dpop_proof(&proof, METHOD, PATH, ACCESS_TOKEN, NOW);
     let reference = reference::dpop_accepts(&proof, METHOD, PATH, ACCESS_TOKEN, NOW);
@@ -66,18 +64,4 @@ pub fn dpop(data: &[u8]) -> super::Outcome {
             format!("refused: {error:?}")
         }
     }
-}
-
-/// `header.claims.signature` over the bytes as given, signed with
-/// `family`'s key and algorithm.
-pub fn sign(family: Family, header: &[u8], claims: &[u8]) -> String {
-    let signed = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header),
-        URL_SAFE_NO_PAD.encode(claims)
-    );
-    let signature =
-        jsonwebtoken::crypto::sign(signed.as_bytes(), family.signing_key(), family.alg())
-            .unwrap_or_else(|e| panic!("the {family:?} key does not sign: {e}"));
-    format!("{signed}.{signature}")
 }

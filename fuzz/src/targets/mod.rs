@@ -13,10 +13,7 @@ mod token;
 
 pub use authorization::authorization;
 pub use discovery::discovery;
-pub use dpop::{
-    dpop, sign as sign_proof, ACCESS_TOKEN as DPOP_ACCESS_TOKEN, METHOD as DPOP_METHOD,
-    PATH as DPOP_PATH,
-};
+pub use dpop::{dpop, ACCESS_TOKEN as DPOP_ACCESS_TOKEN, METHOD as DPOP_METHOD, PATH as DPOP_PATH};
 pub use jwk_set::jwk_set;
 pub use request::request;
 pub use token::{sign, token};

@@ -568,7 +568,7 @@ pub(crate) fn dpop_input() -> impl Strategy<Value = Vec<u8>> {
         }),
         1 => (any::<prop::sample::Index>(), any::<u8>()).prop_map(|(at, byte)| {
             let (header, claims) = seeds::proof_parts(Family::Ec);
-            let proof = warden_fuzz::targets::sign_proof(
+            let proof = warden_fuzz::targets::sign(
                 Family::Ec,
                 header.to_string().as_bytes(),
                 claims.to_string().as_bytes(),

@@ -7,6 +7,7 @@ use jsonwebtoken::Algorithm;
 use rocket::figment::Figment;
 use url::Url;
 
+use super::origin::check_https;
 use super::problems::Problems;
 use crate::keys::algorithm_named;
 
@@ -159,12 +160,7 @@ fn checked_origin(problems: &mut Problems<'_>, origin: Option<String>) -> Option
         );
         return None;
     };
-    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
-        problems.add(
-            "dpop_origin",
-            "must be `https` (`http` only on localhost, 127.0.0.1 or [::1])",
-        );
+    if !check_https(problems, "dpop_origin", &url) {
         return None;
     }
     // The serialized origin: lower-case scheme and host, no default port.

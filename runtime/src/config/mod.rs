@@ -13,6 +13,7 @@ mod access;
 mod authn;
 mod cookie;
 mod dpop;
+mod origin;
 mod problems;
 mod remote;
 mod resource;

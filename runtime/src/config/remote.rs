@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::Url;
 use rocket::figment::Figment;
 
+use super::origin::is_loopback;
 use super::problems::Problems;
 
 /// Where a validator's remote keys come from.
@@ -191,20 +192,13 @@ pub(crate) fn discovery_url(issuer: &str) -> Result<Url, String> {
 /// (a loopback address or `localhost`), where plain `http` cannot be
 /// intercepted on the network.
 pub(crate) fn check_secure(url: &Url) -> Result<(), String> {
-    use url::Host;
     match url.scheme() {
         "https" if cfg!(feature = "aws_lc_rs") => Ok(()),
         "https" => Err("needs TLS, which this build lacks: enable rocket_warden's \
                         `aws_lc_rs` feature"
             .to_owned()),
         "http" => {
-            let loopback = match url.host() {
-                Some(Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(Host::Ipv6(ip)) => ip.is_loopback(),
-                Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-                None => false,
-            };
-            if loopback {
+            if is_loopback(url) {
                 Ok(())
             } else {
                 Err("must use https (plain http is accepted only for a loopback host)".to_owned())

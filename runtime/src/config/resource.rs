@@ -5,6 +5,7 @@
 use rocket::figment::Figment;
 use url::Url;
 
+use super::origin::check_https;
 use super::problems::Problems;
 
 /// Where the metadata document lives, after the host: RFC 9728 §3.
@@ -36,12 +37,7 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<Res
         );
         return None;
     };
-    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
-        problems.add(
-            "resource",
-            "must be `https` (`http` only on localhost, 127.0.0.1 or [::1])",
-        );
+    if !check_https(problems, "resource", &url) {
         return None;
     }
     // RFC 9728 §3.1: the well-known segment goes between the host and the
