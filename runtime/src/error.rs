@@ -209,6 +209,11 @@ pub enum DpopError {
     /// `ath` is not the hash of the access token sent with it.
     #[error("DPoP proof is for another access token")]
     WrongToken,
+    /// The validator hands out nonces (`dpop_nonce_secs`), and the proof
+    /// carries none, or one that is not current: the answer's `DPoP-Nonce`
+    /// header has one to retry with (RFC 9449 §9).
+    #[error("DPoP proof needs a nonce from this server")]
+    UseNonce,
     /// The token's `cnf.jkt` is not the thumbprint of the proof's key.
     #[error("the token is bound to another key")]
     KeyMismatch,
@@ -222,11 +227,13 @@ pub enum DpopError {
 }
 
 impl DpopError {
-    /// The error code: `invalid_dpop_proof` for the proof,
-    /// `invalid_token` for the token's binding (RFC 9449 §7.1).
+    /// The error code: `invalid_dpop_proof` for the proof, `use_dpop_nonce`
+    /// for a missing or stale nonce, `invalid_token` for the token's binding
+    /// (RFC 9449 §7.1, §9).
     pub fn code(&self) -> &'static str {
         match self {
             Self::KeyMismatch | Self::NotBound | Self::BoundAsBearer => "invalid_token",
+            Self::UseNonce => "use_dpop_nonce",
             _ => "invalid_dpop_proof",
         }
     }

@@ -176,5 +176,6 @@ impl Fairing for Warden {
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
         respond::render(request, response);
+        respond::write_nonce(request, response);
     }
 }

@@ -230,6 +230,28 @@ fn push_step_up(out: &mut String, step_up: &StepUp) {
     }
 }
 
+/// A DPoP nonce to hand out with the response (RFC 9449 §9).
+struct DpopNonce(String);
+
+/// Leaves `nonce` on `request` for the fairing to send as `DPoP-Nonce`.
+pub(crate) fn offer_nonce(request: &Request<'_>, nonce: String) {
+    request.local_cache(|| Some(DpopNonce(nonce)));
+}
+
+/// Writes the nonce a guard offered, if any, as `DPoP-Nonce`, on any
+/// response: a refusal asking for it (`use_dpop_nonce`) or a success, so
+/// the client always holds a fresh one.
+pub(crate) fn write_nonce<'r>(request: &'r Request<'_>, response: &mut Response<'r>) {
+    // Guards offer one only to requests with a proof; checking first keeps
+    // every other response from touching the request-local cache.
+    if !request.headers().contains("DPoP") {
+        return;
+    }
+    if let Some(DpopNonce(nonce)) = request.local_cache(|| None::<DpopNonce>) {
+        response.set_header(Header::new("DPoP-Nonce", nonce.clone()));
+    }
+}
+
 /// Appends `text` to a quoted-string, replacing the characters RFC 6750 does
 /// not allow there (`"`, `\` and controls) so a configured value can never
 /// break the header.

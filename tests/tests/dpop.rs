@@ -7,6 +7,7 @@ mod support;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -17,7 +18,7 @@ use rocket::futures::future::BoxFuture;
 use rocket::http::{Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
 use rocket::{get, post, routes};
-use rocket_warden::clock::ManualClock;
+use rocket_warden::clock::{Clock as _, ManualClock};
 use rocket_warden::dpop::{MemoryReplayStore, ReplayStore, StoreUnavailable};
 use rocket_warden::{jwt_auth, Jwt, OptionalJwt, Warden};
 use serde_json::{json, Value};
@@ -702,6 +703,128 @@ async fn instances_sharing_a_replay_store_refuse_a_proof_either_accepted() {
 }
 
 // ---------------------------------------------------------------------------
+// Server nonces
+// ---------------------------------------------------------------------------
+
+/// A client of an application whose `main` validator hands out nonces
+/// good for 300 to 600 s, on `clock`.
+async fn nonce_client(clock: &ManualClock) -> Client {
+    let warden = Warden::fairing().clock(clock.clone());
+    let config = config("dpop_nonce_secs = 300\ndpop_proof_max_age_secs = 60");
+    Client::untracked(rocket_with(warden, &config, all_routes()))
+        .await
+        .expect("launches")
+}
+
+/// A proof for `GET /whoami` at `clock`'s time, with `nonce` if given.
+fn proof_at(key: &ClientKey, token: &str, clock: &ManualClock, nonce: Option<&str>) -> String {
+    let mut claims = proof_claims("GET", "/whoami", token);
+    claims["iat"] = json!(clock.now_secs());
+    if let Some(nonce) = nonce {
+        claims["nonce"] = json!(nonce);
+    }
+    key.sign(&key.header(), &claims)
+}
+
+#[rocket::async_test]
+async fn a_proof_without_the_servers_nonce_gets_one_to_retry_with() {
+    let clock = ManualClock::at_secs(NOW);
+    let client = nonce_client(&clock).await;
+    let key = ClientKey::new(ES256);
+    let token = token_for(Some(&key));
+    let response = dpop_get(
+        &client,
+        "/whoami",
+        &token,
+        &proof_at(&key, &token, &clock, None),
+    )
+    .await;
+    let nonce = response.headers().get_one("DPoP-Nonce").map(str::to_owned);
+    answer(response).await.assert_dpop_refusal(
+        "use_dpop_nonce",
+        "DPoP proof needs a nonce from this server",
+    );
+    let nonce = nonce.expect("a DPoP-Nonce to retry with");
+    let proof = proof_at(&key, &token, &clock, Some(&nonce));
+    let response = dpop_get(&client, "/whoami", &token, &proof).await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(
+        response.headers().get_one("DPoP-Nonce"),
+        Some(&*nonce),
+        "still current"
+    );
+}
+
+#[rocket::async_test]
+async fn a_nonce_is_good_in_its_window_and_the_next_only() {
+    let clock = ManualClock::at_secs(NOW);
+    let client = nonce_client(&clock).await;
+    let key = ClientKey::new(EdDSA);
+    let token = token_for(Some(&key));
+    let first = dpop_get(
+        &client,
+        "/whoami",
+        &token,
+        &proof_at(&key, &token, &clock, None),
+    )
+    .await;
+    let nonce = first
+        .headers()
+        .get_one("DPoP-Nonce")
+        .expect("a nonce")
+        .to_owned();
+    clock.advance(Duration::from_secs(300));
+    let proof = proof_at(&key, &token, &clock, Some(&nonce));
+    let response = dpop_get(&client, "/whoami", &token, &proof).await;
+    assert_eq!(response.status(), Status::Ok, "one window on");
+    let newer = response
+        .headers()
+        .get_one("DPoP-Nonce")
+        .expect("a nonce")
+        .to_owned();
+    assert_ne!(newer, nonce, "a success hands out the current nonce");
+    clock.advance(Duration::from_secs(300));
+    let proof = proof_at(&key, &token, &clock, Some(&nonce));
+    let refusal = answer(dpop_get(&client, "/whoami", &token, &proof).await).await;
+    refusal.assert_dpop_refusal(
+        "use_dpop_nonce",
+        "DPoP proof needs a nonce from this server",
+    );
+}
+
+#[rocket::async_test]
+async fn a_nonce_the_server_did_not_make_is_refused() {
+    let clock = ManualClock::at_secs(NOW);
+    let client = nonce_client(&clock).await;
+    let key = ClientKey::new(ES256);
+    let token = token_for(Some(&key));
+    for nonce in ["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", ""] {
+        let proof = proof_at(&key, &token, &clock, Some(nonce));
+        let refusal = answer(dpop_get(&client, "/whoami", &token, &proof).await).await;
+        refusal.assert_dpop_refusal(
+            "use_dpop_nonce",
+            "DPoP proof needs a nonce from this server",
+        );
+    }
+}
+
+#[rocket::async_test]
+async fn without_server_nonces_none_is_handed_out() {
+    let client = client().await;
+    let key = ClientKey::new(ES256);
+    let token = token_for(Some(&key));
+    let response = dpop_get(
+        &client,
+        "/whoami",
+        &token,
+        &key.proof("GET", "/whoami", &token),
+    )
+    .await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(response.headers().get_one("DPoP-Nonce"), None);
+}
+
+// ---------------------------------------------------------------------------
 // Routes that require DPoP
 // ---------------------------------------------------------------------------
 
@@ -778,7 +901,7 @@ async fn a_route_asking_for_dpop_of_a_validator_without_it_does_not_launch() {
 
 #[rocket::async_test]
 async fn dpop_settings_are_checked_at_launch() {
-    let cases: [(&str, &str); 7] = [
+    let cases: [(&str, &str); 8] = [
         (
             "dpop = \"sometimes\"",
             "`jwt.validators.main.dpop`: `sometimes` is not one of \"disabled\", \"allowed\", \"required\"",
@@ -802,6 +925,10 @@ async fn dpop_settings_are_checked_at_launch() {
         (
             "dpop = \"allowed\"\ndpop_origin = \"https://a.test\"\ndpop_proof_max_age_secs = 0",
             "`jwt.validators.main.dpop_proof_max_age_secs`: from 1 to 3600 seconds",
+        ),
+        (
+            "dpop = \"allowed\"\ndpop_origin = \"https://a.test\"\ndpop_nonce_secs = 0",
+            "`jwt.validators.main.dpop_nonce_secs`: from 1 to 3600 seconds",
         ),
         (
             "dpop_origin = \"https://a.test\"",

@@ -1,5 +1,5 @@
 //! The DPoP keys of a validator (`dpop`, `dpop_origin`, `dpop_algorithms`,
-//! `dpop_proof_max_age_secs`, `dpop_replay_cache_size`), read and checked at
+//! `dpop_proof_max_age_secs`, `dpop_replay_cache_size`, `dpop_nonce_secs`), read and checked at
 //! launch. How a proof is checked is `verify::dpop`'s; where it is read,
 //! `authn`'s.
 
@@ -66,6 +66,8 @@ pub(crate) struct DpopConfig {
     pub(crate) algorithms: Vec<Algorithm>,
     pub(crate) proof_max_age_secs: u64,
     pub(crate) replay_cache_size: usize,
+    /// How long a server nonce is good for, when proofs must carry one.
+    pub(crate) nonce_secs: Option<u64>,
     /// The validator's `leeway_secs`, which applies to a proof's `iat` too
     /// (set with the validator's other settings).
     pub(crate) leeway_secs: u64,
@@ -78,6 +80,7 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<Dpo
     let algorithms: Option<Vec<String>> = problems.read(figment, "dpop_algorithms");
     let max_age: Option<u64> = problems.read(figment, "dpop_proof_max_age_secs");
     let replay: Option<usize> = problems.read(figment, "dpop_replay_cache_size");
+    let nonce_secs: Option<u64> = problems.read(figment, "dpop_nonce_secs");
     let mode = match mode.as_deref() {
         None | Some("disabled") => DpopMode::Disabled,
         Some("allowed") => DpopMode::Allowed,
@@ -96,6 +99,7 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<Dpo
             ("dpop_algorithms", algorithms.is_some()),
             ("dpop_proof_max_age_secs", max_age.is_some()),
             ("dpop_replay_cache_size", replay.is_some()),
+            ("dpop_nonce_secs", nonce_secs.is_some()),
         ];
         for (key, _) in set.iter().filter(|(_, set)| *set) {
             problems.add(
@@ -121,12 +125,19 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<Dpo
             "at least 1: without it a proof could be replayed",
         );
     }
+    if nonce_secs.is_some_and(|secs| !(1..=MAX_PROOF_MAX_AGE_SECS).contains(&secs)) {
+        problems.add(
+            "dpop_nonce_secs",
+            format!("from 1 to {MAX_PROOF_MAX_AGE_SECS} seconds"),
+        );
+    }
     Some(DpopConfig {
         mode,
         origin: origin?,
         algorithms,
         proof_max_age_secs,
         replay_cache_size,
+        nonce_secs,
         leeway_secs: 0,
     })
 }

@@ -27,7 +27,7 @@ use crate::authz::{AccessToken, Policy, RoutePolicy};
 use crate::config::DpopMode;
 use crate::error::{AuthError, Denial};
 use crate::identity::Authenticated;
-use crate::respond::{DpopChallenge, Refusal};
+use crate::respond::{self, DpopChallenge, Refusal};
 use crate::validators::Validators;
 use crate::verify::Validator;
 
@@ -201,6 +201,19 @@ fn dpop_challenge<P: Policy>(
     })
 }
 
+/// Leaves the nonce of `validator` on a request with a DPoP proof, when it
+/// hands nonces out, for the fairing to send (`DPoP-Nonce`).
+fn offer_nonce(request: &Request<'_>, validator: &Validator) {
+    let rules = request
+        .rocket()
+        .state::<Validators>()
+        .and_then(|validators| validators.rules(validator))
+        .and_then(|rules| rules.dpop.as_ref());
+    if let Some(nonce) = rules.and_then(|dpop| dpop.proofs.current_nonce(validator.now_secs())) {
+        respond::offer_nonce(request, nonce);
+    }
+}
+
 /// Records `error` on the request for the fairing to render, and fails the guard.
 fn record_refusal<T>(
     request: &Request<'_>,
@@ -226,6 +239,9 @@ fn conclude<P: Policy, T>(
     validator: &Validator,
     result: Result<T, AuthError>,
 ) -> Outcome<T, AuthError> {
+    if validator.dpop_mode().is_some() && request.headers().contains("DPoP") {
+        offer_nonce(request, validator);
+    }
     match result {
         Ok(value) => Outcome::Success(value),
         Err(error) => {

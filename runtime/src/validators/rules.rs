@@ -36,15 +36,23 @@ pub(crate) struct DpopRules {
 }
 
 impl DpopRules {
-    fn new(config: &DpopConfig, shared: Option<&SharedReplayStore>) -> Self {
+    /// The rules of validator `name`'s DPoP settings, or the problem that
+    /// keeps them from being made.
+    fn new(
+        name: &str,
+        config: &DpopConfig,
+        shared: Option<&SharedReplayStore>,
+    ) -> Result<Self, ConfigError> {
         let replay = match shared {
             Some(store) => store.clone(),
             None => Arc::new(MemoryReplayStore::new(config.replay_cache_size)),
         };
-        Self {
-            proofs: ProofRules::new(config),
-            replay,
-        }
+        let proofs = ProofRules::new(config).map_err(|problem| ConfigError::Validator {
+            validator: name.to_owned(),
+            key: Some("dpop_nonce_secs".to_owned()),
+            problem: problem.to_owned(),
+        })?;
+        Ok(Self { proofs, replay })
     }
 }
 
@@ -66,6 +74,18 @@ pub(crate) fn build(
                 continue;
             }
         };
+        let dpop = match config
+            .dpop
+            .as_ref()
+            .map(|dpop| DpopRules::new(name, dpop, replay))
+        {
+            Some(Err(problem)) => {
+                errors.push(problem);
+                continue;
+            }
+            Some(Ok(dpop)) => Some(dpop),
+            None => None,
+        };
         match strategies.rules(name, config) {
             Ok(identity) => {
                 let rules = AuthnRules {
@@ -78,10 +98,7 @@ pub(crate) fn build(
                         .iter()
                         .map(|cookie| cookie.as_str().into())
                         .collect(),
-                    dpop: config
-                        .dpop
-                        .as_ref()
-                        .map(|dpop| DpopRules::new(dpop, replay)),
+                    dpop,
                 };
                 all.insert(name.clone(), rules);
             }

@@ -18,6 +18,7 @@ use url::{Position, Url};
 
 use super::compact::{check_shape, Compact};
 use super::json::UniqueObject;
+use super::nonce::Nonces;
 use crate::config::DpopConfig;
 use crate::error::DpopError;
 use crate::keys::algorithm_named;
@@ -39,6 +40,8 @@ pub(crate) struct ProofRules {
     algs: Box<str>,
     max_age: u64,
     leeway: u64,
+    /// Server nonces, when proofs must carry one.
+    nonces: Option<Nonces>,
 }
 
 /// What a proof must match: the request it came with.
@@ -67,16 +70,27 @@ pub(crate) struct Proof {
 }
 
 impl ProofRules {
-    /// The rules of a validator's `dpop_*` settings.
-    pub(crate) fn new(config: &DpopConfig) -> Self {
+    /// The rules of a validator's `dpop_*` settings. With server nonces and
+    /// no random bytes for their key, `Err`: launch cannot go on safely.
+    pub(crate) fn new(config: &DpopConfig) -> Result<Self, &'static str> {
         let names: Vec<String> = config.algorithms.iter().map(|a| format!("{a:?}")).collect();
-        Self {
+        let nonces = match config.nonce_secs {
+            Some(secs) => Some(Nonces::new(secs).ok_or("no random bytes for the nonce key")?),
+            None => None,
+        };
+        Ok(Self {
             origin: config.origin.as_str().into(),
             algorithms: config.algorithms.clone().into(),
             algs: names.join(" ").into(),
             max_age: config.proof_max_age_secs,
             leeway: config.leeway_secs,
-        }
+            nonces,
+        })
+    }
+
+    /// The nonce to hand out at `now`, when proofs must carry one.
+    pub(crate) fn current_nonce(&self, now: u64) -> Option<String> {
+        self.nonces.as_ref().map(|nonces| nonces.current(now))
     }
 
     /// The `algs` parameter of the `DPoP` challenge (RFC 9449 §7.1).
@@ -177,6 +191,11 @@ impl ProofRules {
         }
         if ath != URL_SAFE_NO_PAD.encode(Sha256::digest(expected.token.as_bytes())) {
             return Err(DpopError::WrongToken);
+        }
+        if let Some(nonces) = &self.nonces {
+            if !text("nonce").is_some_and(|nonce| nonces.accepts(nonce, expected.now)) {
+                return Err(DpopError::UseNonce);
+            }
         }
         Ok((jti, iat))
     }

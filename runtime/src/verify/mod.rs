@@ -12,6 +12,7 @@ mod compact;
 mod dpop;
 mod ecdsa;
 mod json;
+mod nonce;
 mod replay;
 mod times;
 mod validator;
