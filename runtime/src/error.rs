@@ -355,10 +355,19 @@ pub enum TokenError {
     #[error("the token has no `kid` and several keys fit")]
     AmbiguousKey,
     /// The token is bound to a client certificate (`cnf["x5t#S256"]`, RFC
-    /// 8705), which this server does not check: refused rather than
-    /// accepted without its binding.
+    /// 8705), and the validator reads no client certificates
+    /// (`certificate_header`): refused rather than accepted without its
+    /// binding.
     #[error("certificate-bound tokens are not accepted here")]
     CertificateBound,
+    /// The token is bound to a client certificate, and the request came
+    /// without one (from a trusted proxy).
+    #[error("the token needs its client certificate")]
+    CertificateMissing,
+    /// The client certificate is not the one the token is bound to (or the
+    /// token's `x5t#S256` is not a string).
+    #[error("the token is bound to another certificate")]
+    CertificateMismatch,
 }
 
 /// A launch-time configuration problem.

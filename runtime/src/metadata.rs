@@ -94,7 +94,9 @@ fn document(validators: &Validators, routes: &RoutePolicies, name: &str) -> Valu
         "authorization_servers": servers,
         "bearer_methods_supported": methods,
         "scopes_supported": scopes(validators, routes, entry),
-        "tls_client_certificate_bound_access_tokens": false,
+        "tls_client_certificate_bound_access_tokens": validators
+            .rules(entry)
+            .is_some_and(|rules| rules.certificate.is_some()),
         "dpop_bound_access_tokens_required": entry.dpop_mode() == Some(DpopMode::Required),
     });
     let algs = validators

@@ -107,6 +107,23 @@ async fn the_only_validator_owns_routes_that_name_none() {
     assert_eq!(document["scopes_supported"], json!(["solo:read"]));
     assert_eq!(document["bearer_methods_supported"], json!(["header"]));
     assert!(document.get("dpop_signing_alg_values_supported").is_none());
+    assert_eq!(
+        document["tls_client_certificate_bound_access_tokens"],
+        false
+    );
+}
+
+#[rocket::async_test]
+async fn a_validator_reading_certificates_says_so() {
+    let config = validator(
+        "solo",
+        RS256,
+        "resource = \"https://solo.example.test\"\ncertificate_header = \"X-Client-Cert\"\n\
+         certificate_trusted_proxies = [\"10.0.0.1\"]",
+    );
+    let client = client(&config, routes![solo]).await;
+    let document = json_of(&client, "/.well-known/oauth-protected-resource").await;
+    assert_eq!(document["tls_client_certificate_bound_access_tokens"], true);
 }
 
 #[rocket::async_test]

@@ -4,9 +4,10 @@
 //! checked, the user and partner resolved, the cookie issued. Guards run
 //! this once per request (see `guard`).
 
+mod binding;
+mod certificate;
 mod cookie;
 mod credentials;
-mod dpop;
 
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ use credentials::{Credential, SentIn};
 
 use crate::error::AuthError;
 use crate::identity::Authenticated;
-use crate::validators::{AuthnRules, DpopRules, Validators};
+use crate::validators::{AuthnRules, Validators};
 use crate::verify::{Binding, Validator, Verified};
 
 /// The identity `request` authenticates as with `entry` and its chain:
@@ -48,28 +49,25 @@ pub(crate) async fn authenticate(
     let query_params = chain
         .clone()
         .filter_map(|(_, rules)| rules.query_param.as_deref());
-    // Looked up only where DPoP is on: bearer-only validators skip it.
-    let dpop = match entry.dpop_mode() {
-        Some(_) => validators
-            .rules(entry)
-            .and_then(|rules| rules.dpop.as_ref()),
-        None => None,
-    };
-    match credentials::credential(request, query_params, dpop.is_some())? {
-        Some(credential) => bearer(request, chain, credential, dpop).await.map(Some),
+    let entry_rules = validators.rules(entry);
+    let dpop = entry.dpop_mode().is_some();
+    match credentials::credential(request, query_params, dpop)? {
+        Some(credential) => bearer(request, chain, credential, entry_rules)
+            .await
+            .map(Some),
         None => from_cookie(request, chain).await,
     }
 }
 
 /// Tries the token with each validator of the chain that takes tokens from
 /// where it was sent; the first to accept it decides the identity, once the
-/// token's binding holds (with `dpop`, the route validator's DPoP rules). A
+/// token's binding holds (with `entry`, the route validator's rules). A
 /// failure after acceptance (the binding, the partner) is final.
 async fn bearer<'a>(
     request: &Request<'_>,
     chain: impl Iterator<Item = (&'a Validator, &'a AuthnRules)>,
     credential: Credential<'_>,
-    dpop: Option<&DpopRules>,
+    entry: Option<&AuthnRules>,
 ) -> Result<Arc<Authenticated>, AuthError> {
     let mut refusals: Vec<(&str, AuthError)> = Vec::new();
     for (validator, rules) in chain {
@@ -81,7 +79,7 @@ async fn bearer<'a>(
                 // A bearer token sent as one needs nothing more (the common case).
                 if credential.dpop || *token.binding() != Binding::None {
                     let now = validator.now_secs();
-                    dpop::check_binding(request, &credential, &token, dpop, now).await?;
+                    binding::check_binding(request, &credential, &token, entry, now).await?;
                 }
                 return identify(request, validator, rules, token).await;
             }

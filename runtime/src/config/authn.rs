@@ -8,6 +8,7 @@
 
 use rocket::figment::Figment;
 
+use super::certificate::{self, CertificateConfig};
 use super::cookie::{self, CookieConfig};
 use super::dpop::{self, DpopConfig};
 use super::problems::{is_token, Problems};
@@ -47,6 +48,8 @@ pub(crate) struct AuthnConfig {
     pub(crate) reject_session_cookies: Vec<String>,
     /// `None` with `dpop = "disabled"`.
     pub(crate) dpop: Option<DpopConfig>,
+    /// Where client certificates come from, for certificate-bound tokens.
+    pub(crate) certificate: Option<CertificateConfig>,
 }
 
 impl Default for AuthnConfig {
@@ -60,6 +63,7 @@ impl Default for AuthnConfig {
             cookie: None,
             reject_session_cookies: Vec::new(),
             dpop: None,
+            certificate: None,
         }
     }
 }
@@ -110,6 +114,7 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> AuthnConfi
         }
     }
     let dpop = dpop::read(problems, figment);
+    let certificate = certificate::read(problems, figment);
     AuthnConfig {
         user,
         partner,
@@ -119,6 +124,7 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> AuthnConfi
         cookie,
         reject_session_cookies,
         dpop,
+        certificate,
     }
 }
 

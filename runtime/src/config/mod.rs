@@ -11,6 +11,7 @@
 
 mod access;
 mod authn;
+mod certificate;
 mod cookie;
 mod dpop;
 mod origin;
@@ -24,6 +25,7 @@ use rocket::figment::{self, Figment};
 
 pub(crate) use access::AccessRules;
 pub(crate) use authn::{AuthnConfig, PartnerChoice, UserChoice};
+pub(crate) use certificate::CertificateConfig;
 pub(crate) use cookie::CookieConfig;
 pub(crate) use dpop::DpopConfig;
 pub use dpop::DpopMode;

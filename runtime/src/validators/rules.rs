@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::config::{AuthnConfig, CookieConfig, DpopConfig};
+use crate::config::{AuthnConfig, CertificateConfig, CookieConfig, DpopConfig};
 use crate::error::ConfigError;
 use crate::identity::{IdentityRules, Strategies};
 use crate::verify::{MemoryReplayStore, ProofRules, ReplayStore};
@@ -25,6 +25,8 @@ pub(crate) struct AuthnRules {
     pub(crate) reject_session_cookies: Box<[Box<str>]>,
     /// `None` with `dpop = "disabled"`.
     pub(crate) dpop: Option<DpopRules>,
+    /// Where client certificates come from (`certificate_header`).
+    pub(crate) certificate: Option<CertificateConfig>,
 }
 
 /// How a validator checks DPoP proofs, and where it remembers used ones
@@ -99,6 +101,7 @@ pub(crate) fn build(
                         .map(|cookie| cookie.as_str().into())
                         .collect(),
                     dpop,
+                    certificate: config.certificate.clone(),
                 };
                 all.insert(name.clone(), rules);
             }

@@ -32,8 +32,9 @@ pub(crate) enum Binding {
     /// A DPoP key (`cnf.jkt`, RFC 9449): its thumbprint, or `None` when
     /// `jkt` is not a string (bound, but to nothing a proof can match).
     Dpop(Option<Box<str>>),
-    /// A client certificate (`cnf["x5t#S256"]`, RFC 8705).
-    Certificate,
+    /// A client certificate (`cnf["x5t#S256"]`, RFC 8705): its SHA-256
+    /// thumbprint, or `None` when it is not a string.
+    Certificate(Option<Box<str>>),
 }
 
 impl Binding {
@@ -41,8 +42,8 @@ impl Binding {
         let Some(cnf) = payload.get("cnf") else {
             return Self::None;
         };
-        if cnf.get("x5t#S256").is_some() {
-            return Self::Certificate;
+        if let Some(x5t) = cnf.get("x5t#S256") {
+            return Self::Certificate(x5t.as_str().map(Box::from));
         }
         match cnf.get("jkt") {
             Some(jkt) => Self::Dpop(jkt.as_str().map(Box::from)),

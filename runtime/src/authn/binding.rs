@@ -3,30 +3,45 @@
 //! `Authorization: DPoP` and a proof by the key it is bound to; sent any
 //! other way it is refused, since accepting it would silently drop the
 //! binding (RFC 9449 §7.2). A certificate-bound token (`cnf["x5t#S256"]`,
-//! RFC 8705) is refused: this server does not check client certificates.
+//! RFC 8705) needs the client certificate it is bound to, as a trusted proxy
+//! passes it on (`certificate`); where the validator reads no certificates,
+//! it is refused.
 
 use rocket::Request;
 
+use super::certificate;
 use super::credentials::Credential;
 use crate::error::{AuthError, DpopError, TokenError};
-use crate::validators::DpopRules;
+use crate::validators::AuthnRules;
 use crate::verify::{Binding, Expected, Verified};
 
 /// Checks that `token`, verified from `credential`, is sent as its binding
-/// requires, with `dpop` the route validator's DPoP rules (`None`: DPoP is
-/// disabled). `now` is the application's clock.
+/// requires, with `entry` the route validator's rules (its DPoP rules and
+/// where it reads client certificates). `now` is the application's clock.
 pub(crate) async fn check_binding(
     request: &Request<'_>,
     credential: &Credential<'_>,
     token: &Verified,
-    dpop: Option<&DpopRules>,
+    entry: Option<&AuthnRules>,
     now: u64,
 ) -> Result<(), AuthError> {
     let bound = match token.binding() {
-        Binding::Certificate => return Err(TokenError::CertificateBound.into()),
+        Binding::Certificate(x5t) => {
+            let source = entry.and_then(|rules| rules.certificate.as_ref());
+            let Some(source) = source else {
+                return Err(TokenError::CertificateBound.into());
+            };
+            certificate::check(request, source, x5t.as_deref())?;
+            // Bound to a certificate, it is bound to no DPoP key.
+            return match credential.dpop {
+                true => Err(AuthError::Dpop(DpopError::NotBound)),
+                false => Ok(()),
+            };
+        }
         Binding::None => None,
         Binding::Dpop(jkt) => Some(jkt.as_deref()),
     };
+    let dpop = entry.and_then(|rules| rules.dpop.as_ref());
     let rules = match dpop {
         Some(rules) if credential.dpop => rules,
         // Sent any other way, a bound token would lose its binding.
