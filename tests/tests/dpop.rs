@@ -152,6 +152,13 @@ impl ClientKey {
     }
 }
 
+/// A client key of `alg`, and an access token bound to it.
+fn bound_to(alg: Algorithm) -> (ClientKey, String) {
+    let key = ClientKey::new(alg);
+    let token = token_for(Some(&key));
+    (key, token)
+}
+
 /// A fresh `jti` for each proof.
 fn jti() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -272,8 +279,7 @@ async fn ok(response: LocalResponse<'_>) -> String {
 async fn a_bound_token_with_its_proof_is_accepted() {
     let client = client().await;
     for alg in [ES256, EdDSA] {
-        let key = ClientKey::new(alg);
-        let token = token_for(Some(&key));
+        let (key, token) = bound_to(alg);
         let proof = key.proof("GET", "/whoami", &token);
         assert_eq!(
             ok(dpop_get(&client, "/whoami", &token, &proof).await).await,
@@ -285,8 +291,7 @@ async fn a_bound_token_with_its_proof_is_accepted() {
 #[rocket::async_test]
 async fn the_scheme_is_matched_in_any_case_and_the_method_is_checked() {
     let client = client().await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(ES256);
     let proof = key.proof("POST", "/orders", &token);
     let response = send(
         &client,
@@ -302,8 +307,7 @@ async fn the_scheme_is_matched_in_any_case_and_the_method_is_checked() {
 #[rocket::async_test]
 async fn htu_is_compared_without_query_and_after_normalisation() {
     let client = client().await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(ES256);
     for htu in [
         "https://api.example.test/whoami?page=2#top",
         "HTTPS://API.Example.Test:443/whoami",
@@ -320,8 +324,7 @@ async fn htu_is_compared_without_query_and_after_normalisation() {
 #[rocket::async_test]
 async fn a_cached_token_needs_a_new_proof_each_time() {
     let client = client().await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(ES256);
     for _ in 0..3 {
         let proof = key.proof("GET", "/whoami", &token);
         assert_eq!(
@@ -346,8 +349,7 @@ async fn unbound_bearer_tokens_still_work_where_dpop_is_allowed() {
 #[rocket::async_test]
 async fn a_bound_token_sent_as_bearer_is_refused() {
     let client = client().await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(ES256);
     let refusal = answer(get(&client, "/whoami", Some(&token)).await).await;
     let description = "a DPoP-bound token must be sent with a DPoP proof";
     refusal.assert_dpop_refusal("invalid_token", description);
@@ -369,8 +371,7 @@ async fn a_bound_token_sent_as_bearer_is_refused() {
 #[rocket::async_test]
 async fn a_bound_token_is_refused_where_dpop_is_disabled() {
     let client = client().await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(ES256);
     let refusal = Refusal::of(get(&client, "/plain", Some(&token)).await).await;
     refusal.assert_invalid_token("plain", "a DPoP-bound token must be sent with a DPoP proof");
     // And the DPoP scheme is not one this validator takes.
@@ -423,8 +424,7 @@ async fn cookie_mode_keeps_no_cookie_for_a_bound_token() {
         "cookie_enabled = true\ncookie_name = \"auth\"",
     )
     .await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(ES256);
     let proof = key.proof("GET", "/whoami", &token);
     let response = dpop_get(&client, "/whoami", &token, &proof).await;
     assert_eq!(response.status(), Status::Ok);
@@ -449,8 +449,7 @@ async fn cookie_mode_keeps_no_cookie_for_a_bound_token() {
 /// are a good proof's with `edit` applied, signed by the token's key.
 async fn refused_with(edit: impl FnOnce(&mut Value, &mut Value)) -> Answer {
     let client = client().await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(ES256);
     let (mut header, mut claims) = (key.header(), proof_claims("GET", "/whoami", &token));
     edit(&mut header, &mut claims);
     let proof = key.sign(&header, &claims);
@@ -460,8 +459,7 @@ async fn refused_with(edit: impl FnOnce(&mut Value, &mut Value)) -> Answer {
 #[rocket::async_test]
 async fn a_missing_proof_is_refused() {
     let client = client().await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (_key, token) = bound_to(ES256);
     let response = send(
         &client,
         "GET",
@@ -478,8 +476,7 @@ async fn a_missing_proof_is_refused() {
 #[rocket::async_test]
 async fn two_proofs_are_refused() {
     let client = client().await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(ES256);
     let (one, two) = (
         key.proof("GET", "/whoami", &token),
         key.proof("GET", "/whoami", &token),
@@ -500,8 +497,7 @@ async fn two_proofs_are_refused() {
 #[rocket::async_test]
 async fn a_proof_that_is_not_a_jws_is_refused() {
     let client = client().await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (_key, token) = bound_to(ES256);
     for proof in ["not-a-jwt", "a.b", "e30.e30.", "e30.e30.e30.e30.e30"] {
         let refusal = answer(dpop_get(&client, "/whoami", &token, proof).await).await;
         refusal.assert_proof_refused("DPoP proof is malformed");
@@ -551,8 +547,7 @@ async fn a_proof_with_a_private_or_missing_key_is_refused() {
 #[rocket::async_test]
 async fn a_proof_whose_signature_does_not_verify_is_refused() {
     let client = client().await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(ES256);
     let proof = key.proof("GET", "/whoami", &token);
     let (signed, _) = proof.rsplit_once('.').expect("three parts");
     // A real signature by the same key, of other claims.
@@ -625,8 +620,7 @@ async fn a_proof_is_good_within_its_window_and_leeway_only() {
 #[rocket::async_test]
 async fn a_proof_is_accepted_once() {
     let client = client().await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(ES256);
     let proof = key.proof("GET", "/whoami", &token);
     assert_eq!(
         dpop_get(&client, "/whoami", &token, &proof).await.status(),
@@ -655,8 +649,7 @@ async fn the_same_jti_from_another_key_is_not_a_replay() {
 #[rocket::async_test]
 async fn a_full_replay_store_refuses_with_503_rather_than_forget() {
     let client = client_with(Warden::fairing(), "dpop_replay_cache_size = 1").await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(ES256);
     let first = key.proof("GET", "/whoami", &token);
     assert_eq!(
         dpop_get(&client, "/whoami", &token, &first).await.status(),
@@ -691,8 +684,7 @@ async fn instances_sharing_a_replay_store_refuse_a_proof_either_accepted() {
     let store = Shared(Arc::new(MemoryReplayStore::new(100)));
     let one = client_with(Warden::fairing().replay_store(store.clone()), "").await;
     let two = client_with(Warden::fairing().replay_store(store), "").await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(ES256);
     let proof = key.proof("GET", "/whoami", &token);
     assert_eq!(
         dpop_get(&one, "/whoami", &token, &proof).await.status(),
@@ -730,8 +722,7 @@ fn proof_at(key: &ClientKey, token: &str, clock: &ManualClock, nonce: Option<&st
 async fn a_proof_without_the_servers_nonce_gets_one_to_retry_with() {
     let clock = ManualClock::at_secs(NOW);
     let client = nonce_client(&clock).await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(ES256);
     let response = dpop_get(
         &client,
         "/whoami",
@@ -759,8 +750,7 @@ async fn a_proof_without_the_servers_nonce_gets_one_to_retry_with() {
 async fn a_nonce_is_good_in_its_window_and_the_next_only() {
     let clock = ManualClock::at_secs(NOW);
     let client = nonce_client(&clock).await;
-    let key = ClientKey::new(EdDSA);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(EdDSA);
     let first = dpop_get(
         &client,
         "/whoami",
@@ -796,8 +786,7 @@ async fn a_nonce_is_good_in_its_window_and_the_next_only() {
 async fn a_nonce_the_server_did_not_make_is_refused() {
     let clock = ManualClock::at_secs(NOW);
     let client = nonce_client(&clock).await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(ES256);
     for nonce in ["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", ""] {
         let proof = proof_at(&key, &token, &clock, Some(nonce));
         let refusal = answer(dpop_get(&client, "/whoami", &token, &proof).await).await;
@@ -811,8 +800,7 @@ async fn a_nonce_the_server_did_not_make_is_refused() {
 #[rocket::async_test]
 async fn without_server_nonces_none_is_handed_out() {
     let client = client().await;
-    let key = ClientKey::new(ES256);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(ES256);
     let response = dpop_get(
         &client,
         "/whoami",
@@ -853,8 +841,7 @@ async fn a_route_that_requires_dpop_refuses_bearer_tokens_with_a_dpop_challenge_
 #[rocket::async_test]
 async fn a_route_that_requires_dpop_takes_a_bound_token_with_its_proof() {
     let client = client().await;
-    let key = ClientKey::new(EdDSA);
-    let token = token_for(Some(&key));
+    let (key, token) = bound_to(EdDSA);
     let proof = key.proof("GET", "/dpop/whoami", &token);
     assert_eq!(
         ok(dpop_get(&client, "/dpop/whoami", &token, &proof).await).await,
