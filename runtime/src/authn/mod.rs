@@ -1,8 +1,8 @@
 //! Authentication of one request, with the validator a route names: its
 //! session cookies refused, its credential read (header, query, cookie), the
-//! validator chain tried in order, the token's binding to a DPoP proof
-//! checked, the user and partner resolved, the cookie issued. Guards run
-//! this once per request (see `guard`).
+//! validator chain tried in order, the token's binding (to a DPoP proof or
+//! a client certificate) checked, the user and partner resolved, the cookie
+//! issued. Guards run this once per request (see `guard`).
 
 mod binding;
 mod certificate;
@@ -49,8 +49,9 @@ pub(crate) async fn authenticate(
     let query_params = chain
         .clone()
         .filter_map(|(_, rules)| rules.query_param.as_deref());
-    let entry_rules = validators.rules(entry);
     let dpop = entry.dpop_mode().is_some();
+    // Looked up only for a bound token or a DPoP request, not on every one.
+    let entry_rules = || validators.rules(entry);
     match credentials::credential(request, query_params, dpop)? {
         Some(credential) => bearer(request, chain, credential, entry_rules)
             .await
@@ -61,13 +62,13 @@ pub(crate) async fn authenticate(
 
 /// Tries the token with each validator of the chain that takes tokens from
 /// where it was sent; the first to accept it decides the identity, once the
-/// token's binding holds (with `entry`, the route validator's rules). A
-/// failure after acceptance (the binding, the partner) is final.
+/// token's binding holds (with `entry`, which gives the route validator's
+/// rules). A failure after acceptance (the binding, the partner) is final.
 async fn bearer<'a>(
     request: &Request<'_>,
     chain: impl Iterator<Item = (&'a Validator, &'a AuthnRules)>,
     credential: Credential<'_>,
-    entry: Option<&AuthnRules>,
+    entry: impl FnOnce() -> Option<&'a AuthnRules>,
 ) -> Result<Arc<Authenticated>, AuthError> {
     let mut refusals: Vec<(&str, AuthError)> = Vec::new();
     for (validator, rules) in chain {
@@ -79,7 +80,7 @@ async fn bearer<'a>(
                 // A bearer token sent as one needs nothing more (the common case).
                 if credential.dpop || *token.binding() != Binding::None {
                     let now = validator.now_secs();
-                    binding::check_binding(request, &credential, &token, entry, now).await?;
+                    binding::check_binding(request, &credential, &token, entry(), now).await?;
                 }
                 return identify(request, validator, rules, token).await;
             }

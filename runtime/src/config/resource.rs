@@ -2,6 +2,8 @@
 //! its routes make up (RFC 9728), from which the metadata document's URL
 //! follows. Read and checked at launch.
 
+use std::sync::Arc;
+
 use rocket::figment::Figment;
 use url::Url;
 
@@ -17,8 +19,9 @@ const WELL_KNOWN: &str = "/.well-known/oauth-protected-resource";
 pub(crate) struct ResourceConfig {
     /// The resource identifier, as configured (`resource` in the document).
     pub(crate) id: String,
-    /// The document's URL (`resource_metadata` in challenges).
-    pub(crate) metadata_url: String,
+    /// The document's URL (`resource_metadata` in challenges), shared by
+    /// every refusal that names it.
+    pub(crate) metadata_url: Arc<str>,
     /// The document's path on this server.
     pub(crate) metadata_path: String,
 }
@@ -44,7 +47,7 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<Res
     // resource's path (`https://host/.well-known/oauth-protected-resource/v1`).
     let path = url.path().trim_end_matches('/');
     let metadata_path = format!("{WELL_KNOWN}{path}");
-    let metadata_url = format!("{}{metadata_path}", url.origin().ascii_serialization());
+    let metadata_url = format!("{}{metadata_path}", url.origin().ascii_serialization()).into();
     Some(ResourceConfig {
         id,
         metadata_url,
@@ -76,7 +79,7 @@ mod tests {
             "/.well-known/oauth-protected-resource/v1"
         );
         assert_eq!(
-            resource.metadata_url,
+            &*resource.metadata_url,
             "https://api.example.com/.well-known/oauth-protected-resource/v1"
         );
         let (resource, _) = read_resource("https://API.example.com:443");
@@ -86,7 +89,7 @@ mod tests {
             "kept as configured"
         );
         assert_eq!(
-            resource.metadata_url,
+            &*resource.metadata_url,
             "https://api.example.com/.well-known/oauth-protected-resource"
         );
     }

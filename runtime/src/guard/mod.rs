@@ -28,7 +28,7 @@ use crate::config::DpopMode;
 use crate::error::{AuthError, Denial};
 use crate::identity::Authenticated;
 use crate::respond::{self, DpopChallenge, Refusal};
-use crate::validators::Validators;
+use crate::validators::{DpopRules, Validators};
 use crate::verify::Validator;
 
 /// The realm of a refusal made before any validator was found.
@@ -189,13 +189,13 @@ fn dpop_challenge<P: Policy>(
     validator: &Validator,
 ) -> Option<DpopChallenge> {
     let mode = dpop_mode::<P>(validator)?;
-    let rules = request.rocket().state::<Validators>()?.rules(validator)?;
+    let rules = dpop_rules(request, validator)?;
     let sent_dpop = request.headers().get("Authorization").any(|value| {
         let scheme = value.split(' ').next().unwrap_or_default();
         scheme.eq_ignore_ascii_case("dpop")
     });
     Some(DpopChallenge {
-        algs: rules.dpop.as_ref()?.proofs.algs().into(),
+        algs: rules.proofs.algs().into(),
         bearer: mode != DpopMode::Required,
         sent_dpop,
     })
@@ -204,14 +204,16 @@ fn dpop_challenge<P: Policy>(
 /// Leaves the nonce of `validator` on a request with a DPoP proof, when it
 /// hands nonces out, for the fairing to send (`DPoP-Nonce`).
 fn offer_nonce(request: &Request<'_>, validator: &Validator) {
-    let rules = request
-        .rocket()
-        .state::<Validators>()
-        .and_then(|validators| validators.rules(validator))
-        .and_then(|rules| rules.dpop.as_ref());
+    let rules = dpop_rules(request, validator);
     if let Some(nonce) = rules.and_then(|dpop| dpop.proofs.current_nonce(validator.now_secs())) {
         respond::offer_nonce(request, nonce);
     }
+}
+
+/// `validator`'s DPoP rules, from the application's validators.
+fn dpop_rules<'r>(request: &'r Request<'_>, validator: &Validator) -> Option<&'r DpopRules> {
+    let validators = request.rocket().state::<Validators>()?;
+    validators.rules(validator)?.dpop.as_ref()
 }
 
 /// Records `error` on the request for the fairing to render, and fails the guard.
@@ -259,9 +261,7 @@ fn conclude<P: Policy, T>(
                 validator.name(),
             );
             let dpop = dpop_challenge::<P>(request, validator);
-            let metadata = validator
-                .resource()
-                .map(|r| Arc::from(r.metadata_url.as_str()));
+            let metadata = validator.resource().map(|r| r.metadata_url.clone());
             let realm = validator.shared_realm().clone();
             record_refusal(request, realm, dpop, metadata, error)
         }

@@ -16,7 +16,7 @@ use crate::error::ConfigErrors;
 use crate::identity::Strategies;
 use crate::remote;
 use crate::verify::{Context, Validator};
-pub(crate) use rules::{AuthnRules, SharedReplayStore};
+pub(crate) use rules::{AuthnRules, DpopRules, SharedReplayStore};
 
 /// Every validator configured under `jwt.validators`, by name.
 ///
