@@ -31,6 +31,8 @@ mod routes;
 mod metadata;
 // the fairing, and the test kit
 mod fairing;
+#[cfg(feature = "provider")]
+pub mod provider;
 #[cfg(feature = "testing")]
 pub mod testing;
 // the fuzz targets' entry points (not an API)

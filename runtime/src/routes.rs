@@ -23,6 +23,15 @@ use crate::config;
 /// public and `require_policy` accepts them.
 pub(crate) const OWN_ROUTE: &str = "rocket_warden::oauth_protected_resource";
 
+/// Whether rocket_warden mounted `route` itself: a metadata document, or
+/// one of the provider's endpoints (`rocket_warden::provider::…`).
+fn is_own(route: &Route) -> bool {
+    route
+        .name
+        .as_deref()
+        .is_some_and(|name| name == OWN_ROUTE || name.starts_with("rocket_warden::provider::"))
+}
+
 /// The policy of [`OWN_ROUTE`]s.
 static OWN_ROUTE_POLICY: RoutePolicy = RoutePolicy::new().public();
 
@@ -125,7 +134,7 @@ impl MountedRoute {
             .collect();
         // Policies that read the same are the same rules, whichever module.
         let policy = match found.as_slice() {
-            [] if route.name.as_deref() == Some(OWN_ROUTE) => Match::One(&OWN_ROUTE_POLICY),
+            [] if is_own(route) => Match::One(&OWN_ROUTE_POLICY),
             [] => Match::None,
             [first, rest @ ..] if rest.iter().all(|p| p.to_string() == first.to_string()) => {
                 Match::One(first)

@@ -36,6 +36,8 @@ const LAYERS: &[&[&str]] = &[
     &["guard", "routes"],
     // documents built from the route table
     &["metadata"],
+    // the OpenID Provider: it reads the route table for its discovery
+    &["provider"],
     // the fairing, the test kit, the fuzz targets' entry points
     &["fairing", "testing", "fuzzing"],
 ];

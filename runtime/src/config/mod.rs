@@ -29,6 +29,7 @@ pub(crate) use certificate::CertificateConfig;
 pub(crate) use cookie::CookieConfig;
 pub(crate) use dpop::DpopConfig;
 pub use dpop::DpopMode;
+pub(crate) use problems::{expected_table, unknown_keys, wrong_value};
 pub(crate) use remote::{check_secure, KeySetSource, Limits, RemoteConfig};
 pub(crate) use resource::ResourceConfig;
 pub(crate) use validator::{KeyConfig, ValidatorConfig};
@@ -38,14 +39,12 @@ pub use validator::{
 };
 
 use crate::error::{ConfigError, ConfigErrors};
-use problems::{
-    expected_table, is_identifier, unknown_keys, wrong_value, Problems, VALIDATORS_KEY,
-};
+use problems::{is_identifier, Problems, VALIDATORS_KEY};
 use validator::ValidatorSettings;
 
 /// The keys the `jwt` table may hold (`require_policy` is read by the route
 /// check, after the validators).
-const JWT_KEYS: &[&str] = &["validators", "require_policy"];
+const JWT_KEYS: &[&str] = &["validators", "require_policy", "provider"];
 
 /// Reads `jwt.require_policy` (default `false`): whether every mounted route
 /// must declare a policy with `#[jwt_auth]`.

@@ -1,0 +1,127 @@
+//! Client authentication at the token, revocation and introspection
+//! endpoints (RFC 6749 §2.3): HTTP Basic, form fields, or none for a public
+//! client; exactly one method per request, and the one the client is
+//! configured for.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use rocket::http::HeaderMap;
+
+use super::config::{AuthMethod, ClientConfig, ProviderConfig};
+use super::params::Params;
+
+/// Why a client was not authenticated: each an `invalid_client` (401)
+/// except [`ClientRefusal::TwoMethods`] (`invalid_request`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClientRefusal {
+    /// No `client_id` at all.
+    Missing,
+    /// More than one way at once (§2.3).
+    TwoMethods,
+    /// An `Authorization` header that is not Basic `id:secret`.
+    Malformed,
+    /// No such client.
+    Unknown,
+    /// Not the method the client is configured for.
+    WrongMethod,
+    /// The wrong secret.
+    WrongSecret,
+}
+
+impl ClientRefusal {
+    /// The error description, the same for an unknown client and a wrong
+    /// secret, so that the answer tells nobody which client ids exist.
+    pub(crate) fn description(self) -> &'static str {
+        match self {
+            Self::Missing => "the client is not authenticated",
+            Self::TwoMethods => "the client used more than one authentication method",
+            Self::Malformed => "the Authorization header is not HTTP Basic client credentials",
+            Self::Unknown | Self::WrongSecret => "client authentication failed",
+            Self::WrongMethod => "the client must use its registered authentication method",
+        }
+    }
+}
+
+/// The client a request authenticates as.
+pub(crate) fn authenticate<'c>(
+    config: &'c ProviderConfig,
+    headers: &HeaderMap<'_>,
+    params: &Params,
+) -> Result<&'c ClientConfig, ClientRefusal> {
+    let basic = match headers.get_one("Authorization") {
+        Some(value) => Some(basic_credentials(value).ok_or(ClientRefusal::Malformed)?),
+        None => None,
+    };
+    let form_secret = params.get("client_secret");
+    let form_id = params.get("client_id");
+    let (id, secret, method) = match (basic, form_secret) {
+        (Some(_), Some(_)) => return Err(ClientRefusal::TwoMethods),
+        (Some((id, secret)), None) => {
+            // A client_id in the form too must name the same client.
+            if form_id.is_some_and(|form| form != id) {
+                return Err(ClientRefusal::TwoMethods);
+            }
+            (id, Some(secret), AuthMethod::Basic)
+        }
+        (None, Some(secret)) => {
+            let id = form_id.ok_or(ClientRefusal::Missing)?.to_owned();
+            (id, Some(secret.to_owned()), AuthMethod::Post)
+        }
+        (None, None) => {
+            let id = form_id.ok_or(ClientRefusal::Missing)?.to_owned();
+            (id, None, AuthMethod::None)
+        }
+    };
+    let client = config.clients.get(&id).ok_or(ClientRefusal::Unknown)?;
+    if client.auth_method != method {
+        // A confidential client that sent no secret has not authenticated.
+        return Err(match method {
+            AuthMethod::None => ClientRefusal::Missing,
+            _ => ClientRefusal::WrongMethod,
+        });
+    }
+    match secret {
+        Some(secret) if !client.secret.verify(&secret) => Err(ClientRefusal::WrongSecret),
+        _ => Ok(client),
+    }
+}
+
+/// The `id` and `secret` of an HTTP Basic header, each form-urlencoded
+/// before base64 as RFC 6749 §2.3.1 says, so decoded here.
+fn basic_credentials(header: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = STANDARD.decode(encoded.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let unescape = |part: &str| {
+        url::form_urlencoded::parse(format!("x={part}").as_bytes())
+            .next()
+            .map(|(_, value)| value.into_owned())
+    };
+    let id = unescape(id)?;
+    (!id.is_empty()).then_some(())?;
+    Some((id, unescape(secret)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_are_url_decoded() {
+        let header = format!("Basic {}", STANDARD.encode("my%3Aclient:p%40ss+word"));
+        assert_eq!(
+            basic_credentials(&header),
+            Some(("my:client".to_owned(), "p@ss word".to_owned()))
+        );
+        assert_eq!(basic_credentials("Bearer abc"), None);
+        assert_eq!(basic_credentials("Basic !!!"), None);
+        assert_eq!(
+            basic_credentials(&format!("Basic {}", STANDARD.encode(":x"))),
+            None
+        );
+    }
+}

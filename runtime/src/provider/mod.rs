@@ -1,0 +1,198 @@
+//! The OpenID Provider (feature `provider`): the application issues the
+//! tokens that rocket_warden's validators, and anyone's, check.
+//!
+//! One fairing, [`Provider`], reads `jwt.provider` from Rocket's
+//! configuration, makes or loads the signing keys, and mounts the
+//! endpoints below the issuer's path: discovery, the key set, authorize
+//! (code and hybrid flows, PKCE S256), token (authorization code, rotating
+//! refresh tokens, client credentials), UserInfo, revocation (RFC 7009)
+//! and introspection (RFC 7662). The application keeps its users and its
+//! login page; it tells the provider who is signed in through [`Users`].
+//!
+//! ```no_run
+//! use rocket::Request;
+//! use rocket_warden::provider::{Login, Provider, Users};
+//! use serde_json::{Map, Value};
+//!
+//! struct MyUsers;
+//!
+//! #[rocket::async_trait]
+//! impl Users for MyUsers {
+//!     async fn signed_in(&self, request: &Request<'_>) -> Option<Login> {
+//!         # let _ = request;
+//!         None // read the application's login cookie here
+//!     }
+//!
+//!     async fn claims(&self, sub: &str, scopes: &[&str]) -> Option<Map<String, Value>> {
+//!         # let _ = (sub, scopes);
+//!         Some(Map::new())
+//!     }
+//! }
+//!
+//! #[rocket::launch]
+//! fn rocket() -> _ {
+//!     rocket::build().attach(Provider::fairing(MyUsers))
+//! }
+//! ```
+//!
+//! Layers inside: `config` (settings), `secret`, `keys`, `store`, `users`
+//! and `tokens` (the vocabulary), `params`, `clients` and `reply` (one
+//! request's parts), then `endpoints`, and this fairing on top.
+
+mod clients;
+mod config;
+mod endpoints;
+mod keys;
+mod params;
+mod reply;
+mod secret;
+mod store;
+mod tokens;
+mod users;
+
+pub use config::SigningAlgorithm;
+pub use store::{
+    CodeEntry, CodeGrant, Family, Issued, MemoryStore, ProviderStore, StoreError, StoreResult,
+    StoredKey,
+};
+pub use users::{Login, Users};
+
+use std::sync::Arc;
+
+use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::{Build, Rocket};
+use url::Url;
+
+use crate::clock::{self, Clock, SharedClock};
+use crate::crypto;
+use config::ProviderConfig;
+use keys::Keyring;
+
+/// The provider fairing. Attach it with the application's [`Users`]:
+/// `rocket::build().attach(Provider::fairing(users))`.
+///
+/// At ignite it reads `jwt.provider` (any problem aborts launch, naming
+/// the key), loads the signing keys from the store or makes the first
+/// ones, and mounts the endpoints below the issuer's path.
+pub struct Provider {
+    users: Arc<dyn Users>,
+    store: Option<Arc<dyn ProviderStore>>,
+    clock: Option<SharedClock>,
+}
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provider").finish_non_exhaustive()
+    }
+}
+
+impl Provider {
+    /// The provider, asking `users` who is signed in and what their claims
+    /// are, keeping its state in a [`MemoryStore`] unless told otherwise.
+    pub fn fairing(users: impl Users) -> Self {
+        Self {
+            users: Arc::new(users),
+            store: None,
+            clock: None,
+        }
+    }
+
+    /// Keeps codes, refresh tokens, consents, revocations and signing keys
+    /// in `store`: a database shared by every instance of the application.
+    pub fn store(mut self, store: impl ProviderStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Reads the time from `clock` (tests, mostly).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+}
+
+/// What the endpoints share, managed by Rocket.
+pub(crate) struct ProviderState {
+    pub(crate) config: ProviderConfig,
+    pub(crate) keys: Keyring,
+    pub(crate) store: Arc<dyn ProviderStore>,
+    pub(crate) users: Arc<dyn Users>,
+    pub(crate) clock: SharedClock,
+    /// The issuer's path, where the endpoints are mounted (`` for `/`).
+    pub(crate) base_path: String,
+}
+
+impl ProviderState {
+    pub(crate) fn now(&self) -> u64 {
+        self.clock.now_secs()
+    }
+
+    /// The absolute URL of an endpoint path.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.issuer)
+    }
+}
+
+#[rocket::async_trait]
+impl Fairing for Provider {
+    fn info(&self) -> Info {
+        Info {
+            name: "rocket_warden provider",
+            kind: Kind::Ignite,
+        }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        crypto::install();
+        let config = match config::read(rocket.figment()) {
+            Ok(Some(config)) => config,
+            Ok(None) => {
+                tracing::error!(
+                    target: "rocket_warden",
+                    "invalid configuration: `jwt.provider` is missing: the provider fairing \
+                     needs at least its `issuer`"
+                );
+                return Err(rocket);
+            }
+            Err(errors) => {
+                for error in errors {
+                    tracing::error!(target: "rocket_warden", "invalid configuration: {error}");
+                }
+                return Err(rocket);
+            }
+        };
+        let base_path = Url::parse(&config.issuer)
+            .map(|url| url.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        let state = ProviderState {
+            keys: Keyring::new(&config),
+            config,
+            store: self
+                .store
+                .clone()
+                .unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            users: self.users.clone(),
+            clock: self.clock.clone().unwrap_or_else(clock::system),
+            base_path,
+        };
+        if let Err(error) = state.keys.maintain(&*state.store, state.now()).await {
+            tracing::error!(
+                target: "rocket_warden",
+                "the provider's signing keys could not be loaded or made: {error}"
+            );
+            return Err(rocket);
+        }
+        tracing::info!(
+            target: "rocket_warden",
+            issuer = %state.config.issuer,
+            clients = state.config.clients.len(),
+            "OpenID Provider ready"
+        );
+        let mount = if state.base_path.is_empty() {
+            "/".to_owned()
+        } else {
+            state.base_path.clone()
+        };
+        Ok(rocket.mount(mount, endpoints::routes()).manage(state))
+    }
+}

@@ -1,0 +1,382 @@
+//! Every bad request gets its specific answer and changes nothing stored;
+//! and the attacks a provider must resist fail.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use reqwest::header::{CACHE_CONTROL, COOKIE, LOCATION};
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+
+use super::flows::{approve, param, signed_in_redirect};
+use super::{browser, serve, REDIRECT, SECRET};
+
+const VERIFIER: &str = "a-verifier-of-at-least-forty-three-characters-0123";
+
+fn challenge(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// An authorization URL for `client` with `extra` parameters.
+fn authorize(issuer: &str, client: &str, extra: &str) -> String {
+    let redirect: String = url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect();
+    format!(
+        "{issuer}/oauth2/authorize?client_id={client}&redirect_uri={redirect}&response_type=code&state=s1{extra}"
+    )
+}
+
+/// A code for `first` (no consent page), with the PKCE challenge of VERIFIER.
+async fn first_party_code(issuer: &str, scope: &str) -> String {
+    let url = authorize(
+        issuer,
+        "first",
+        &format!(
+            "&scope={scope}&code_challenge={}&code_challenge_method=S256",
+            challenge(VERIFIER)
+        ),
+    );
+    let params = signed_in_redirect(&url, "9").await;
+    param(&params, "code").expect("a code")
+}
+
+/// `POST /oauth2/token` for `first` (secret in the form) with `form`.
+async fn token(issuer: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    let mut all = vec![("client_id", "first"), ("client_secret", SECRET)];
+    all.extend_from_slice(form);
+    let response = browser()
+        .post(format!("{issuer}/oauth2/token"))
+        .form(&all)
+        .send()
+        .await
+        .expect("an answer");
+    let status = response.status().as_u16();
+    assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
+    (status, response.json().await.expect("JSON"))
+}
+
+fn code_form<'a>(code: &'a str, verifier: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", verifier),
+    ]
+}
+
+#[tokio::test]
+async fn an_unknown_client_or_redirect_uri_gets_a_page_never_a_redirect() {
+    let issuer = serve("").await;
+    for url in [
+        authorize(&issuer, "nobody", "&scope=openid"),
+        format!("{issuer}/oauth2/authorize?client_id=rp&redirect_uri=https%3A%2F%2Fevil.example%2F&response_type=code&scope=openid"),
+        format!("{issuer}/oauth2/authorize?client_id=rp&response_type=code&scope=openid"),
+        format!("{}&client_id=spa", authorize(&issuer, "rp", "&scope=openid")),
+    ] {
+        let response = browser().get(&url).header(COOKIE, "test_user=1").send().await.expect("an answer");
+        assert_eq!(response.status(), 400, "{url}");
+        assert!(response.headers().get(LOCATION).is_none());
+        assert!(response.text().await.expect("a page").contains("cannot be completed"));
+    }
+}
+
+#[tokio::test]
+async fn bad_authorization_requests_go_back_with_their_error_state_and_iss() {
+    let issuer = serve("").await;
+    let plain = "&scope=openid&code_challenge=abc&code_challenge_method=plain";
+    let cases = [
+        ("rp", plain, "invalid_request"),
+        ("spa", "&scope=openid", "invalid_request"),
+        ("rp", "&scope=openid%20admin", "invalid_scope"),
+        ("rp", "&scope=openid&prompt=none%20login", "invalid_request"),
+        ("rp", "&scope=openid&request=eyJ", "request_not_supported"),
+        ("rp", "&scope=openid&scope=email", "invalid_request"),
+    ];
+    for (client, extra, error) in cases {
+        let params = signed_in_redirect(&authorize(&issuer, client, extra), "1").await;
+        assert_eq!(param(&params, "error").as_deref(), Some(error), "{extra}");
+        assert_eq!(param(&params, "state").as_deref(), Some("s1"));
+        assert_eq!(param(&params, "iss").as_deref(), Some(issuer.as_str()));
+    }
+    // The implicit flow is refused.
+    let url = authorize(&issuer, "rp", "&scope=openid&nonce=n")
+        .replace("response_type=code", "response_type=id_token");
+    let params = signed_in_redirect(&url, "1").await;
+    assert_eq!(
+        param(&params, "error").as_deref(),
+        Some("unsupported_response_type")
+    );
+    // Nobody signed in and prompt=none: login_required.
+    let response = browser()
+        .get(authorize(&issuer, "first", "&scope=openid&prompt=none"))
+        .send()
+        .await
+        .expect("an answer");
+    let location = response.headers()[LOCATION].to_str().expect("text");
+    assert!(location.contains("error=login_required"), "{location}");
+}
+
+#[tokio::test]
+async fn nobody_signed_in_is_sent_to_the_login_page_and_back() {
+    let issuer = serve("").await;
+    let url = authorize(
+        &issuer,
+        "first",
+        "&scope=openid&prompt=login&login_hint=alice",
+    );
+    let response = browser().get(&url).send().await.expect("an answer");
+    assert_eq!(response.status(), 303);
+    let location = response.headers()[LOCATION]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    assert!(
+        location.starts_with("/login?return_to=%2Foauth2%2Fauthorize%3F"),
+        "{location}"
+    );
+    assert!(location.ends_with("&login_hint=alice"), "{location}");
+    let back: String =
+        url::form_urlencoded::parse(location.split_once('?').expect("a query").1.as_bytes())
+            .find(|(k, _)| k == "return_to")
+            .map(|(_, v)| v.into_owned())
+            .expect("return_to");
+    assert!(!back.contains("prompt=login"), "{back}");
+    // Signed in before the redirect: still too old for prompt=login.
+    let after: u64 = back
+        .rsplit("warden_login_after=")
+        .next()
+        .expect("a time")
+        .parse()
+        .expect("a number");
+    let stale = browser()
+        .get(format!("{issuer}{back}"))
+        .header(COOKIE, format!("test_user=3:{}", after - 10))
+        .send()
+        .await
+        .expect("an answer");
+    assert!(stale.headers()[LOCATION]
+        .to_str()
+        .expect("text")
+        .starts_with("/login?"));
+    // Signed in again: the code comes.
+    let params = signed_in_redirect(&format!("{issuer}{back}"), &format!("3:{after}")).await;
+    assert!(param(&params, "code").is_some());
+}
+
+#[tokio::test]
+async fn a_refused_token_request_leaves_the_code_usable() {
+    let issuer = serve("").await;
+    let code = first_party_code(&issuer, "openid").await;
+    let wrong_verifier = "b-verifier-of-at-least-forty-three-characters-0123";
+    let (status, body) = token(&issuer, &code_form(&code, wrong_verifier)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let mut other_redirect = code_form(&code, VERIFIER);
+    other_redirect[2] = ("redirect_uri", "http://127.0.0.1:9/other");
+    let (status, body) = token(&issuer, &other_redirect).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let mut no_verifier = code_form(&code, VERIFIER);
+    no_verifier.pop();
+    let (_, body) = token(&issuer, &no_verifier).await;
+    assert_eq!(body["error"], "invalid_grant");
+    // A wrong secret: 401 invalid_client.
+    let response = browser()
+        .post(format!("{issuer}/oauth2/token"))
+        .form(&[
+            ("client_id", "first"),
+            ("client_secret", "wrong-secret-0123456789"),
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 401);
+    let (status, body) = token(&issuer, &code_form(&code, VERIFIER)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["id_token"].is_string() && body["access_token"].is_string());
+}
+
+#[tokio::test]
+async fn a_replayed_code_is_refused_and_revokes_what_it_issued() {
+    let issuer = serve("").await;
+    let code = first_party_code(&issuer, "openid%20offline_access").await;
+    let (status, body) = token(&issuer, &code_form(&code, VERIFIER)).await;
+    assert_eq!(status, 200);
+    let access = body["access_token"].as_str().expect("a token").to_owned();
+    let refresh = body["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_owned();
+    let userinfo = |token: String| {
+        let issuer = issuer.clone();
+        async move {
+            browser()
+                .get(format!("{issuer}/oauth2/userinfo"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("an answer")
+        }
+    };
+    assert_eq!(userinfo(access.clone()).await.status(), 200);
+    let (status, body) = token(&issuer, &code_form(&code, VERIFIER)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let refused = userinfo(access).await;
+    assert_eq!(refused.status(), 401);
+    assert!(refused.headers()["www-authenticate"]
+        .to_str()
+        .expect("text")
+        .contains("error=\"invalid_token\""));
+    let (_, body) = token(
+        &issuer,
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+    )
+    .await;
+    assert_eq!(body["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn another_clients_code_is_refused_and_stays_usable_for_its_own() {
+    let issuer = serve("").await;
+    let code = first_party_code(&issuer, "openid").await;
+    let response = browser()
+        .post(format!("{issuer}/oauth2/token"))
+        .basic_auth("rp", Some(SECRET))
+        .form(&code_form(&code, VERIFIER))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 400);
+    let (status, _) = token(&issuer, &code_form(&code, VERIFIER)).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn client_credentials_revocation_and_introspection() {
+    let issuer = serve("").await;
+    let service = |form: Vec<(&'static str, String)>, path: &'static str| {
+        let issuer = issuer.clone();
+        async move {
+            let response = browser()
+                .post(format!("{issuer}/oauth2/{path}"))
+                .basic_auth("service", Some(SECRET))
+                .form(&form)
+                .send()
+                .await
+                .expect("an answer");
+            (
+                response.status().as_u16(),
+                response.json::<Value>().await.expect("JSON"),
+            )
+        }
+    };
+    let (status, body) = service(
+        vec![
+            ("grant_type", "client_credentials".into()),
+            ("scope", "orders".into()),
+        ],
+        "token",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("id_token").is_none() && body.get("refresh_token").is_none());
+    let access = body["access_token"].as_str().expect("a token").to_owned();
+    let (_, wide) = service(
+        vec![
+            ("grant_type", "client_credentials".into()),
+            ("scope", "openid".into()),
+        ],
+        "token",
+    )
+    .await;
+    assert_eq!(wide["error"], "invalid_scope");
+
+    let (_, active) = service(vec![("token", access.clone())], "introspect").await;
+    assert_eq!(active["active"], true);
+    assert_eq!(active["client_id"], "service");
+    assert_eq!(active["scope"], "orders");
+    let (status, _) = service(vec![("token", access.clone())], "revoke").await;
+    assert_eq!(status, 200);
+    let (_, inactive) = service(vec![("token", access)], "introspect").await;
+    assert_eq!(inactive, serde_json::json!({"active": false}));
+    let (status, _) = service(vec![("token", "not-a-token".into())], "revoke").await;
+    assert_eq!(status, 200, "unknown tokens are a 200 (RFC 7009 §2.2)");
+
+    let anonymous = browser()
+        .post(format!("{issuer}/oauth2/introspect"))
+        .form(&[("token", "x")])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(anonymous.status(), 401);
+}
+
+#[tokio::test]
+async fn a_consent_answer_without_the_csrf_cookie_is_refused() {
+    let issuer = serve("").await;
+    let url = authorize(&issuer, "rp", "&scope=openid");
+    let page = browser()
+        .get(&url)
+        .header(COOKIE, "test_user=1")
+        .send()
+        .await
+        .expect("an answer");
+    let html = page.text().await.expect("a page");
+    let mut form = super::flows::hidden_fields(&html);
+    form.push(("decision".into(), "approve".into()));
+    let forged = browser()
+        .post(format!("{issuer}/oauth2/consent"))
+        .header(COOKIE, "test_user=1")
+        .form(&form)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(forged.status(), 403);
+    assert!(forged.headers().get(LOCATION).is_none());
+    // Denied through the page: access_denied to the client.
+    let mut deny = url.clone();
+    deny.push_str("&prompt=consent");
+    let location = approve_with(&issuer, &deny, "deny").await;
+    assert!(location.contains("error=access_denied"), "{location}");
+}
+
+async fn approve_with(issuer: &str, url: &str, decision: &str) -> String {
+    let location = if decision == "approve" {
+        approve(issuer, url, "1").await
+    } else {
+        let page = browser()
+            .get(url)
+            .header(COOKIE, "test_user=1")
+            .send()
+            .await
+            .expect("an answer");
+        let cookie = page.headers()["set-cookie"]
+            .to_str()
+            .expect("text")
+            .split(';')
+            .next()
+            .expect("a cookie")
+            .to_owned();
+        let mut form = super::flows::hidden_fields(&page.text().await.expect("a page"));
+        form.push(("decision".into(), decision.into()));
+        let answer = browser()
+            .post(format!("{issuer}/oauth2/consent"))
+            .header(COOKIE, format!("test_user=1; {cookie}"))
+            .form(&form)
+            .send()
+            .await
+            .expect("an answer");
+        answer.headers()[LOCATION]
+            .to_str()
+            .expect("text")
+            .to_owned()
+    };
+    location
+}
