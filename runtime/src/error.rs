@@ -69,6 +69,10 @@ pub enum AuthError {
     /// the client may retry; the cause is logged, never sent.
     #[error("identity lookup unavailable, try again later")]
     IdentityUnavailable,
+    /// A revocation list could not say whether the token is revoked: 503
+    /// (fail closed), with `Retry-After`.
+    #[error("the revocation list is unavailable; try again later")]
+    RevocationUnavailable,
     /// A DPoP proof (RFC 9449) that does not hold, or a token whose binding
     /// to its proof does not: 401 `invalid_dpop_proof` (or `invalid_token`
     /// for the token's side), with the `DPoP` challenge.
@@ -133,9 +137,10 @@ impl AuthError {
             Self::InvalidRequest(_) => Status::BadRequest,
             Self::Forbidden(_) => Status::Forbidden,
             Self::NotConfigured => Status::InternalServerError,
-            Self::IdentityUnavailable | Self::KeysUnavailable { .. } | Self::DpopUnavailable => {
-                Status::ServiceUnavailable
-            }
+            Self::IdentityUnavailable
+            | Self::KeysUnavailable { .. }
+            | Self::DpopUnavailable
+            | Self::RevocationUnavailable => Status::ServiceUnavailable,
         }
     }
 
@@ -149,7 +154,8 @@ impl AuthError {
             | Self::IdentityUnavailable
             | Self::KeysUnavailable { .. }
             | Self::DpopRequired
-            | Self::DpopUnavailable => None,
+            | Self::DpopUnavailable
+            | Self::RevocationUnavailable => None,
             Self::MalformedCredentials(_)
             | Self::InvalidToken(_)
             | Self::ClaimsShape
@@ -326,6 +332,9 @@ pub enum TokenError {
     /// `exp` is in the past.
     #[error("token expired")]
     Expired,
+    /// A revocation list holds it (revoked before its `exp`).
+    #[error("token revoked")]
+    Revoked,
     /// `nbf` is in the future.
     #[error("token not yet valid")]
     NotYetValid,

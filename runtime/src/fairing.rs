@@ -8,7 +8,7 @@ use rocket::{Build, Data, Orbit, Request, Response, Rocket};
 use crate::clock::{self, Clock, SharedClock};
 use crate::identity::{PartnerDirectory, PartnerStrategy, Strategies, UserStrategy};
 use crate::routes::{self, RoutePolicies};
-use crate::validators::{SharedReplayStore, Validators};
+use crate::validators::{Revocation, Revocations, SharedReplayStore, Validators};
 use crate::verify::ReplayStore;
 use crate::{authn, crypto, metadata, respond};
 
@@ -34,12 +34,24 @@ const ROUTES_FAIRING: &str = "rocket_warden routes";
 /// validators and the route table. On every response refused by one of its
 /// guards, it writes the `WWW-Authenticate` challenge and the JSON body
 /// `{"error": "...", "error_description": "..."}`.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Warden {
     clock: Option<SharedClock>,
     http_client: Option<reqwest::Client>,
     strategies: Strategies,
     replay: Option<SharedReplayStore>,
+    revocations: Vec<Arc<dyn Revocation>>,
+}
+
+impl std::fmt::Debug for Warden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Warden")
+            .field("clock", &self.clock)
+            .field("strategies", &self.strategies)
+            .field("replay", &self.replay)
+            .field("revocations", &self.revocations.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Warden {
@@ -96,6 +108,14 @@ impl Warden {
         self
     }
 
+    /// Asks `list` about every verified token (cached ones included) and
+    /// refuses those it says are revoked: 401 `invalid_token`, or 503 while
+    /// it cannot tell. Several lists may be added; each is asked in turn.
+    pub fn revocation(mut self, list: impl Revocation) -> Self {
+        self.revocations.push(Arc::new(list));
+        self
+    }
+
     /// The directory the built-in `email` and `claim` partner strategies
     /// look partners up in.
     pub fn partner_directory(mut self, directory: impl PartnerDirectory) -> Self {
@@ -130,7 +150,12 @@ impl Fairing for Warden {
                 );
                 Err(rocket)
             }
-            (Ok(validators), documents) => Ok(rocket
+            (Ok(validators), documents) => Ok(self
+                .revocations
+                .iter()
+                .fold(rocket, |rocket, list| {
+                    Revocations::register(rocket, list.clone())
+                })
                 .manage(validators)
                 .mount("/", documents.and_then(Result::ok).unwrap_or_default())
                 // Attached now, it runs after every ignite fairing attached

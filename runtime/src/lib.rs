@@ -63,6 +63,12 @@ pub mod policy {
     pub use crate::guard::Authorized;
 }
 
+/// Revocation lists asked about every verified token, cached ones included
+/// (`Warden::revocation`; the provider registers its own).
+pub mod revocation {
+    pub use crate::validators::{Revocation, RevocationUnavailable};
+}
+
 /// DPoP (RFC 9449): where used proofs are remembered, for an application
 /// whose instances share one store (`Warden::replay_store`).
 pub mod dpop {

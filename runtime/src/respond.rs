@@ -87,9 +87,10 @@ impl AuthError {
     fn body_code(&self) -> &'static str {
         self.code().unwrap_or(match self {
             Self::NotConfigured => "server_error",
-            Self::IdentityUnavailable | Self::KeysUnavailable { .. } | Self::DpopUnavailable => {
-                "temporarily_unavailable"
-            }
+            Self::IdentityUnavailable
+            | Self::KeysUnavailable { .. }
+            | Self::DpopUnavailable
+            | Self::RevocationUnavailable => "temporarily_unavailable",
             Self::SessionCookie => "session_cookie_refused",
             Self::UnsupportedScheme | Self::DpopRequired => "unsupported_scheme",
             _ => "missing_token",
@@ -167,7 +168,7 @@ pub(crate) fn render<'r>(request: &'r Request<'_>, response: &mut Response<'r>) 
             response.set_header(Header::new("Retry-After", retry_after_secs.to_string()));
         }
         // A store that is full frees room as proofs expire, within seconds.
-        AuthError::DpopUnavailable => {
+        AuthError::DpopUnavailable | AuthError::RevocationUnavailable => {
             response.set_header(Header::new("Retry-After", "1"));
         }
         _ => {}

@@ -20,7 +20,7 @@ use credentials::{Credential, SentIn};
 
 use crate::error::AuthError;
 use crate::identity::Authenticated;
-use crate::validators::{AuthnRules, Validators};
+use crate::validators::{AuthnRules, Revocations, Validators};
 use crate::verify::{Binding, Validator, Verified};
 
 /// The identity `request` authenticates as with `entry` and its chain:
@@ -99,6 +99,11 @@ async fn identify(
     rules: &AuthnRules,
     token: Arc<Verified>,
 ) -> Result<Arc<Authenticated>, AuthError> {
+    // Asked on every request, cached tokens included: a revocation counts
+    // from the next request on.
+    if let Some(revocations) = request.rocket().state::<Revocations>() {
+        revocations.check(&token.payload).await?;
+    }
     let identity = rules.identity.identify(request, token).await?;
     if let Some(settings) = &rules.cookie {
         if !identity.token.is_dpop_bound() {

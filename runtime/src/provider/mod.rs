@@ -61,10 +61,12 @@ use std::sync::Arc;
 
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::{Build, Rocket};
+use serde_json::{Map, Value};
 use url::Url;
 
 use crate::clock::{self, Clock, SharedClock};
 use crate::crypto;
+use crate::validators::{Revocation, RevocationUnavailable, Revocations};
 use config::ProviderConfig;
 use keys::Keyring;
 
@@ -193,6 +195,36 @@ impl Fairing for Provider {
         } else {
             state.base_path.clone()
         };
+        let revoked = Revoked {
+            issuer: state.config.issuer.clone(),
+            store: state.store.clone(),
+        };
+        let rocket = Revocations::register(rocket, Arc::new(revoked));
         Ok(rocket.mount(mount, endpoints::routes()).manage(state))
+    }
+}
+
+/// The provider's revocations, as the validators of the same application
+/// see them: an access token of this issuer whose `jti` was revoked here
+/// (by the revocation endpoint, a replayed code, a reused refresh token) is
+/// refused on its next request.
+struct Revoked {
+    issuer: String,
+    store: Arc<dyn ProviderStore>,
+}
+
+#[rocket::async_trait]
+impl Revocation for Revoked {
+    async fn is_revoked(&self, claims: &Map<String, Value>) -> Result<bool, RevocationUnavailable> {
+        if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
+            return Ok(false);
+        }
+        let Some(jti) = claims.get("jti").and_then(Value::as_str) else {
+            return Ok(false);
+        };
+        self.store.is_revoked(jti).await.map_err(|error| {
+            tracing::error!(target: "rocket_warden::provider", "revocation lookup failed: {error}");
+            RevocationUnavailable
+        })
     }
 }

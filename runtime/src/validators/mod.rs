@@ -2,6 +2,7 @@
 //! the rules it authenticates requests by (identity, chain, token sources,
 //! cookie), and the lookup of a route's validator.
 
+mod revocation;
 mod rules;
 
 use std::collections::BTreeMap;
@@ -16,6 +17,8 @@ use crate::error::ConfigErrors;
 use crate::identity::Strategies;
 use crate::remote;
 use crate::verify::{Context, Validator};
+pub(crate) use revocation::Revocations;
+pub use revocation::{Revocation, RevocationUnavailable};
 pub(crate) use rules::{AuthnRules, DpopRules, SharedReplayStore};
 
 /// Every validator configured under `jwt.validators`, by name.

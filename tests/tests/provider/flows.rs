@@ -36,7 +36,7 @@ async fn rp_http(request: HttpRequest) -> Result<HttpResponse, reqwest::Error> {
 }
 
 /// The parameters of a redirect's query, or of its fragment.
-fn redirect_params(location: &str) -> Vec<(String, String)> {
+pub(crate) fn redirect_params(location: &str) -> Vec<(String, String)> {
     let url = Url::parse(location).expect("an absolute Location");
     let text = url.fragment().or(url.query()).unwrap_or("").to_owned();
     url::form_urlencoded::parse(text.as_bytes())

@@ -380,3 +380,68 @@ async fn approve_with(issuer: &str, url: &str, decision: &str) -> String {
     };
     location
 }
+
+#[tokio::test]
+async fn a_revoked_access_token_is_refused_by_the_same_applications_validators() {
+    let issuer = serve("").await;
+    let url = authorize(&issuer, "rp", "&scope=openid%20orders");
+    let location = approve(&issuer, &url, "11").await;
+    let code = param(&super::flows::redirect_params(&location), "code").expect("a code");
+    let response = browser()
+        .post(format!("{issuer}/oauth2/token"))
+        .basic_auth("rp", Some(SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+        ])
+        .send()
+        .await
+        .expect("an answer");
+    let body: Value = response.json().await.expect("JSON");
+    let access = body["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned();
+    let api = || {
+        browser()
+            .get(format!("{issuer}/api/orders"))
+            .bearer_auth(&access)
+            .send()
+    };
+    // Twice: the second answer comes from the validated-token cache.
+    assert_eq!(api().await.expect("an answer").status(), 200);
+    assert_eq!(api().await.expect("an answer").status(), 200);
+    // Another client may not revoke it: refused, and nothing changes.
+    let foreign = browser()
+        .post(format!("{issuer}/oauth2/revoke"))
+        .basic_auth("service", Some(SECRET))
+        .form(&[("token", access.as_str())])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(foreign.status(), 400);
+    assert_eq!(api().await.expect("an answer").status(), 200);
+    let revoked = browser()
+        .post(format!("{issuer}/oauth2/revoke"))
+        .basic_auth("rp", Some(SECRET))
+        .form(&[
+            ("token", access.as_str()),
+            ("token_type_hint", "access_token"),
+        ])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(revoked.status(), 200);
+    let refused = api().await.expect("an answer");
+    assert_eq!(refused.status(), 401);
+    let challenge = refused.headers()["www-authenticate"]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+    assert_eq!(
+        refused.json::<Value>().await.expect("JSON")["error_description"],
+        "token revoked"
+    );
+}

@@ -1,0 +1,97 @@
+//! Revocation lists: tokens refused before their `exp`. Every list the
+//! application registers (with [`Warden::revocation`](crate::Warden), or
+//! the provider's own) is asked about every verified token, the ones the
+//! validated-token cache returns included, so a revocation counts from the
+//! next request on.
+
+use std::fmt;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use rocket::{Build, Rocket};
+use serde_json::{Map, Value};
+
+use crate::error::{AuthError, TokenError};
+
+/// A list of revoked tokens, asked about each verified token.
+///
+/// ```
+/// use rocket_warden::revocation::{Revocation, RevocationUnavailable};
+/// use serde_json::{Map, Value};
+///
+/// /// Refuses the tokens of one subject.
+/// struct Banned(&'static str);
+///
+/// #[rocket::async_trait]
+/// impl Revocation for Banned {
+///     async fn is_revoked(&self, claims: &Map<String, Value>) -> Result<bool, RevocationUnavailable> {
+///         Ok(claims.get("sub").and_then(Value::as_str) == Some(self.0))
+///     }
+/// }
+/// ```
+#[rocket::async_trait]
+pub trait Revocation: Send + Sync + 'static {
+    /// Whether the token with these (verified) claims is revoked. An error
+    /// means the list cannot tell now: the request is refused with a 503
+    /// (fail closed), never let through.
+    async fn is_revoked(&self, claims: &Map<String, Value>) -> Result<bool, RevocationUnavailable>;
+}
+
+/// A revocation list could not be read (its store is down, say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RevocationUnavailable;
+
+impl fmt::Display for RevocationUnavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the revocation list is unavailable")
+    }
+}
+
+impl std::error::Error for RevocationUnavailable {}
+
+/// The registered lists, in Rocket's managed state.
+pub(crate) struct Revocations {
+    lists: ArcSwap<Vec<Arc<dyn Revocation>>>,
+}
+
+impl fmt::Debug for Revocations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Revocations({} lists)", self.lists.load().len())
+    }
+}
+
+impl Revocations {
+    /// Adds `list` to `rocket`'s lists, managing them on first use (the
+    /// Warden and the provider fairings each may, in either order).
+    pub(crate) fn register(rocket: Rocket<Build>, list: Arc<dyn Revocation>) -> Rocket<Build> {
+        match rocket.state::<Self>() {
+            Some(existing) => {
+                existing.lists.rcu(|lists| {
+                    let mut lists = Vec::clone(lists);
+                    lists.push(list.clone());
+                    lists
+                });
+                rocket
+            }
+            None => rocket.manage(Self {
+                lists: ArcSwap::from_pointee(vec![list]),
+            }),
+        }
+    }
+
+    /// `Ok` unless a list says the token is revoked (401 `invalid_token`)
+    /// or cannot tell (503).
+    pub(crate) async fn check(&self, claims: &Map<String, Value>) -> Result<(), AuthError> {
+        for list in self.lists.load().iter() {
+            match list.is_revoked(claims).await {
+                Ok(false) => {}
+                Ok(true) => return Err(AuthError::InvalidToken(TokenError::Revoked)),
+                Err(RevocationUnavailable) => {
+                    tracing::error!(target: "rocket_warden", "a revocation list is unavailable: refusing the token");
+                    return Err(AuthError::RevocationUnavailable);
+                }
+            }
+        }
+        Ok(())
+    }
+}
