@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod config;
 mod flows;
 mod refusals;
 
