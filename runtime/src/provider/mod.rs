@@ -51,6 +51,8 @@ mod tokens;
 mod users;
 
 pub use config::SigningAlgorithm;
+#[cfg(feature = "sqlite")]
+pub use store::SqliteStore;
 pub use store::{
     CodeEntry, CodeGrant, Family, Issued, MemoryStore, ProviderStore, StoreError, StoreResult,
     StoredKey,
@@ -78,8 +80,17 @@ use keys::Keyring;
 /// ones, and mounts the endpoints below the issuer's path.
 pub struct Provider {
     users: Arc<dyn Users>,
-    store: Option<Arc<dyn ProviderStore>>,
+    store: StoreChoice,
     clock: Option<SharedClock>,
+}
+
+/// Where the provider keeps its state.
+enum StoreChoice {
+    Memory,
+    Given(Arc<dyn ProviderStore>),
+    /// The pool of a `rocket_db_pools` database, fetched at ignite.
+    #[cfg(feature = "sqlite")]
+    Sqlite(fn(&Rocket<Build>) -> Option<rocket_db_pools::sqlx::SqlitePool>),
 }
 
 impl std::fmt::Debug for Provider {
@@ -94,7 +105,7 @@ impl Provider {
     pub fn fairing(users: impl Users) -> Self {
         Self {
             users: Arc::new(users),
-            store: None,
+            store: StoreChoice::Memory,
             clock: None,
         }
     }
@@ -102,8 +113,53 @@ impl Provider {
     /// Keeps codes, refresh tokens, consents, revocations and signing keys
     /// in `store`: a database shared by every instance of the application.
     pub fn store(mut self, store: impl ProviderStore) -> Self {
-        self.store = Some(Arc::new(store));
+        self.store = StoreChoice::Given(Arc::new(store));
         self
+    }
+
+    /// Keeps the provider's state in the SQLite database `D` of
+    /// `rocket_db_pools` (a [`SqliteStore`], its `warden_*` tables created
+    /// when missing). Attach `D::init()` before the provider.
+    #[cfg(feature = "sqlite")]
+    pub fn sqlite<D>(mut self) -> Self
+    where
+        D: rocket_db_pools::Database<Pool = rocket_db_pools::sqlx::SqlitePool>,
+    {
+        fn pool<D>(rocket: &Rocket<Build>) -> Option<rocket_db_pools::sqlx::SqlitePool>
+        where
+            D: rocket_db_pools::Database<Pool = rocket_db_pools::sqlx::SqlitePool>,
+        {
+            D::fetch(rocket).map(|db| (**db).clone())
+        }
+        self.store = StoreChoice::Sqlite(pool::<D>);
+        self
+    }
+
+    /// The store chosen, opened: `None` (logged) when it cannot be.
+    async fn open_store(&self, rocket: &Rocket<Build>) -> Option<Arc<dyn ProviderStore>> {
+        let _ = rocket;
+        match &self.store {
+            StoreChoice::Memory => Some(Arc::new(MemoryStore::new())),
+            StoreChoice::Given(store) => Some(store.clone()),
+            #[cfg(feature = "sqlite")]
+            StoreChoice::Sqlite(pool) => {
+                let Some(pool) = pool(rocket) else {
+                    tracing::error!(
+                        target: "rocket_warden",
+                        "invalid configuration: the provider's SQLite database is not up: attach \
+                         its `init()` fairing before the provider's"
+                    );
+                    return None;
+                };
+                match SqliteStore::new(pool).await {
+                    Ok(store) => Some(Arc::new(store)),
+                    Err(error) => {
+                        tracing::error!(target: "rocket_warden", "the provider's store: {error}");
+                        None
+                    }
+                }
+            }
+        }
     }
 
     /// Reads the time from `clock` (tests, mostly).
@@ -166,13 +222,13 @@ impl Fairing for Provider {
         let base_path = Url::parse(&config.issuer)
             .map(|url| url.path().trim_end_matches('/').to_owned())
             .unwrap_or_default();
+        let Some(store) = self.open_store(&rocket).await else {
+            return Err(rocket);
+        };
         let state = ProviderState {
             keys: Keyring::new(&config),
             config,
-            store: self
-                .store
-                .clone()
-                .unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            store,
             users: self.users.clone(),
             clock: self.clock.clone().unwrap_or_else(clock::system),
             base_path,

@@ -9,6 +9,7 @@ mod support;
 mod config;
 mod flows;
 mod refusals;
+mod sqlite;
 
 use std::net::TcpListener;
 

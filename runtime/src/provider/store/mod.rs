@@ -8,10 +8,16 @@
 //! refresh token.
 
 mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
 
 use std::fmt;
+
+use serde::{Deserialize, Serialize};
 
 /// The store could not answer (a lost database connection, say). The
 /// request is answered 503 / `temporarily_unavailable` and changes nothing.
@@ -60,7 +66,7 @@ impl fmt::Debug for StoredKey {
 }
 
 /// What an authorization code stands for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeGrant {
     /// The client the code was issued to.
     pub client_id: String,
@@ -94,7 +100,7 @@ pub struct CodeEntry {
 }
 
 /// What one grant issued, so that a replayed code can revoke it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Issued {
     /// The access token's `jti` and `exp`.
     pub access: Option<(String, u64)>,
@@ -103,7 +109,7 @@ pub struct Issued {
 }
 
 /// A refresh-token family: every token rotated from one grant.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Family {
     /// Its id (random).
     pub id: String,

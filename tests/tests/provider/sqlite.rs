@@ -1,0 +1,318 @@
+//! The SQLite store: the same contract as the memory store, and several
+//! instances of one provider sharing a database file (keys, codes, refresh
+//! families and revocations seen by all).
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use rocket::figment::providers::{Format, Toml};
+use rocket::figment::Figment;
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::Client;
+use rocket_db_pools::sqlx::SqlitePool;
+use rocket_db_pools::Database;
+use rocket_warden::provider::{
+    CodeGrant, Family, Issued, MemoryStore, Provider, ProviderStore, SqliteStore,
+};
+use rocket_warden::Warden;
+use serde_json::Value;
+
+use super::{CookieUsers, SECRET};
+
+#[derive(Debug, Database)]
+#[database("provider")]
+struct ProviderDb(SqlitePool);
+
+fn grant(expires_at: u64) -> CodeGrant {
+    CodeGrant {
+        client_id: "c".into(),
+        redirect_uri: "https://c.example/cb".into(),
+        sub: "1".into(),
+        scope: "openid".into(),
+        nonce: None,
+        auth_time: 10,
+        acr: None,
+        amr: None,
+        code_challenge: None,
+        expires_at,
+    }
+}
+
+/// What every store must do, checked on one.
+async fn contract(store: &dyn ProviderStore) {
+    store.put_code("d1", grant(100), 50).await.expect("stored");
+    assert!(
+        store.code("d1", 100).await.expect("read").is_none(),
+        "expired at 100"
+    );
+    let entry = store.code("d1", 99).await.expect("read").expect("a code");
+    assert_eq!(entry.grant, grant(100));
+    let issued = Issued {
+        access: Some(("j1".into(), 500)),
+        family: Some("f1".into()),
+    };
+    assert!(store
+        .redeem_code("d1", issued.clone())
+        .await
+        .expect("redeemed"));
+    assert!(
+        !store
+            .redeem_code("d1", Issued::default())
+            .await
+            .expect("answered"),
+        "once only"
+    );
+    assert_eq!(
+        store
+            .code("d1", 99)
+            .await
+            .expect("read")
+            .expect("a code")
+            .redeemed,
+        Some(issued)
+    );
+
+    let family = Family {
+        id: "f1".into(),
+        client_id: "c".into(),
+        sub: "1".into(),
+        scope: "openid offline_access".into(),
+        auth_time: 10,
+        acr: Some("urn:x".into()),
+        amr: None,
+        current: "r1".into(),
+        expires_at: 1000,
+        revoked: false,
+        access: vec![("j1".into(), 500)],
+    };
+    store.put_family(family.clone(), 50).await.expect("stored");
+    assert_eq!(
+        store.family_of("r1").await.expect("read"),
+        Some(family.clone())
+    );
+    assert!(store
+        .rotate("f1", "r1", "r2", ("j2".into(), 600))
+        .await
+        .expect("rotated"));
+    assert!(!store
+        .rotate("f1", "r1", "r3", ("j3".into(), 600))
+        .await
+        .expect("answered"));
+    let rotated = store
+        .family_of("r1")
+        .await
+        .expect("read")
+        .expect("the old token's family");
+    assert_eq!(rotated.current, "r2");
+    assert_eq!(rotated.access.len(), 2);
+    store.revoke_family("f1").await.expect("revoked");
+    assert!(
+        store
+            .family_of("r2")
+            .await
+            .expect("read")
+            .expect("a family")
+            .revoked
+    );
+    assert!(
+        store.is_revoked("j1").await.expect("read") && store.is_revoked("j2").await.expect("read")
+    );
+    assert!(!store
+        .rotate("f1", "r2", "r4", ("j4".into(), 600))
+        .await
+        .expect("answered"));
+
+    store.revoke_access("j9", 700, 50).await.expect("revoked");
+    assert!(store.is_revoked("j9").await.expect("read"));
+    store.revoke_access("j10", 800, 701).await.expect("revoked");
+    assert!(
+        !store.is_revoked("j9").await.expect("read"),
+        "forgotten once expired"
+    );
+
+    assert_eq!(store.consent("1", "c").await.expect("read"), None);
+    store
+        .put_consent("1", "c", "openid email")
+        .await
+        .expect("stored");
+    store
+        .put_consent("1", "c", "openid")
+        .await
+        .expect("replaced");
+    assert_eq!(
+        store.consent("1", "c").await.expect("read").as_deref(),
+        Some("openid")
+    );
+}
+
+#[tokio::test]
+async fn the_memory_and_sqlite_stores_keep_the_same_contract() {
+    contract(&MemoryStore::new()).await;
+    let dir = tempfile::tempdir().expect("a directory");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("store.sqlite").display()
+    );
+    let pool = SqlitePool::connect(&url).await.expect("a database");
+    contract(&SqliteStore::new(pool).await.expect("tables")).await;
+}
+
+/// One instance of the provider on the database file `path` (the same
+/// issuer for all), with a resource server of its tokens.
+async fn instance(path: &std::path::Path) -> Client {
+    let config = format!(
+        r#"
+        databases.provider.url = "{}"
+        [jwt.provider]
+        issuer = "http://127.0.0.1:8000"
+        [jwt.validators.own]
+        issuer = "http://127.0.0.1:8000"
+        jwks_uri = "http://127.0.0.1:9/unused"
+        algorithms = ["RS256"]
+        {}
+        "#,
+        path.display(),
+        super::clients(),
+    );
+    let figment = Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "off"))
+        .merge(Toml::string(&config));
+    let rocket = rocket::custom(figment)
+        .attach(ProviderDb::init())
+        .attach(Warden::fairing())
+        .attach(Provider::fairing(CookieUsers).sqlite::<ProviderDb>());
+    Client::untracked(rocket)
+        .await
+        .expect("the instance launches")
+}
+
+async fn token(client: &Client, form: &str) -> (Status, Value) {
+    let basic = format!("Basic {}", STANDARD.encode(format!("rp:{SECRET}")));
+    let response = client
+        .post("/oauth2/token")
+        .header(ContentType::Form)
+        .header(Header::new("Authorization", basic))
+        .body(form)
+        .dispatch()
+        .await;
+    (response.status(), response.into_json().await.expect("JSON"))
+}
+
+#[tokio::test]
+async fn instances_sharing_a_database_are_one_provider() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = dir.path().join("provider.sqlite");
+    let a = instance(&path).await;
+    let b = instance(&path).await;
+    let (jwks_a, jwks_b) = (jwks(&a).await, jwks(&b).await);
+    assert_eq!(jwks_a, jwks_b, "one key set, made by the first instance");
+
+    // A code issued by A is redeemed at B; its replay at A revokes it all.
+    let redirect: String =
+        url::form_urlencoded::byte_serialize(super::REDIRECT.as_bytes()).collect();
+    let authorize = format!(
+        "/oauth2/authorize?client_id=rp&redirect_uri={redirect}&response_type=code&scope=openid%20offline_access&prompt=consent"
+    );
+    let page = a
+        .get(authorize)
+        .cookie(rocket::http::Cookie::new("test_user", "8"))
+        .dispatch()
+        .await;
+    assert_eq!(page.status(), Status::Ok);
+    let csrf = page
+        .cookies()
+        .get_private("rocket_warden_csrf")
+        .expect("a CSRF cookie");
+    let html = page.into_string().await.expect("a page");
+    let mut form = super::flows::hidden_fields(&html);
+    form.push(("decision".into(), "approve".into()));
+    let body: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&form)
+        .finish();
+    let answer = a
+        .post("/oauth2/consent")
+        .header(ContentType::Form)
+        .private_cookie(csrf)
+        .cookie(rocket::http::Cookie::new("test_user", "8"))
+        .body(body)
+        .dispatch()
+        .await;
+    assert_eq!(answer.status(), Status::SeeOther);
+    let location = answer
+        .headers()
+        .get_one("Location")
+        .expect("a redirect")
+        .to_owned();
+    drop(answer);
+    let code =
+        super::flows::param(&super::flows::redirect_params(&location), "code").expect("a code");
+    let form = format!("grant_type=authorization_code&code={code}&redirect_uri={redirect}");
+    let (status, tokens) = token(&b, &form).await;
+    assert_eq!(status, Status::Ok, "{tokens}");
+    let refresh = tokens["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_owned();
+    let access = tokens["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned();
+    assert_eq!(
+        userinfo(&a, &access).await,
+        Status::Ok,
+        "A verifies B's token"
+    );
+
+    // Rotated at A, the old refresh token comes back at B: the family dies.
+    let (status, rotated) = token(
+        &a,
+        &format!("grant_type=refresh_token&refresh_token={refresh}"),
+    )
+    .await;
+    assert_eq!(status, Status::Ok, "{rotated}");
+    let (status, _) = token(
+        &b,
+        &format!("grant_type=refresh_token&refresh_token={refresh}"),
+    )
+    .await;
+    assert_eq!(status, Status::BadRequest);
+    let next = rotated["refresh_token"].as_str().expect("the new token");
+    let (status, _) = token(
+        &a,
+        &format!("grant_type=refresh_token&refresh_token={next}"),
+    )
+    .await;
+    assert_eq!(
+        status,
+        Status::BadRequest,
+        "the whole family is revoked, everywhere"
+    );
+    assert_eq!(
+        userinfo(&b, &access).await,
+        Status::Unauthorized,
+        "and its access tokens"
+    );
+
+    // A restart keeps the keys.
+    drop((a, b));
+    let c = instance(&path).await;
+    assert_eq!(jwks(&c).await, jwks_a);
+}
+
+async fn jwks(client: &Client) -> Option<String> {
+    client
+        .get("/oauth2/jwks")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+}
+
+async fn userinfo(client: &Client, access: &str) -> Status {
+    let bearer = Header::new("Authorization", format!("Bearer {access}"));
+    client
+        .get("/oauth2/userinfo")
+        .header(bearer)
+        .dispatch()
+        .await
+        .status()
+}
