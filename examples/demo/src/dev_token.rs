@@ -87,6 +87,7 @@ impl Fairing for DevToken {
         if let Some(token) = mint_dev_jwks_token(rocket.figment()) {
             print_try_jwks(&base, &token);
         }
+        print_try_provider(&base);
     }
 }
 
@@ -115,4 +116,14 @@ fn print_try_jwks(base: &str, token: &str) {
         "Remote keys: validator `demo_jwks` fetches the demo's own {base}/.well-known/jwks.json:"
     );
     println!("  curl -i {base}/jwks/whoami -H 'Authorization: Bearer {token}'  # 200\n");
+}
+
+// Standard output is the point here: a newcomer opens this URL.
+#[allow(clippy::print_stdout)]
+fn print_try_provider(base: &str) {
+    println!(
+        "The demo is an OpenID Provider too. Open in a browser, sign in as alice / alice-password:"
+    );
+    println!("  {base}/rp/login");
+    println!("  (discovery: {base}/.well-known/openid-configuration)\n");
 }

@@ -5,20 +5,29 @@
 //! minted token, so a newcomer sees a 200 and a 401 in a minute.
 
 mod dev_token;
+mod login;
 mod own_jwks;
+mod pages;
 mod partners;
+mod provider;
 mod routes;
+mod rp;
+mod users;
 
 use rocket::figment::providers::{Env, Format, Toml};
 use rocket::figment::{Figment, Profile};
 use rocket::{Build, Rocket};
 use rocket_db_pools::Database;
+use rocket_warden::provider::Provider;
 use rocket_warden::Warden;
 
 pub use dev_token::{mint_dev_jwks_token, mint_dev_token, DevToken};
 pub use own_jwks::{DEV_KEY_PEM, DEV_KID, JWKS_PATH};
 pub use partners::{anchor_database, schema, PartnersDb, SqlDirectory, URL_KEY};
+pub use provider::{own_url, with_defaults, DEMO_RP, DEMO_RP_SECRET};
 pub use routes::WhoAmI;
+pub use rp::RpSettings;
+pub use users::{DemoUsers, LOGIN_COOKIE, MFA_ACR};
 
 /// The configuration file used when `ROCKET_CONFIG` is not set: the demo's
 /// own, wherever `cargo run` is started from.
@@ -44,12 +53,20 @@ pub fn rocket() -> Rocket<Build> {
     rocket_from(figment())
 }
 
-/// The demo, configured from `figment` (tests pass their own).
+/// The demo, configured from `figment` (tests pass their own), with the
+/// provider's development defaults joined in where it sets nothing.
 pub fn rocket_from(figment: Figment) -> Rocket<Build> {
+    let figment = with_defaults(figment);
+    let rp = RpSettings::from_figment(&figment);
     rocket::custom(figment)
         .attach(PartnersDb::init())
         .attach(schema())
+        .attach(users::schema())
         .attach(Warden::fairing().partner_directory(SqlDirectory))
+        .attach(Provider::fairing(DemoUsers).sqlite::<PartnersDb>())
         .attach(DevToken)
+        .manage(rp)
         .mount("/", routes::all())
+        .mount("/", login::routes())
+        .mount("/", rp::routes())
 }

@@ -61,6 +61,9 @@ pub(crate) fn all() -> Vec<Route> {
         cookie_whoami,
         cookie_whoami_public_or_jwt,
         jwks_whoami,
+        oidc_whoami,
+        dpop_whoami,
+        stepup_whoami,
         crate::own_jwks::jwks,
     ]
 }
@@ -132,5 +135,28 @@ fn cookie_whoami_public_or_jwt(auth: OptionalJwt) -> Json<WhoAmI> {
 #[jwt_auth(validator = "demo_jwks")]
 #[rocket::get("/jwks/whoami")]
 fn jwks_whoami(auth: Jwt) -> Json<WhoAmI> {
+    Json(WhoAmI::authenticated(&auth))
+}
+
+/// Validator `demo_oidc`: access tokens of the demo's own provider.
+#[jwt_auth(validator = "demo_oidc")]
+#[rocket::get("/oidc/whoami")]
+fn oidc_whoami(auth: Jwt) -> Json<WhoAmI> {
+    Json(WhoAmI::authenticated(&auth))
+}
+
+/// Validator `demo_oidc`, DPoP required (RFC 9449): a DPoP-bound token and
+/// its proof, never a bearer token.
+#[jwt_auth(validator = "demo_oidc", dpop = "required")]
+#[rocket::get("/dpop/whoami")]
+fn dpop_whoami(auth: Jwt) -> Json<WhoAmI> {
+    Json(WhoAmI::authenticated(&auth))
+}
+
+/// Validator `demo_oidc`, step-up (RFC 9470): a multi-factor login
+/// (`acr` `urn:demo:mfa`) within the last five minutes.
+#[jwt_auth(validator = "demo_oidc", acr = ["urn:demo:mfa"], max_age = 300)]
+#[rocket::get("/stepup/whoami")]
+fn stepup_whoami(auth: Jwt) -> Json<WhoAmI> {
     Json(WhoAmI::authenticated(&auth))
 }

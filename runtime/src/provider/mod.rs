@@ -23,8 +23,13 @@
 //!         None // read the application's login cookie here
 //!     }
 //!
-//!     async fn claims(&self, sub: &str, scopes: &[&str]) -> Option<Map<String, Value>> {
-//!         # let _ = (sub, scopes);
+//!     async fn claims(
+//!         &self,
+//!         request: &Request<'_>,
+//!         sub: &str,
+//!         scopes: &[&str],
+//!     ) -> Option<Map<String, Value>> {
+//!         # let _ = (request, sub, scopes);
 //!         Some(Map::new())
 //!     }
 //! }

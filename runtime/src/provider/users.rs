@@ -36,7 +36,12 @@ pub struct Login {
 ///         Some(Login { sub: cookie.value().to_owned(), auth_time: 0, acr: None, amr: vec![] })
 ///     }
 ///
-///     async fn claims(&self, sub: &str, scopes: &[&str]) -> Option<Map<String, Value>> {
+///     async fn claims(
+///         &self,
+///         _request: &Request<'_>,
+///         sub: &str,
+///         scopes: &[&str],
+///     ) -> Option<Map<String, Value>> {
 ///         let mut claims = Map::new();
 ///         if scopes.contains(&"email") {
 ///             claims.insert("email".into(), json!(format!("{sub}@example.com")));
@@ -52,12 +57,19 @@ pub trait Users: Send + Sync + 'static {
     /// the browser to `login_url` with `return_to` set to come back.
     async fn signed_in(&self, request: &Request<'_>) -> Option<Login>;
 
-    /// The claims of the user `sub` for the granted `scopes`: `profile`
+    /// The claims of the user `sub` for the granted `scopes` (`request`
+    /// is the UserInfo request, for the application's managed state):
+    /// `profile`
     /// (`name`, `preferred_username`, …), `email` (`email`,
     /// `email_verified`), `phone` (`phone_number`), and any the application
     /// adds. The provider keeps only the claims the scopes allow (OIDC Core
     /// §5.4) and sets `sub` itself. `None`: the user no longer exists.
-    async fn claims(&self, sub: &str, scopes: &[&str]) -> Option<Map<String, Value>>;
+    async fn claims(
+        &self,
+        request: &Request<'_>,
+        sub: &str,
+        scopes: &[&str],
+    ) -> Option<Map<String, Value>>;
 
     /// The `acr` values logins can give, for discovery's
     /// `acr_values_supported`.

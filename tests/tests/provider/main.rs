@@ -47,7 +47,12 @@ impl Users for CookieUsers {
         })
     }
 
-    async fn claims(&self, sub: &str, _scopes: &[&str]) -> Option<Map<String, Value>> {
+    async fn claims(
+        &self,
+        _request: &Request<'_>,
+        sub: &str,
+        _scopes: &[&str],
+    ) -> Option<Map<String, Value>> {
         let claims = json!({
             "name": format!("User {sub}"),
             "email": format!("{sub}@example.com"),

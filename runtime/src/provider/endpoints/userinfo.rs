@@ -108,7 +108,7 @@ pub(super) async fn userinfo(state: &ProviderState, request: &Request<'_>) -> Re
         );
     }
     let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
-    let Some(user) = state.users.claims(sub, &scopes).await else {
+    let Some(user) = state.users.claims(request, sub, &scopes).await else {
         return reply::bearer_error(
             Status::Unauthorized,
             Some("invalid_token"),
