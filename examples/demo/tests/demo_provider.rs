@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::net::TcpListener;
+use support::{launch, Demo};
 
 use reqwest::header::LOCATION;
 use reqwest::{Client, StatusCode};
@@ -13,46 +13,6 @@ use rocket::figment::providers::{Format, Toml};
 use rocket::figment::Figment;
 use rocket_db_pools::sqlx;
 use serde_json::Value;
-
-/// A running demo: its URL, and its database directory (kept alive).
-struct Demo {
-    url: String,
-    _db: support::TempDb,
-    db_url: String,
-}
-
-/// The demo launched on a free port of 127.0.0.1 from `figment` (the
-/// demo's own configuration unless a test gives another).
-async fn launch(figment: Figment) -> Demo {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .expect("a port")
-        .local_addr()
-        .expect("an address")
-        .port();
-    let (db, db_url) = support::temp_db();
-    let figment = support::with_db(figment, &db_url)
-        .merge(("log_level", "off"))
-        .merge(("address", "127.0.0.1"))
-        .merge(("port", port));
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let tx = std::sync::Mutex::new(Some(tx));
-    let rocket = warden_demo::rocket_from(figment).attach(rocket::fairing::AdHoc::on_liftoff(
-        "up",
-        move |_| {
-            if let Some(tx) = tx.lock().ok().and_then(|mut tx| tx.take()) {
-                let _ = tx.send(());
-            }
-            Box::pin(async {})
-        },
-    ));
-    tokio::spawn(rocket.launch());
-    rx.await.expect("the demo lifts off");
-    Demo {
-        url: format!("http://127.0.0.1:{port}"),
-        _db: db,
-        db_url,
-    }
-}
 
 /// A browser: it keeps cookies and follows no redirect by itself.
 fn browser() -> Client {

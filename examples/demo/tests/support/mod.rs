@@ -46,3 +46,42 @@ pub async fn execute(client: &Client, sql: &str) {
         .await
         .expect("the statement runs");
 }
+
+/// A demo running on 127.0.0.1: its URL, and its database (kept alive as
+/// long as the value).
+#[derive(Debug)]
+pub struct Demo {
+    pub url: String,
+    pub db_url: String,
+    _db: TempDb,
+}
+
+/// The demo launched for real on a free port of 127.0.0.1 from `figment`
+/// (its own configuration unless a test gives another), quiet, with a
+/// database file of its own; returns once it has lifted off.
+pub async fn launch(figment: Figment) -> Demo {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let (db, db_url) = temp_db();
+    let figment = with_db(figment, &db_url)
+        .merge(("log_level", "off"))
+        .merge(("address", "127.0.0.1"))
+        .merge(("port", port));
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let tx = std::sync::Mutex::new(Some(tx));
+    let lifted = rocket::fairing::AdHoc::on_liftoff("lifted off", move |_| {
+        if let Some(tx) = tx.lock().ok().and_then(|mut tx| tx.take()) {
+            let _ = tx.send(());
+        }
+        Box::pin(async {})
+    });
+    tokio::spawn(warden_demo::rocket_from(figment).attach(lifted).launch());
+    rx.await.expect("the demo lifts off");
+    Demo {
+        url: format!("http://127.0.0.1:{port}"),
+        db_url,
+        _db: db,
+    }
+}
