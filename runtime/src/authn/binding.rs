@@ -3,8 +3,9 @@
 //! `Authorization: DPoP` and a proof by the key it is bound to; sent any
 //! other way it is refused, since accepting it would silently drop the
 //! binding (RFC 9449 §7.2). A certificate-bound token (`cnf["x5t#S256"]`,
-//! RFC 8705) needs the client certificate it is bound to, as a trusted proxy
-//! passes it on (`certificate`); where the validator reads no certificates,
+//! RFC 8705) needs the client certificate it is bound to, from Rocket's own
+//! mutual TLS or as a trusted proxy passes it on (`certificate`); where the
+//! validator reads no certificates,
 //! it is refused.
 
 use rocket::Request;
@@ -31,7 +32,7 @@ pub(crate) async fn check_binding(
             let Some(source) = source else {
                 return Err(TokenError::CertificateBound.into());
             };
-            certificate::check(request, source, x5t.as_deref())?;
+            certificate::check(request, source, x5t.as_deref()).await?;
             // Bound to a certificate, it is bound to no DPoP key.
             return match credential.dpop {
                 true => Err(AuthError::Dpop(DpopError::NotBound)),

@@ -25,7 +25,7 @@ use rocket::figment::{self, Figment};
 
 pub(crate) use access::AccessRules;
 pub(crate) use authn::{AuthnConfig, PartnerChoice, UserChoice};
-pub(crate) use certificate::CertificateConfig;
+pub(crate) use certificate::{CertificateConfig, ProxyHeader};
 pub(crate) use cookie::CookieConfig;
 pub(crate) use dpop::DpopConfig;
 pub use dpop::DpopMode;

@@ -1,5 +1,5 @@
 //! Revocation lists: tokens refused before their `exp`. Every list the
-//! application registers (with [`Warden::revocation`](crate::Warden), or
+//! application registers (with `Warden::revocation`, or
 //! the provider's own) is asked about every verified token, the ones the
 //! validated-token cache returns included, so a revocation counts from the
 //! next request on.

@@ -213,6 +213,26 @@ async fn code_flow_with_pkce_and_nonce_satisfies_a_real_relying_party() {
     assert_eq!(payload["aud"], "orders-api");
     assert_eq!(payload["sub"], "42");
 
+    // The relying party revokes the access token (RFC 7009): the resource
+    // server refuses it from then on. (openidconnect's own revocation call
+    // refuses a plain-http endpoint, as RFC 7009 §2 asks; the provider here
+    // is on loopback http, so the request is made by hand.)
+    let revoked = browser()
+        .post(format!("{issuer}/oauth2/revoke"))
+        .basic_auth("rp", Some(SECRET))
+        .form(&[("token", tokens.access_token().secret().as_str())])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(revoked.status(), 200);
+    let api = browser()
+        .get(format!("{issuer}/api/orders"))
+        .bearer_auth(tokens.access_token().secret())
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(api.status(), 401);
+
     // A second authorization needs no consent: it was remembered.
     let (url, _, _) = client
         .authorize_url(

@@ -7,6 +7,7 @@
 mod support;
 
 mod config;
+mod details;
 mod flows;
 mod refusals;
 mod sqlite;
