@@ -94,6 +94,19 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
+/// Hidden form fields carrying `params`, escaped.
+pub(crate) fn hidden_fields<'a>(params: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    params
+        .map(|(name, value)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                escape(name),
+                escape(value)
+            )
+        })
+        .collect()
+}
+
 /// An HTML page: no caching, no framing, no script but the page's own.
 pub(crate) fn page(status: Status, title: &str, body: &str) -> Response<'static> {
     let html = format!(
@@ -136,16 +149,7 @@ pub(crate) fn error_page(status: Status, error: &str, description: &str) -> Resp
 /// The `form_post` response mode: a page that posts `params` to
 /// `redirect_uri` at once (script) or on a click (no script).
 pub(crate) fn form_post(redirect_uri: &str, params: &[(&str, &str)]) -> Response<'static> {
-    let fields: String = params
-        .iter()
-        .map(|(name, value)| {
-            format!(
-                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                escape(name),
-                escape(value)
-            )
-        })
-        .collect();
+    let fields = hidden_fields(params.iter().copied());
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>Submitting…</title></head>\

@@ -9,6 +9,7 @@ use sha2::{Digest as _, Sha256, Sha512};
 
 use super::config::{ClientConfig, SigningAlgorithm};
 use super::keys::SigningKey;
+use super::store::{CodeGrant, Family};
 
 /// Who a token is about, as the login established it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +19,28 @@ pub(crate) struct Subject {
     pub(crate) acr: Option<String>,
     /// Space-separated, as stored.
     pub(crate) amr: Option<String>,
+}
+
+impl From<&CodeGrant> for Subject {
+    fn from(grant: &CodeGrant) -> Self {
+        Self {
+            sub: grant.sub.clone(),
+            auth_time: grant.auth_time,
+            acr: grant.acr.clone(),
+            amr: grant.amr.clone(),
+        }
+    }
+}
+
+impl From<&Family> for Subject {
+    fn from(family: &Family) -> Self {
+        Self {
+            sub: family.sub.clone(),
+            auth_time: family.auth_time,
+            acr: family.acr.clone(),
+            amr: family.amr.clone(),
+        }
+    }
 }
 
 /// 256 random bits, base64url: codes, refresh tokens, `jti`s, CSRF tokens.

@@ -54,6 +54,12 @@ pub(crate) fn param(params: &[(String, String)], name: &str) -> Option<String> {
 /// Opens `url` (an authorization request that needs consent) as user
 /// `sub`, approves on the consent page; the final redirect's Location.
 pub(crate) async fn approve(issuer: &str, url: &str, sub: &str) -> String {
+    decide(issuer, url, sub, "approve").await
+}
+
+/// Opens `url` as user `sub` and answers the consent page with `decision`
+/// (`approve` or `deny`); the final redirect's Location.
+pub(crate) async fn decide(issuer: &str, url: &str, sub: &str, decision: &str) -> String {
     let page = browser()
         .get(url)
         .header(COOKIE, format!("test_user={sub}"))
@@ -66,7 +72,7 @@ pub(crate) async fn approve(issuer: &str, url: &str, sub: &str) -> String {
     let html = page.text().await.expect("a page");
     assert!(html.contains("asks to use your account"), "{html}");
     let mut form = hidden_fields(&html);
-    form.push(("decision".into(), "approve".into()));
+    form.push(("decision".into(), decision.into()));
     let answer = browser()
         .post(format!("{issuer}/oauth2/consent"))
         .header(COOKIE, format!("test_user={sub}; {cookie}"))
@@ -129,16 +135,30 @@ async fn discovered(issuer: &str) -> CoreProviderMetadata {
     .expect("discovery succeeds")
 }
 
+/// The relying party `id` (secret [`SECRET`]), configured by discovery.
+async fn rp_client(issuer: &str, id: &str) -> RpClient {
+    CoreClient::from_provider_metadata(
+        discovered(issuer).await,
+        ClientId::new(id.into()),
+        Some(ClientSecret::new(SECRET.into())),
+    )
+    .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).expect("a URL"))
+}
+
+/// What [`rp_client`] makes: a client from discovery, with a redirect URI.
+type RpClient = CoreClient<
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+>;
+
 #[tokio::test]
 async fn code_flow_with_pkce_and_nonce_satisfies_a_real_relying_party() {
     let issuer = serve("").await;
-    let metadata = discovered(&issuer).await;
-    let client = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new("rp".into()),
-        Some(ClientSecret::new(SECRET.into())),
-    )
-    .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).expect("a URL"));
+    let client = rp_client(&issuer, "rp").await;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, csrf, nonce) = client
         .authorize_url(
@@ -250,13 +270,7 @@ async fn code_flow_with_pkce_and_nonce_satisfies_a_real_relying_party() {
 #[tokio::test]
 async fn hybrid_flow_id_token_carries_c_hash_and_at_hash() {
     let issuer = serve("").await;
-    let metadata = discovered(&issuer).await;
-    let client = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new("rp".into()),
-        Some(ClientSecret::new(SECRET.into())),
-    )
-    .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).expect("a URL"));
+    let client = rp_client(&issuer, "rp").await;
     let flow = CoreAuthenticationFlow::Hybrid(vec![
         CoreResponseType::Code,
         CoreResponseType::IdToken,
@@ -295,16 +309,11 @@ async fn hybrid_flow_id_token_carries_c_hash_and_at_hash() {
 #[tokio::test]
 async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family() {
     let issuer = serve("").await;
-    let metadata = discovered(&issuer).await;
     // `first` is first party and posts its secret in the form; its ID
     // tokens are EdDSA.
-    let client = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new("first".into()),
-        Some(ClientSecret::new(SECRET.into())),
-    )
-    .set_auth_type(openidconnect::AuthType::RequestBody)
-    .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).expect("a URL"));
+    let client = rp_client(&issuer, "first")
+        .await
+        .set_auth_type(openidconnect::AuthType::RequestBody);
     let (url, _, nonce) = client
         .authorize_url(
             CoreAuthenticationFlow::AuthorizationCode,

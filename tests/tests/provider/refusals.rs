@@ -343,42 +343,8 @@ async fn a_consent_answer_without_the_csrf_cookie_is_refused() {
     // Denied through the page: access_denied to the client.
     let mut deny = url.clone();
     deny.push_str("&prompt=consent");
-    let location = approve_with(&issuer, &deny, "deny").await;
+    let location = super::flows::decide(&issuer, &deny, "1", "deny").await;
     assert!(location.contains("error=access_denied"), "{location}");
-}
-
-async fn approve_with(issuer: &str, url: &str, decision: &str) -> String {
-    let location = if decision == "approve" {
-        approve(issuer, url, "1").await
-    } else {
-        let page = browser()
-            .get(url)
-            .header(COOKIE, "test_user=1")
-            .send()
-            .await
-            .expect("an answer");
-        let cookie = page.headers()["set-cookie"]
-            .to_str()
-            .expect("text")
-            .split(';')
-            .next()
-            .expect("a cookie")
-            .to_owned();
-        let mut form = super::flows::hidden_fields(&page.text().await.expect("a page"));
-        form.push(("decision".into(), decision.into()));
-        let answer = browser()
-            .post(format!("{issuer}/oauth2/consent"))
-            .header(COOKIE, format!("test_user=1; {cookie}"))
-            .form(&form)
-            .send()
-            .await
-            .expect("an answer");
-        answer.headers()[LOCATION]
-            .to_str()
-            .expect("text")
-            .to_owned()
-    };
-    location
 }
 
 #[tokio::test]

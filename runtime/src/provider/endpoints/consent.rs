@@ -49,18 +49,7 @@ pub(super) fn page(
             )
         })
         .collect();
-    let fields: String = auth
-        .params
-        .iter()
-        .chain([("csrf_token", csrf.as_str())])
-        .map(|(name, value)| {
-            format!(
-                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                escape(name),
-                escape(value)
-            )
-        })
-        .collect();
+    let fields = reply::hidden_fields(auth.params.iter().chain([("csrf_token", csrf.as_str())]));
     let body = format!(
         "<h1>{name} asks to use your account</h1>\
          <p>It will be able to:</p><ul>{items}</ul>\

@@ -148,12 +148,7 @@ async fn code(
     }
     check_verifier(&grant, params.get("code_verifier"))?;
 
-    let subject = Subject {
-        sub: grant.sub.clone(),
-        auth_time: grant.auth_time,
-        acr: grant.acr.clone(),
-        amr: grant.amr.clone(),
-    };
+    let subject = Subject::from(&grant);
     let mut tokens = Tokens::new(state, client, Some(&subject), &grant.scope, now).await?;
     let refresh = (client.has_grant(Grant::RefreshToken)
         && has_scope(&grant.scope, "offline_access"))
@@ -262,12 +257,7 @@ async fn refresh(
         ));
     }
     let scope = narrowed_scope(&family.scope, params.get("scope"))?;
-    let subject = Subject {
-        sub: family.sub.clone(),
-        auth_time: family.auth_time,
-        acr: family.acr.clone(),
-        amr: family.amr.clone(),
-    };
+    let subject = Subject::from(&family);
     let mut tokens = Tokens::new(state, client, Some(&subject), &scope, now).await?;
     let next = tokens::random();
     let access = (tokens.jti.clone(), tokens.exp);
