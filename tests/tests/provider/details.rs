@@ -282,3 +282,39 @@ async fn a_repeated_parameter_or_two_authentication_methods_are_invalid_request(
         "invalid_request"
     );
 }
+
+#[tokio::test]
+async fn acr_values_send_a_weaker_login_to_the_login_page_once() {
+    let issuer = serve("").await;
+    let url = format!(
+        "{issuer}/oauth2/authorize?client_id=first&redirect_uri={}&response_type=code&scope=openid&acr_values=urn:test:mfa",
+        redirect()
+    );
+    // The test login gives `urn:test:pwd`: the login page is asked for more.
+    let response = browser()
+        .get(&url)
+        .header(COOKIE, "test_user=4")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 303);
+    let location = response.headers()[LOCATION]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    assert!(
+        location.contains("&acr_values=urn%3Atest%3Amfa"),
+        "{location}"
+    );
+    let return_to: String =
+        url::form_urlencoded::parse(location.split_once('?').expect("a query").1.as_bytes())
+            .find(|(k, _)| k == "return_to")
+            .map(|(_, v)| v.into_owned())
+            .expect("return_to");
+    // Signed in again, still with `urn:test:pwd`: a wish, not a demand.
+    let params = signed_in_redirect(&format!("{issuer}{return_to}"), "4").await;
+    assert!(param(&params, "code").is_some(), "{params:?}");
+    // A login that has the acr asked for goes straight through.
+    let satisfied = url.replace("urn:test:mfa", "urn:test:pwd");
+    assert!(param(&signed_in_redirect(&satisfied, "4").await, "code").is_some());
+}
