@@ -30,6 +30,7 @@ use rocket::request::FromRequest;
 use rocket::tokio::runtime::Runtime;
 use rocket_warden::dpop::{ReplayStore, StoreUnavailable};
 use rocket_warden::policy::{Policy, RoutePolicy};
+use rocket_warden::revocation::{Revocation, RevocationUnavailable};
 use rocket_warden::{Jwt, Warden};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -288,6 +289,25 @@ fn bench_guard_with<P: Policy>(
 /// The id of the DPoP row: the warm RS256 guard with an ES256 proof.
 const DPOP: &str = "rs/guard_warm_dpop_es256";
 
+/// The id of the revocation row: the warm RS256 guard on an application
+/// with one revocation list, an in-memory `jti` deny list, asked about
+/// every request (the provider registers one such list).
+const REVOCATION: &str = "rs/guard_warm_revocation_list";
+
+/// A deny list of `jti`s in memory; the benchmark token is not on it.
+struct DenyList(std::collections::HashSet<String>);
+
+#[rocket::async_trait]
+impl Revocation for DenyList {
+    async fn is_revoked(&self, claims: &Map<String, Value>) -> Result<bool, RevocationUnavailable> {
+        let jti = claims
+            .get("jti")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        Ok(self.0.contains(jti))
+    }
+}
+
 /// The baseline of [`bench_guard`]: the same request, made and dropped.
 fn bench_request(c: &mut Criterion, client: &Client, token: &str) {
     let bearer = format!("Bearer {token}");
@@ -366,6 +386,29 @@ fn guards(c: &mut Criterion) {
     let (token, proof) = dpop_token_and_proof(&cases);
     let headers = [("Authorization", format!("DPoP {token}")), ("DPoP", proof)];
     bench_guard_with::<RsDpop>(c, &runtime, &client, DPOP, &headers);
+
+    let denied = (0..1000).map(|n| format!("revoked-{n}")).collect();
+    let figment = Figment::from(rocket::Config::default())
+        .merge(("log_level", "off"))
+        .merge(Toml::string(&config(&cases)));
+    let warden = Warden::fairing()
+        .replay_store(AcceptEveryProof)
+        .revocation(DenyList(denied));
+    let revoking = runtime
+        .block_on(Client::untracked(rocket::custom(figment).attach(warden)))
+        .expect("the benchmark rocket launches");
+    bench_guard::<RsWarm>(
+        c,
+        &runtime,
+        &revoking,
+        REVOCATION,
+        &token_of(&cases, Algorithm::RS256),
+    );
+}
+
+/// The benchmark token of the case with `alg`.
+fn token_of(cases: &[Case], alg: Algorithm) -> String {
+    token(cases.iter().find(|case| case.alg == alg).expect("a case"))
 }
 
 /// The table of ratios, from the means of the samples criterion took. A
@@ -402,6 +445,15 @@ fn print_ratios() {
             cold / bare,
             micros(warm),
             warm / bare,
+        );
+    }
+    if let (Some(listed), Some(warm)) = (mean_nanos(REVOCATION), mean_nanos("rs/guard_warm")) {
+        let (listed, warm) = (listed - request, warm - request);
+        println!(
+            "RS256 warm with a revocation list: {} ({:.2}× the warm RS256 guard, {} more)",
+            micros(listed),
+            listed / warm,
+            micros(listed - warm),
         );
     }
     if let (Some(dpop), Some(warm)) = (mean_nanos(DPOP), mean_nanos("rs/guard_warm")) {
