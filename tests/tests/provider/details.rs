@@ -91,11 +91,7 @@ async fn a_posted_request_that_needs_a_login_comes_back_as_a_get() {
         .to_str()
         .expect("text")
         .to_owned();
-    let return_to: String =
-        url::form_urlencoded::parse(location.split_once('?').expect("a query").1.as_bytes())
-            .find(|(k, _)| k == "return_to")
-            .map(|(_, v)| v.into_owned())
-            .expect("return_to");
+    let return_to = super::flows::return_to(&location);
     assert!(return_to.starts_with("/oauth2/authorize?"), "{return_to}");
     let params = signed_in_redirect(&format!("{issuer}{return_to}"), "4").await;
     assert_eq!(param(&params, "state").as_deref(), Some("posted"));
@@ -306,11 +302,7 @@ async fn acr_values_send_a_weaker_login_to_the_login_page_once() {
         location.contains("&acr_values=urn%3Atest%3Amfa"),
         "{location}"
     );
-    let return_to: String =
-        url::form_urlencoded::parse(location.split_once('?').expect("a query").1.as_bytes())
-            .find(|(k, _)| k == "return_to")
-            .map(|(_, v)| v.into_owned())
-            .expect("return_to");
+    let return_to = super::flows::return_to(&location);
     // Signed in again, still with `urn:test:pwd`: a wish, not a demand.
     let params = signed_in_redirect(&format!("{issuer}{return_to}"), "4").await;
     assert!(param(&params, "code").is_some(), "{params:?}");

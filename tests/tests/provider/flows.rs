@@ -44,6 +44,15 @@ pub(crate) fn redirect_params(location: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The `return_to` of a redirect to the login page.
+pub(crate) fn return_to(location: &str) -> String {
+    let query = location.split_once('?').expect("a query").1;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "return_to")
+        .map(|(_, v)| v.into_owned())
+        .expect("return_to")
+}
+
 pub(crate) fn param(params: &[(String, String)], name: &str) -> Option<String> {
     params
         .iter()

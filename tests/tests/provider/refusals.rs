@@ -133,11 +133,7 @@ async fn nobody_signed_in_is_sent_to_the_login_page_and_back() {
         "{location}"
     );
     assert!(location.ends_with("&login_hint=alice"), "{location}");
-    let back: String =
-        url::form_urlencoded::parse(location.split_once('?').expect("a query").1.as_bytes())
-            .find(|(k, _)| k == "return_to")
-            .map(|(_, v)| v.into_owned())
-            .expect("return_to");
+    let back = super::flows::return_to(&location);
     assert!(!back.contains("prompt=login"), "{back}");
     // Signed in before the redirect: still too old for prompt=login.
     let after: u64 = back
