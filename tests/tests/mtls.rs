@@ -1,7 +1,7 @@
 //! Certificate-bound tokens (RFC 8705) over Rocket's own mutual TLS
 //! (`certificate_from_tls`, feature `mtls`): a real TLS server on
-//! 127.0.0.1 that asks for client certificates from a test CA, and a
-//! client that presents one, another, or none.
+//! 127.0.0.1 that asks for client certificates from a CA made for the run
+//! (rcgen, on aws-lc-rs), and a client that presents one, another, or none.
 
 mod support;
 
@@ -10,20 +10,60 @@ use std::path::PathBuf;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use jsonwebtoken::Algorithm;
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair,
+};
 use reqwest::{Certificate, Identity, StatusCode};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
 use support::{claims_with, mint, validator};
 
-fn key_file(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("keys/mtls")
-        .join(name)
+/// A CA, a server certificate for 127.0.0.1 and two client certificates
+/// (`client`, `other`), made for this test run, written as PEM files into
+/// a temporary directory (Rocket reads its TLS settings from files).
+struct Pki {
+    dir: tempfile::TempDir,
 }
 
-fn read(name: &str) -> Vec<u8> {
-    std::fs::read(key_file(name)).expect("a test certificate")
+impl Pki {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a directory");
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "rocket_warden test CA");
+        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("a CA key"))
+            .expect("a CA");
+        let write = |name: &str, text: String| {
+            std::fs::write(dir.path().join(name), text).expect("a PEM file");
+        };
+        write("ca.pem", ca.pem());
+        let leaf = |name: &str, sans: Vec<String>, usage: ExtendedKeyUsagePurpose| {
+            let mut params = CertificateParams::new(sans).expect("parameters");
+            params.distinguished_name.push(DnType::CommonName, name);
+            params.extended_key_usages = vec![usage];
+            let key = KeyPair::generate().expect("a key");
+            let certificate = params.signed_by(&key, &ca).expect("a certificate");
+            write(&format!("{name}.pem"), certificate.pem());
+            write(&format!("{name}.pk8.pem"), key.serialize_pem());
+        };
+        let here = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+        leaf("server", here, ExtendedKeyUsagePurpose::ServerAuth);
+        leaf("client", Vec::new(), ExtendedKeyUsagePurpose::ClientAuth);
+        leaf("other", Vec::new(), ExtendedKeyUsagePurpose::ClientAuth);
+        Self { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn read(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.path(name)).expect("a PEM file")
+    }
 }
 
 /// The RFC 8705 thumbprint of a PEM certificate: base64url SHA-256 of its DER.
@@ -39,22 +79,22 @@ fn thumbprint(pem: &[u8]) -> String {
 
 /// The TLS settings: the server's certificate, and client certificates
 /// verified against the test CA, optional (`mandatory = false`).
-fn tls_config() -> String {
+fn tls_config(pki: &Pki) -> String {
     format!(
         "[tls]\ncerts = {:?}\nkey = {:?}\n[tls.mutual]\nca_certs = {:?}\nmandatory = false\n",
-        key_file("server.pem"),
-        key_file("server.pk8.pem"),
-        key_file("ca.pem"),
+        pki.path("server.pem"),
+        pki.path("server.pk8.pem"),
+        pki.path("ca.pem"),
     )
 }
 
 /// A client trusting the test CA, presenting the certificate `name` (or none).
-fn client(name: Option<&str>) -> reqwest::Client {
+fn client(pki: &Pki, name: Option<&str>) -> reqwest::Client {
     let mut builder = reqwest::Client::builder()
-        .add_root_certificate(Certificate::from_pem(&read("ca.pem")).expect("the CA"));
+        .add_root_certificate(Certificate::from_pem(&pki.read("ca.pem")).expect("the CA"));
     if let Some(name) = name {
-        let mut pem = read(&format!("{name}.pem"));
-        pem.extend(read(&format!("{name}.pk8.pem")));
+        let mut pem = pki.read(&format!("{name}.pem"));
+        pem.extend(pki.read(&format!("{name}.pk8.pem")));
         builder = builder.identity(Identity::from_pem(&pem).expect("a client identity"));
     }
     builder.build().expect("a TLS client")
@@ -62,6 +102,7 @@ fn client(name: Option<&str>) -> reqwest::Client {
 
 #[tokio::test]
 async fn a_certificate_bound_token_needs_the_certificate_rocket_verified() {
+    let pki = Pki::new();
     let config = format!(
         "{}{}",
         validator(
@@ -69,7 +110,7 @@ async fn a_certificate_bound_token_needs_the_certificate_rocket_verified() {
             Algorithm::HS256,
             "certificate_from_tls = true\nresource = \"https://127.0.0.1\"\n"
         ),
-        tls_config()
+        tls_config(&pki)
     );
     let base = support::serve(support::rocket(&config, rocket::routes![support::jwt]))
         .await
@@ -80,9 +121,9 @@ async fn a_certificate_bound_token_needs_the_certificate_rocket_verified() {
             &claims_with(json!({"cnf": {"x5t#S256": thumbprint(pem)}})),
         )
     };
-    let to_client = bound(&read("client.pem"));
+    let to_client = bound(&pki.read("client.pem"));
     let get = |who: Option<&str>, token: &str| {
-        client(who)
+        client(&pki, who)
             .get(format!("{base}/jwt"))
             .bearer_auth(token)
             .send()
@@ -107,7 +148,7 @@ async fn a_certificate_bound_token_needs_the_certificate_rocket_verified() {
         StatusCode::UNAUTHORIZED,
         "another certificate of the same CA"
     );
-    let to_other = bound(&read("other.pem"));
+    let to_other = bound(&pki.read("other.pem"));
     assert_eq!(
         get(Some("other"), &to_other)
             .await
@@ -116,7 +157,7 @@ async fn a_certificate_bound_token_needs_the_certificate_rocket_verified() {
         StatusCode::OK
     );
     // The RFC 9728 document says certificate-bound tokens are taken.
-    let metadata: serde_json::Value = client(None)
+    let metadata: serde_json::Value = client(&pki, None)
         .get(format!("{base}/.well-known/oauth-protected-resource"))
         .send()
         .await
