@@ -210,6 +210,10 @@ impl Keyring {
         if now < snapshot.next_change && !snapshot.signing.is_empty() {
             return Ok(snapshot);
         }
+        // Instances sharing a store may both find a key due at the same
+        // moment and both make one: each is published, the newer signs,
+        // and the other retires like any older key. Harmless, so no lock
+        // across instances.
         let mut keys = store.keys().await?;
         for &algorithm in &self.algorithms {
             let plan = self.plan(&keys, algorithm, now);
