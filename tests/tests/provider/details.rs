@@ -310,3 +310,33 @@ async fn acr_values_send_a_weaker_login_to_the_login_page_once() {
     let satisfied = url.replace("urn:test:mfa", "urn:test:pwd");
     assert!(param(&signed_in_redirect(&satisfied, "4").await, "code").is_some());
 }
+
+#[tokio::test]
+async fn userinfo_reads_expiry_on_the_providers_clock() {
+    // A clock years behind the system's: tokens it issues expired long ago
+    // by the system clock, and are valid by the provider's.
+    let clock = ManualClock::at_secs(1_500_000_000);
+    let client = on_clock(&clock).await;
+    let code = code_of(&client).await;
+    let (status, tokens) = redeem(&client, &code, "the-client-secret").await;
+    assert_eq!(status, Status::Ok, "{tokens}");
+    let access = tokens["access_token"].as_str().expect("an access token");
+    let bearer = Header::new("Authorization", format!("Bearer {access}"));
+    let response = client
+        .get("/oauth2/userinfo")
+        .header(bearer.clone())
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    clock.set_secs(1_500_003_600);
+    let response = client
+        .get("/oauth2/userinfo")
+        .header(bearer)
+        .dispatch()
+        .await;
+    assert_eq!(
+        response.status(),
+        Status::Unauthorized,
+        "expired by the provider's clock"
+    );
+}
