@@ -341,9 +341,13 @@ pub enum TokenError {
     /// `iat` is in the future.
     #[error("token issued in the future")]
     IssuedInFuture,
-    /// `iss` is not the configured issuer (or is not a single string).
+    /// `iss` is not the configured issuer (or is not a single string), or
+    /// (tenants) not the issuer its tenant claim or its key names.
     #[error("wrong issuer")]
     WrongIssuer,
+    /// A tenants validator knows no tenant with the token's `iss`.
+    #[error("unknown issuer")]
+    UnknownIssuer,
     /// `aud` names none of the configured audiences, is present while none are
     /// configured, or is neither a string nor an array of strings.
     #[error("wrong audience")]

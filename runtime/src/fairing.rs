@@ -9,7 +9,7 @@ use crate::clock::{self, Clock, SharedClock};
 use crate::identity::{PartnerDirectory, PartnerStrategy, Strategies, UserStrategy};
 use crate::routes::{self, RoutePolicies};
 use crate::validators::{Revocation, Revocations, SharedReplayStore, Validators};
-use crate::verify::ReplayStore;
+use crate::verify::{ReplayStore, TenantTrust, TrustHooks};
 use crate::{authn, crypto, metadata, respond};
 
 /// The name of the fairing that checks the mounted routes at ignite.
@@ -41,6 +41,7 @@ pub struct Warden {
     strategies: Strategies,
     replay: Option<SharedReplayStore>,
     revocations: Vec<Arc<dyn Revocation>>,
+    trust: TrustHooks,
 }
 
 impl std::fmt::Debug for Warden {
@@ -50,6 +51,7 @@ impl std::fmt::Debug for Warden {
             .field("strategies", &self.strategies)
             .field("replay", &self.replay)
             .field("revocations", &self.revocations.len())
+            .field("trust", &self.trust.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
@@ -116,6 +118,14 @@ impl Warden {
         self
     }
 
+    /// Registers a tenant trust hook under `name`, for tenants validators
+    /// that set `trust = "<name>"`: it decides at run time which issuers
+    /// they accept, and where each one's keys are.
+    pub fn tenant_trust(mut self, name: &str, hook: impl TenantTrust) -> Self {
+        self.trust.insert(name.to_owned(), Arc::new(hook));
+        self
+    }
+
     /// The directory the built-in `email` and `claim` partner strategies
     /// look partners up in.
     pub fn partner_directory(mut self, directory: impl PartnerDirectory) -> Self {
@@ -138,7 +148,14 @@ impl Fairing for Warden {
         let clock = self.clock.clone().unwrap_or_else(clock::system);
         let client = self.http_client.clone();
         let replay = self.replay.as_ref();
-        let built = Validators::build(rocket.figment(), clock, client, &self.strategies, replay);
+        let built = Validators::build(
+            rocket.figment(),
+            clock,
+            client,
+            &self.strategies,
+            replay,
+            &self.trust,
+        );
         let documents = built.as_ref().ok().map(metadata::routes);
         match (built, documents) {
             (Ok(_), Some(Err((first, second)))) => {

@@ -69,6 +69,14 @@ pub mod revocation {
     pub use crate::validators::{Revocation, RevocationUnavailable};
 }
 
+/// Tenants validators: several issuers, each with its keys, selected by the
+/// token's `iss` (`tenants`, `issuer_template`, and `trust` with a hook
+/// registered by `Warden::tenant_trust`).
+pub mod tenants {
+    pub use crate::config::{DEFAULT_TENANT_CACHE_SIZE, MAX_TENANT_CACHE_SIZE, TENANT_PLACEHOLDER};
+    pub use crate::verify::{TenantTrust, TrustUnavailable, TrustedIssuer};
+}
+
 /// DPoP (RFC 9449): where used proofs are remembered, for an application
 /// whose instances share one store (`Warden::replay_store`).
 pub mod dpop {

@@ -80,9 +80,9 @@ fn document(validators: &Validators, routes: &RoutePolicies, name: &str) -> Valu
     };
     let chain: Vec<_> = validators.chain(entry).collect();
     let mut servers: Vec<&str> = Vec::new();
-    for (validator, _) in &chain {
-        if !servers.contains(&validator.issuer()) {
-            servers.push(validator.issuer());
+    for issuer in chain.iter().flat_map(|(validator, _)| validator.issuers()) {
+        if !servers.contains(&issuer) {
+            servers.push(issuer);
         }
     }
     let mut methods = vec!["header"];

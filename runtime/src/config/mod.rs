@@ -18,6 +18,7 @@ mod origin;
 mod problems;
 mod remote;
 mod resource;
+mod tenants;
 mod validator;
 
 use rocket::figment::value::Value;
@@ -30,9 +31,12 @@ pub(crate) use cookie::CookieConfig;
 pub(crate) use dpop::DpopConfig;
 pub use dpop::DpopMode;
 pub(crate) use problems::{expected_table, unknown_keys, wrong_value};
+pub(crate) use remote::RemoteTuning;
 pub(crate) use remote::{check_secure, KeySetSource, Limits, RemoteConfig};
 pub(crate) use resource::ResourceConfig;
-pub(crate) use validator::{KeyConfig, ValidatorConfig};
+pub(crate) use tenants::{TemplateConfig, TenantsConfig};
+pub use tenants::{DEFAULT_TENANT_CACHE_SIZE, MAX_TENANT_CACHE_SIZE, TENANT_PLACEHOLDER};
+pub(crate) use validator::{IssuersConfig, KeyConfig, ValidatorConfig};
 pub use validator::{
     DEFAULT_TOKEN_CACHE_MAX_BYTES, DEFAULT_TOKEN_CACHE_SIZE, MAX_LEEWAY_SECS,
     MAX_TOKEN_CACHE_MAX_BYTES, MIN_TOKEN_CACHE_MAX_BYTES,
@@ -124,7 +128,7 @@ fn read_validator(
     };
     let settings = ValidatorSettings::read(&mut problems, figment);
     let authn = authn::read(&mut problems, figment);
-    let config = settings.into_config(&mut problems, authn);
+    let config = settings.into_config(&mut problems, figment, authn);
     let errors = problems.finish(table);
     match config {
         Some(config) if errors.is_empty() => Ok(config),

@@ -49,6 +49,12 @@ impl<'a> Problems<'a> {
         });
     }
 
+    /// Adds the problems found with a table inside this validator's (a
+    /// tenant's, say), each already naming its own path.
+    pub(crate) fn absorb(&mut self, errors: Vec<ConfigError>) {
+        self.errors.extend(errors);
+    }
+
     /// Records a problem with the validator as a whole.
     pub(crate) fn whole(&mut self, problem: impl Into<String>) {
         self.errors.push(ConfigError::Validator {

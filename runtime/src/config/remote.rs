@@ -23,6 +23,14 @@ pub(crate) enum KeySetSource {
 #[derive(Debug, Clone)]
 pub(crate) struct RemoteConfig {
     pub(crate) source: KeySetSource,
+    pub(crate) tuning: RemoteTuning,
+}
+
+/// How a remote key set is cached and fetched (the `jwks_*` keys): one
+/// validator's settings, shared by every key set it has (a tenants
+/// validator has one per issuer).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RemoteTuning {
     /// The lifetime of a key set whose response gives no `max-age`.
     pub(crate) cache: Duration,
     pub(crate) min_cache: Duration,
@@ -97,6 +105,12 @@ impl RemoteSettings {
         problems: &mut Problems<'_>,
         source: KeySetSource,
     ) -> Option<RemoteConfig> {
+        let tuning = self.into_tuning(problems)?;
+        Some(RemoteConfig { source, tuning })
+    }
+
+    /// The checked tuning keys, whatever the key sets they will tune.
+    pub(crate) fn into_tuning(self, problems: &mut Problems<'_>) -> Option<RemoteTuning> {
         let min_cache = self.min_cache_secs.unwrap_or(MIN_CACHE_SECS);
         let max_cache = self.max_cache_secs.unwrap_or(MAX_CACHE_SECS);
         let timeout_ms = self.timeout_ms.unwrap_or(TIMEOUT_MS);
@@ -137,8 +151,7 @@ impl RemoteSettings {
                 format!("between 1 and {MAX_MAX_BYTES} bytes"),
             );
         }
-        ok.then(|| RemoteConfig {
-            source,
+        ok.then(|| RemoteTuning {
             cache: Duration::from_secs(self.cache_secs.unwrap_or(CACHE_SECS)),
             min_cache: Duration::from_secs(min_cache),
             max_cache: Duration::from_secs(max_cache),

@@ -12,8 +12,9 @@ use super::access::{AccessRules, AccessSettings};
 use super::authn::AuthnConfig;
 use super::dpop::DpopMode;
 use super::problems::Problems;
-use super::remote::{KeySetSource, RemoteConfig, RemoteSettings};
+use super::remote::{KeySetSource, RemoteConfig, RemoteSettings, RemoteTuning};
 use super::resource::{self, ResourceConfig};
+use super::tenants::{TenantsConfig, TenantsSettings};
 use crate::keys::{algorithm_named, KeyKind, StaticKey};
 
 /// The largest `leeway_secs` accepted: a day. More is a misconfiguration, and
@@ -45,10 +46,9 @@ pub const MAX_TOKEN_CACHE_MAX_BYTES: u64 = 1024 * 1024 * 1024;
 pub(crate) struct ValidatorConfig {
     pub(crate) name: Arc<str>,
     pub(crate) realm: Arc<str>,
-    pub(crate) issuer: String,
+    pub(crate) issuers: IssuersConfig,
     pub(crate) access: AccessRules,
     pub(crate) algorithms: Vec<Algorithm>,
-    pub(crate) key: KeyConfig,
     pub(crate) leeway_secs: u64,
     pub(crate) required_claims: Vec<String>,
     pub(crate) token_type: Option<String>,
@@ -63,6 +63,40 @@ pub(crate) struct ValidatorConfig {
     /// The protected resource its routes make up (RFC 9728), if named.
     pub(crate) resource: Option<ResourceConfig>,
     pub(crate) authn: AuthnConfig,
+}
+
+/// Whose tokens a validator accepts, and the keys that verify them.
+#[derive(Debug)]
+pub(crate) enum IssuersConfig {
+    /// One issuer (`issuer`) and its key.
+    One { issuer: String, key: KeyConfig },
+    /// Several (`tenants`, `issuer_template`, `trust`), each with its keys.
+    Tenants(TenantsConfig),
+}
+
+impl IssuersConfig {
+    /// Every key configured now (a `trust` hook's come later).
+    pub(crate) fn keys(&self) -> Vec<&KeyConfig> {
+        match self {
+            Self::One { key, .. } => vec![key],
+            Self::Tenants(tenants) => tenants
+                .fixed
+                .iter()
+                .map(|tenant| &tenant.key)
+                .chain(tenants.template.as_ref().map(|template| &template.key))
+                .collect(),
+        }
+    }
+
+    /// Whether keys may be fetched from a key set.
+    pub(crate) fn fetches(&self) -> bool {
+        let trusted = matches!(self, Self::Tenants(tenants) if tenants.trust.is_some());
+        trusted
+            || self
+                .keys()
+                .iter()
+                .any(|key| matches!(key, KeyConfig::Remote(_)))
+    }
 }
 
 /// A validator's key: loaded now, or fetched from a key set later.
@@ -90,6 +124,7 @@ pub(crate) struct ValidatorSettings {
     resource: Option<ResourceConfig>,
     remote: RemoteSettings,
     access: AccessSettings,
+    tenants: TenantsSettings,
 }
 
 impl ValidatorSettings {
@@ -98,15 +133,7 @@ impl ValidatorSettings {
         Self {
             issuer: problems.read(figment, "issuer"),
             algorithms: problems.read(figment, "algorithms"),
-            sources: KEY_SOURCES
-                .iter()
-                .filter_map(|(key, read)| {
-                    Some(KeySource {
-                        key,
-                        kind: read(problems, figment, key)?,
-                    })
-                })
-                .collect(),
+            sources: read_sources(problems, figment),
             leeway_secs: problems.read(figment, "leeway_secs"),
             required_claims: problems.read(figment, "required_claims"),
             token_type: problems.read(figment, "token_type"),
@@ -117,6 +144,7 @@ impl ValidatorSettings {
             resource: resource::read(problems, figment),
             remote: RemoteSettings::read(problems, figment),
             access: AccessSettings::read(problems, figment),
+            tenants: TenantsSettings::read(problems, figment),
         }
     }
 
@@ -125,13 +153,27 @@ impl ValidatorSettings {
     pub(crate) fn into_config(
         self,
         problems: &mut Problems<'_>,
+        figment: &Figment,
         mut authn: AuthnConfig,
     ) -> Option<ValidatorConfig> {
-        let issuer = issuer(problems, self.issuer);
         let algorithms = algorithms(problems, self.algorithms);
-        let key = key(problems, self.sources, issuer.as_deref(), self.remote);
-        if let (Some(algorithms), Some(key)) = (&algorithms, &key) {
-            check_fit(problems, algorithms, key);
+        let issuers = if self.tenants.is_set(problems) {
+            tenant_issuers(
+                problems,
+                figment,
+                self.issuer,
+                self.sources,
+                self.tenants,
+                self.remote,
+            )
+        } else {
+            self.tenants.refuse_without_tenants(problems);
+            one_issuer(problems, self.issuer, self.sources, self.remote)
+        };
+        if let (Some(algorithms), Some(issuers)) = (&algorithms, &issuers) {
+            for key in issuers.keys() {
+                check_fit(problems, algorithms, key);
+            }
         }
         let access = self.access.into_rules(problems);
         let leeway_secs = self.leeway_secs.unwrap_or(0);
@@ -182,10 +224,9 @@ impl ValidatorSettings {
         Some(ValidatorConfig {
             name: problems.validator().into(),
             realm: realm.into(),
-            issuer: issuer?,
+            issuers: issuers?,
             access,
             algorithms: algorithms?,
-            key: key?,
             leeway_secs,
             required_claims,
             token_type: self.token_type,
@@ -199,7 +240,7 @@ impl ValidatorSettings {
     }
 }
 
-fn issuer(problems: &mut Problems<'_>, issuer: Option<String>) -> Option<String> {
+fn issuer_named(problems: &mut Problems<'_>, issuer: Option<String>) -> Option<String> {
     match issuer {
         Some(issuer) if !issuer.is_empty() => Some(issuer),
         _ if problems.has("issuer") => None,
@@ -311,7 +352,7 @@ fn exactly_one_source() -> String {
 
 /// A key source that is set, with the key it was written under.
 #[derive(Debug)]
-struct KeySource {
+pub(super) struct KeySource {
     key: &'static str,
     kind: SourceKind,
 }
@@ -327,45 +368,137 @@ enum SourceKind {
     Discovery,
 }
 
-/// Loads the one key source that must be set (remote ones with their tuning
-/// keys, which are refused without them).
-fn key(
+/// One issuer, and its one key source (remote ones with their tuning keys,
+/// which are refused without them).
+fn one_issuer(
+    problems: &mut Problems<'_>,
+    issuer: Option<String>,
+    sources: Vec<KeySource>,
+    remote: RemoteSettings,
+) -> Option<IssuersConfig> {
+    let issuer = issuer_named(problems, issuer);
+    if sources.is_empty() {
+        refuse_no_source(problems);
+    }
+    let key = match source_key(problems, sources, issuer.as_deref()) {
+        Some((_, LoadedKey::Remote(source))) => {
+            remote.into_config(problems, source).map(KeyConfig::Remote)
+        }
+        Some((_, LoadedKey::Static(key))) => {
+            remote.refuse_without_source(problems);
+            Some(KeyConfig::Static(key))
+        }
+        None => None,
+    };
+    Some(IssuersConfig::One {
+        issuer: issuer?,
+        key: key?,
+    })
+}
+
+/// The issuers of a tenants validator; its own key source, if any, serves
+/// `issuer_template`.
+fn tenant_issuers(
+    problems: &mut Problems<'_>,
+    figment: &Figment,
+    issuer: Option<String>,
+    sources: Vec<KeySource>,
+    tenants: TenantsSettings,
+    remote: RemoteSettings,
+) -> Option<IssuersConfig> {
+    if issuer.is_some() {
+        problems.add(
+            "issuer",
+            "a tenants validator takes its issuers from `tenants`, `issuer_template` or \
+             `trust`: remove `issuer`",
+        );
+    }
+    if let Some(source) = sources
+        .iter()
+        .find(|s| matches!(s.kind, SourceKind::Discovery))
+    {
+        problems.add(
+            source.key,
+            "needs one issuer to discover; give `issuer_template` a `jwks_uri`, or each \
+             tenant its own `discovery = true`",
+        );
+        return None;
+    }
+    let key = if sources.is_empty() {
+        None
+    } else {
+        source_key(problems, sources, None)
+    };
+    tenants
+        .into_config(problems, figment, key, remote)
+        .map(IssuersConfig::Tenants)
+}
+
+/// Reports that no key source is set, unless one was set wrongly.
+pub(super) fn refuse_no_source(problems: &mut Problems<'_>) {
+    if !KEY_SOURCES.iter().any(|(key, _)| problems.has(key)) {
+        problems.whole(format!("no key source: {}", exactly_one_source()));
+    }
+}
+
+/// A key source loaded: a static key now, or where a key set is.
+#[derive(Debug)]
+pub(super) enum LoadedKey {
+    Static(StaticKey),
+    Remote(KeySetSource),
+}
+
+impl LoadedKey {
+    /// The key, tuned by the validator's `jwks_*` keys if remote (`None`:
+    /// the tuning has problems, reported already).
+    pub(super) fn into_config(self, tuning: Option<RemoteTuning>) -> Option<KeyConfig> {
+        match self {
+            Self::Static(key) => Some(KeyConfig::Static(key)),
+            Self::Remote(source) => Some(KeyConfig::Remote(RemoteConfig {
+                source,
+                tuning: tuning?,
+            })),
+        }
+    }
+}
+
+/// Reads every key source of the table `problems` is about.
+pub(super) fn read_sources(problems: &mut Problems<'_>, figment: &Figment) -> Vec<KeySource> {
+    KEY_SOURCES
+        .iter()
+        .filter_map(|(key, read)| {
+            Some(KeySource {
+                key,
+                kind: read(problems, figment, key)?,
+            })
+        })
+        .collect()
+}
+
+/// Loads the one key source set in `sources`, with the key it was written
+/// under; none set is for the caller to report (see [`refuse_no_source`]).
+pub(super) fn source_key(
     problems: &mut Problems<'_>,
     sources: Vec<KeySource>,
     issuer: Option<&str>,
-    remote: RemoteSettings,
-) -> Option<KeyConfig> {
-    let remote_source = match sources.as_slice() {
-        [source] => match (&source.kind, issuer) {
-            (SourceKind::JwksUri(uri), _) => Some((source.key, KeySetSource::jwks_uri(uri))),
-            (SourceKind::Discovery, Some(issuer)) => {
-                Some((source.key, KeySetSource::discovery(issuer)))
-            }
-            // The missing issuer is reported already.
-            (SourceKind::Discovery, None) => return None,
-            _ => None,
-        },
-        _ => None,
-    };
-    if let Some((key, source)) = remote_source {
-        let source = source.map_err(|problem| problems.add(key, problem)).ok()?;
-        return remote.into_config(problems, source).map(KeyConfig::Remote);
-    }
-    if !sources.iter().any(|source| source.kind.is_remote()) {
-        remote.refuse_without_source(problems);
-    }
+) -> Option<(&'static str, LoadedKey)> {
     match sources.as_slice() {
-        [] if KEY_SOURCES.iter().any(|(key, _)| problems.has(key)) => None,
-        [] => {
-            problems.whole(format!("no key source: {}", exactly_one_source()));
-            None
+        [] => None,
+        [source] => {
+            let loaded = match (&source.kind, issuer) {
+                (SourceKind::JwksUri(uri), _) => KeySetSource::jwks_uri(uri).map(LoadedKey::Remote),
+                (SourceKind::Discovery, Some(issuer)) => {
+                    KeySetSource::discovery(issuer).map(LoadedKey::Remote)
+                }
+                // The missing issuer is reported already.
+                (SourceKind::Discovery, None) => return None,
+                (kind, _) => kind.load().map(LoadedKey::Static),
+            };
+            loaded
+                .map_err(|problem| problems.add(source.key, problem))
+                .ok()
+                .map(|loaded| (source.key, loaded))
         }
-        [source] => source
-            .kind
-            .load()
-            .map(KeyConfig::Static)
-            .map_err(|problem| problems.add(source.key, problem))
-            .ok(),
         [first, second, ..] => {
             let problem = format!("conflicts with `{}`: set exactly one key source", first.key);
             problems.add(second.key, problem);
@@ -375,10 +508,6 @@ fn key(
 }
 
 impl SourceKind {
-    fn is_remote(&self) -> bool {
-        matches!(self, Self::JwksUri(_) | Self::Discovery)
-    }
-
     /// The static key this source gives.
     fn load(&self) -> Result<StaticKey, String> {
         match self {

@@ -23,6 +23,10 @@ pub(crate) struct RemoteKey {
     /// The JWK's `alg`, when it names one: then only that algorithm verifies.
     pub(crate) alg: Option<Algorithm>,
     pub(crate) key: DecodingKey,
+    /// The JWK's `issuer`, which multi-tenant providers (Entra ID) publish
+    /// beside each key: only that issuer's tokens may be verified with it.
+    /// It may hold a `{tenantid}` placeholder.
+    pub(crate) issuer: Option<Box<str>>,
 }
 
 impl fmt::Debug for RemoteKey {
@@ -31,6 +35,7 @@ impl fmt::Debug for RemoteKey {
             .field("kid", &self.kid)
             .field("kind", &self.kind)
             .field("alg", &self.alg)
+            .field("issuer", &self.issuer)
             .finish_non_exhaustive()
     }
 }
@@ -41,13 +46,14 @@ impl RemoteKey {
         self.kind.fits(alg) && self.alg.is_none_or(|own| own == alg)
     }
 
-    /// Whether `other` is this key: the same `kid`, kind, `alg` and key
+    /// Whether `other` is this key: the same `kid`, kind, `alg`, `issuer` and key
     /// material. A refetched set holds new copies of the keys it kept.
     pub(crate) fn same_key(&self, other: &Self) -> bool {
         std::ptr::eq(self, other)
             || (self.kid == other.kid
                 && self.kind == other.kind
                 && self.alg == other.alg
+                && self.issuer == other.issuer
                 && same_material(&self.key, &other.key))
     }
 }
@@ -232,11 +238,17 @@ fn read_jwk(jwk: &Value) -> Result<RemoteKey, String> {
         Some(Value::String(kid)) => Some(kid.as_str().into()),
         Some(_) => return Err("`kid` is not a string".to_owned()),
     };
+    let issuer = match jwk.get("issuer") {
+        None => None,
+        Some(Value::String(issuer)) => Some(issuer.as_str().into()),
+        Some(_) => return Err("`issuer` is not a string".to_owned()),
+    };
     Ok(RemoteKey {
         kid,
         kind,
         alg,
         key,
+        issuer,
     })
 }
 

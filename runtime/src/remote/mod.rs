@@ -324,7 +324,7 @@ impl RemoteKeys {
             validator = &*self.validator,
             event = "cooldown",
             "no key for the token, and the key set was fetched less than {}s ago: not fetching",
-            self.config.cooldown.as_secs()
+            self.config.tuning.cooldown.as_secs()
         );
         true
     }
@@ -341,7 +341,7 @@ impl RemoteKeys {
             Err(problem) => self.fail(&problem, now),
         }
         if matches!(reason, Reason::UnknownKey) {
-            let cooldown = millis(self.config.cooldown);
+            let cooldown = millis(self.config.tuning.cooldown);
             self.cooldown_until
                 .store(now.saturating_add(cooldown), Ordering::Release);
         }
@@ -352,7 +352,7 @@ impl RemoteKeys {
         let jwks_uri = match (&*url, &self.config.source) {
             (Some(known), _) => known.clone(),
             (None, KeySetSource::Discovery { issuer, document }) => {
-                let found = fetch::get(&self.client, document, self.config.limits).await?;
+                let found = fetch::get(&self.client, document, self.config.tuning.limits).await?;
                 let jwks_uri = fetch::jwks_uri_from_discovery(issuer, &found.body)?;
                 tracing::info!(
                     target: "rocket_warden",
@@ -364,15 +364,15 @@ impl RemoteKeys {
             }
             (None, KeySetSource::JwksUri(configured)) => configured.clone(),
         };
-        let fetched = fetch::get(&self.client, &jwks_uri, self.config.limits).await?;
+        let fetched = fetch::get(&self.client, &jwks_uri, self.config.tuning.limits).await?;
         let keys = KeySet::parse(&self.validator, &fetched.body)?;
         Ok((keys, fetched.max_age))
     }
 
     fn store(&self, keys: KeySet, max_age: Option<Duration>, now: u64, reason: Reason) {
         let lifetime = max_age
-            .unwrap_or(self.config.cache)
-            .clamp(self.config.min_cache, self.config.max_cache);
+            .unwrap_or(self.config.tuning.cache)
+            .clamp(self.config.tuning.min_cache, self.config.tuning.max_cache);
         let lifetime = millis(lifetime);
         tracing::info!(
             target: "rocket_warden",
@@ -407,7 +407,7 @@ impl RemoteKeys {
         self.counters.failures.fetch_add(1, Ordering::Relaxed);
         self.healthy.store(false, Ordering::Release);
         // Neither a refresh nor a missing key fetches again before a cooldown.
-        let retry = now.saturating_add(millis(self.config.cooldown));
+        let retry = now.saturating_add(millis(self.config.tuning.cooldown));
         self.retry_after.store(retry, Ordering::Release);
         self.cooldown_until.fetch_max(retry, Ordering::AcqRel);
         let snapshot = self.snapshot.load();

@@ -12,11 +12,11 @@ use std::sync::Arc;
 use rocket::figment::Figment;
 
 use crate::clock::{self, SharedClock};
-use crate::config::{self, KeyConfig};
-use crate::error::ConfigErrors;
+use crate::config::{self, IssuersConfig};
+use crate::error::{ConfigError, ConfigErrors};
 use crate::identity::Strategies;
 use crate::remote;
-use crate::verify::{Context, Validator};
+use crate::verify::{Context, TrustHooks, Validator};
 pub(crate) use revocation::Revocations;
 pub use revocation::{Revocation, RevocationUnavailable};
 pub(crate) use rules::{AuthnRules, DpopRules, SharedReplayStore};
@@ -41,24 +41,32 @@ impl Validators {
     /// Only the built-in user and partner strategies are known here; a
     /// validator naming a strategy registered with the fairing is refused.
     pub fn from_figment(figment: &Figment) -> Result<Self, ConfigErrors> {
-        Self::build(figment, clock::system(), None, &Strategies::default(), None)
+        let hooks = TrustHooks::default();
+        Self::build(
+            figment,
+            clock::system(),
+            None,
+            &Strategies::default(),
+            None,
+            &hooks,
+        )
     }
 
     /// [`Validators::from_figment`] with this clock, this HTTP client if
     /// given, these registered strategies, and this DPoP replay store if
-    /// given (otherwise each validator keeps its own in memory); `next` is
-    /// resolved into chains.
+    /// given (otherwise each validator keeps its own in memory), and these
+    /// tenant trust hooks; `next` is resolved into chains.
     pub(crate) fn build(
         figment: &Figment,
         clock: SharedClock,
         client: Option<reqwest::Client>,
         strategies: &Strategies,
         replay: Option<&SharedReplayStore>,
+        hooks: &TrustHooks,
     ) -> Result<Self, ConfigErrors> {
         let mut configs = config::read(figment)?;
-        let remote = configs
-            .iter()
-            .any(|config| matches!(config.key, KeyConfig::Remote(_)));
+        check_hooks(&configs, hooks)?;
+        let remote = configs.iter().any(|config| config.issuers.fetches());
         let client = match client {
             Some(client) => Some(client),
             None if remote => {
@@ -71,7 +79,11 @@ impl Validators {
             .map(|config| (config.name.clone(), std::mem::take(&mut config.authn)))
             .collect();
         let rules = rules::build(&authn, strategies, replay).map_err(ConfigErrors)?;
-        let context = Context { clock, client };
+        let context = Context {
+            clock,
+            client,
+            hooks: hooks.clone(),
+        };
         let by_name = configs
             .into_iter()
             .map(|config| (Box::from(&*config.name), Validator::new(config, &context)))
@@ -156,6 +168,35 @@ impl Validators {
             .map(|name| format!("`{name}`"))
             .collect();
         names.join(", ")
+    }
+}
+
+/// Refuses a `trust` that names no hook registered with the fairing.
+fn check_hooks(
+    configs: &[config::ValidatorConfig],
+    hooks: &TrustHooks,
+) -> Result<(), ConfigErrors> {
+    let errors: Vec<_> = configs
+        .iter()
+        .filter_map(|config| match &config.issuers {
+            IssuersConfig::Tenants(tenants) => Some((&config.name, tenants.trust.as_ref()?)),
+            IssuersConfig::One { .. } => None,
+        })
+        .filter(|(_, trust)| !hooks.contains_key(&trust.hook))
+        .map(|(name, trust)| ConfigError::Validator {
+            validator: name.to_string(),
+            key: Some("trust".to_owned()),
+            problem: format!(
+                "names the trust hook `{}`, which is not registered: register it with \
+                 `Warden::fairing().tenant_trust(\"{}\", hook)`",
+                trust.hook, trust.hook
+            ),
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ConfigErrors(errors))
     }
 }
 

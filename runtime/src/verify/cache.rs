@@ -38,6 +38,7 @@ use quick_cache::{OptionsBuilder, Weighter};
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
+use super::tenants::Issuer;
 use super::times::Times;
 use super::verified::Verified;
 use crate::remote::RemoteKey;
@@ -55,6 +56,9 @@ pub(crate) struct Entry {
     /// The key of a remote key set that verified it; `None` for a
     /// validator's configured key or secret, which never rotates.
     pub(crate) key: Option<Arc<RemoteKey>>,
+    /// The issuer whose keys verified it, for a tenants validator (`None`:
+    /// the validator's one issuer).
+    pub(crate) issuer: Option<Arc<Issuer>>,
 }
 
 impl Entry {
@@ -292,6 +296,7 @@ mod tests {
                 Arc::new(AccessRules::default()),
             ),
             key: None,
+            issuer: None,
         }
     }
 

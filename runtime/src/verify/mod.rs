@@ -4,7 +4,8 @@
 //! time claims (`times`), the low-S form of ECDSA signatures (`ecdsa`),
 //! claims JSON that names each member once (`json`), what the claims grant
 //! (`claims`), the validated-token cache (`cache`), and DPoP proofs
-//! (`dpop`) with the store that refuses their replay (`replay`).
+//! (`dpop`) with the store that refuses their replay (`replay`), and the
+//! issuers a validator accepts with their keys (`tenants`).
 
 mod cache;
 mod claims;
@@ -14,6 +15,7 @@ mod ecdsa;
 mod json;
 mod nonce;
 mod replay;
+mod tenants;
 mod times;
 mod validator;
 mod verified;
@@ -23,6 +25,8 @@ pub(crate) use claims::check_audience;
 pub use compact::MAX_TOKEN_BYTES;
 pub(crate) use dpop::{Expected, ProofRules};
 pub use replay::{MemoryReplayStore, ReplayStore, StoreUnavailable};
+pub(crate) use tenants::TrustHooks;
+pub use tenants::{TenantTrust, TrustUnavailable, TrustedIssuer};
 pub(crate) use times::numeric_date;
 pub(crate) use validator::Context;
 pub use validator::Validator;

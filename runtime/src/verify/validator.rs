@@ -26,12 +26,12 @@ use super::cache::{Entry, TokenCache, TokenCacheStats};
 use super::claims::present;
 use super::compact::{check_shape, has_known_alg, Compact};
 use super::ecdsa::is_high_s;
+use super::tenants::{Build, Issuers, Keys, TrustHooks};
 use super::times::Times;
 use super::verified::Verified;
 use crate::clock::SharedClock;
-use crate::config::{AccessRules, DpopMode, KeyConfig, ResourceConfig, ValidatorConfig};
+use crate::config::{AccessRules, DpopMode, ResourceConfig, ValidatorConfig};
 use crate::error::{AuthError, TokenError};
-use crate::keys::KeyKind;
 use crate::remote::{KeyStats, Missing, RemoteKey, RemoteKeys};
 
 /// The refusal for a jsonwebtoken validation error (key and provider
@@ -62,10 +62,10 @@ fn token_error(error: jsonwebtoken::errors::Error) -> TokenError {
 pub struct Validator {
     name: Arc<str>,
     realm: Arc<str>,
-    keys: Keys,
+    /// Whose tokens it accepts, with the keys of each.
+    issuers: Issuers,
     /// The allow-list: a token's `alg` must be one of these.
     algorithms: Box<[Algorithm]>,
-    issuer: Box<str>,
     access: Arc<AccessRules>,
     clock: SharedClock,
     leeway: u64,
@@ -87,38 +87,21 @@ impl fmt::Debug for Validator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Validator")
             .field("name", &self.name)
-            .field("keys", &self.keys)
+            .field("issuers", &self.issuers)
             .field("algorithms", &self.algorithms)
-            .field("issuer", &self.issuer)
             .field("audiences", &self.access.audiences)
             .finish_non_exhaustive()
     }
 }
 
-/// Where a validator's keys are.
-enum Keys {
-    Static {
-        kind: KeyKind,
-        key: jsonwebtoken::DecodingKey,
-    },
-    Remote(Arc<RemoteKeys>),
-}
-
-impl fmt::Debug for Keys {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Static { kind, .. } => write!(f, "{kind}"),
-            Self::Remote(remote) => f.write_str(&remote.source_summary()),
-        }
-    }
-}
-
-/// What the validators of one application share: the clock, and the HTTP
-/// client of remote keys (built only when a validator needs it).
-#[derive(Debug, Clone)]
+/// What the validators of one application share: the clock, the HTTP
+/// client of remote keys (built only when a validator needs it), and the
+/// trust hooks of tenants validators.
+#[derive(Clone)]
 pub(crate) struct Context {
     pub(crate) clock: SharedClock,
     pub(crate) client: Option<reqwest::Client>,
+    pub(crate) hooks: TrustHooks,
 }
 
 impl Validator {
@@ -129,24 +112,19 @@ impl Validator {
                 required.push(claim);
             }
         }
-        let keys = match config.key {
-            KeyConfig::Static(key) => Keys::Static {
-                kind: key.kind,
-                key: key.key,
-            },
-            KeyConfig::Remote(remote) => Keys::Remote(Arc::new(RemoteKeys::new(
-                config.name.clone(),
-                remote,
-                context.client.clone().unwrap_or_default(),
-                context.clock.clone(),
-            ))),
+        let client = context.client.clone().unwrap_or_default();
+        let build = Build {
+            validator: &config.name,
+            client: &client,
+            clock: &context.clock,
+            hooks: &context.hooks,
         };
+        let issuers = Issuers::new(config.issuers, &build);
         Self {
             name: config.name,
             realm: config.realm,
-            keys,
+            issuers,
             algorithms: config.algorithms.into(),
-            issuer: config.issuer.into(),
             access: Arc::new(config.access),
             clock: context.clock.clone(),
             leeway: config.leeway_secs,
@@ -185,11 +163,14 @@ impl Validator {
     }
 
     /// The counters of its remote key cache; `None` for a validator with a
-    /// configured key or secret.
+    /// configured key or secret, or with several issuers.
     pub fn key_stats(&self) -> Option<KeyStats> {
-        match &self.keys {
-            Keys::Static { .. } => None,
-            Keys::Remote(remote) => Some(remote.stats()),
+        match &self.issuers {
+            Issuers::One(issuer) => match &*issuer.keys {
+                Keys::Static { .. } => None,
+                Keys::Remote(remote) => Some(remote.stats()),
+            },
+            Issuers::Tenants(_) => None,
         }
     }
 
@@ -201,7 +182,7 @@ impl Validator {
 
     /// Starts fetching remote keys in the background (at liftoff).
     pub(crate) fn start(&self) {
-        if let Keys::Remote(remote) = &self.keys {
+        for remote in self.issuers.remote_sets() {
             remote.start();
         }
     }
@@ -210,11 +191,10 @@ impl Validator {
     pub(crate) fn summary(&self) -> String {
         let algorithms: Vec<_> = self.algorithms().iter().map(|a| format!("{a:?}")).collect();
         format!(
-            "validator `{}`: {} with {:?}, issuer {:?}, audiences {:?}",
+            "validator `{}`: {} with {}, audiences {:?}",
             self.name,
             algorithms.join("/"),
-            self.keys,
-            self.issuer,
+            self.issuers.summary(),
             self.access.audiences,
         )
     }
@@ -255,7 +235,11 @@ impl Validator {
     /// remote key set) its key still in the set. `Ok(false)`: the key is gone.
     fn recheck(&self, entry: &Entry) -> Result<bool, TokenError> {
         entry.times.check(self.clock.now_secs(), self.leeway)?;
-        Ok(match (&self.keys, &entry.key) {
+        let issuer = match (&entry.issuer, &self.issuers) {
+            (Some(issuer), _) | (None, Issuers::One(issuer)) => issuer,
+            (None, Issuers::Tenants(_)) => return Ok(false),
+        };
+        Ok(match (&*issuer.keys, &entry.key) {
             (Keys::Remote(remote), Some(key)) => {
                 let header = &entry.verified.header;
                 remote.still_selects(key, header.kid.as_deref(), header.alg)
@@ -278,7 +262,21 @@ impl Validator {
         if self.require_low_s && is_high_s(header.alg, compact.signature()) {
             return Err(TokenError::HighS.into());
         }
-        let remote_key = match &self.keys {
+        // A tenants validator reads the issuer before the signature: the
+        // issuer says whose keys may verify it. Nothing else is trusted yet.
+        let (issuer, payload) = match &self.issuers {
+            Issuers::One(issuer) => (issuer.clone(), None),
+            Issuers::Tenants(tenants) => {
+                let payload = compact.payload().map_err(|e| self.explain(token, e))?;
+                let issuer = match payload.get("iss") {
+                    Some(Value::String(iss)) => tenants.lookup(iss).await?,
+                    Some(_) => return Err(TokenError::WrongIssuer.into()),
+                    None => return Err(TokenError::MissingClaim("iss".into()).into()),
+                };
+                (issuer, Some(payload))
+            }
+        };
+        let remote_key = match &*issuer.keys {
             Keys::Static { key, .. } => {
                 compact
                     .verify(key, header.alg)
@@ -293,8 +291,12 @@ impl Validator {
                 Some(key)
             }
         };
-        let payload = compact.payload().map_err(|e| self.explain(token, e))?;
-        self.check_issuer(&payload)?;
+        let payload = match payload {
+            Some(payload) => payload,
+            None => compact.payload().map_err(|e| self.explain(token, e))?,
+        };
+        check_issuer(&payload, &issuer.iss)?;
+        issuer.check(&payload, remote_key.as_deref())?;
         let times = Times::read(&payload)?;
         times.check(self.clock.now_secs(), self.leeway)?;
         self.check_header(&header)?;
@@ -304,6 +306,7 @@ impl Validator {
             verified: Verified::new(self.name.clone(), header, payload, self.access.clone()),
             times,
             key: remote_key,
+            issuer: matches!(self.issuers, Issuers::Tenants(_)).then_some(issuer),
         })
     }
 
@@ -312,9 +315,22 @@ impl Validator {
         self.clock.now_secs()
     }
 
-    /// The issuer its tokens must name (`issuer`).
-    pub fn issuer(&self) -> &str {
-        &self.issuer
+    /// The issuer its tokens must name (`issuer`); `None` for a tenants
+    /// validator.
+    pub fn issuer(&self) -> Option<&str> {
+        match &self.issuers {
+            Issuers::One(issuer) => Some(&issuer.iss),
+            Issuers::Tenants(_) => None,
+        }
+    }
+
+    /// The issuers configured by name: `issuer`, or each of `tenants`
+    /// (templated and trusted issuers are not listed).
+    pub fn issuers(&self) -> Vec<&str> {
+        match &self.issuers {
+            Issuers::One(issuer) => vec![&issuer.iss],
+            Issuers::Tenants(tenants) => tenants.fixed_issuers(),
+        }
     }
 
     /// The protected resource it guards (`resource`, RFC 9728).
@@ -373,17 +389,6 @@ impl Validator {
         }
     }
 
-    /// A present `iss` must be the configured issuer, as one string.
-    /// Checked before the others, as jsonwebtoken's `decode` would.
-    fn check_issuer(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {
-        match claims.get("iss") {
-            Some(Value::String(iss)) if **iss != *self.issuer => Err(TokenError::WrongIssuer),
-            // jsonwebtoken would accept an array that holds the issuer.
-            Some(Value::Array(_)) => Err(TokenError::WrongIssuer),
-            _ => Ok(()),
-        }
-    }
-
     /// The presence of required claims, then the type of `iss`.
     fn check_claims(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {
         if let Some(missing) = self
@@ -398,6 +403,17 @@ impl Validator {
             return Err(TokenError::WrongIssuer);
         }
         Ok(())
+    }
+}
+
+/// A present `iss` must be `expected`, as one string. Checked before the
+/// other claims, as jsonwebtoken's `decode` would.
+fn check_issuer(claims: &Map<String, Value>, expected: &str) -> Result<(), TokenError> {
+    match claims.get("iss") {
+        Some(Value::String(iss)) if iss != expected => Err(TokenError::WrongIssuer),
+        // jsonwebtoken would accept an array that holds the issuer.
+        Some(Value::Array(_)) => Err(TokenError::WrongIssuer),
+        _ => Ok(()),
     }
 }
 
