@@ -115,6 +115,14 @@ pub enum AuthError {
         /// Seconds until the key set may be fetched again (at least 1).
         retry_after_secs: u64,
     },
+    /// The token's issuer could not be asked about it (its introspection
+    /// endpoint is down, slow or refused the validator's credentials): 503,
+    /// without a challenge, with `Retry-After`.
+    #[error("the token cannot be introspected now; try again later")]
+    IntrospectionUnavailable {
+        /// Seconds before asking again is worth it (at least 1).
+        retry_after_secs: u64,
+    },
 }
 
 impl AuthError {
@@ -139,6 +147,7 @@ impl AuthError {
             Self::NotConfigured => Status::InternalServerError,
             Self::IdentityUnavailable
             | Self::KeysUnavailable { .. }
+            | Self::IntrospectionUnavailable { .. }
             | Self::DpopUnavailable
             | Self::RevocationUnavailable => Status::ServiceUnavailable,
         }
@@ -153,6 +162,7 @@ impl AuthError {
             | Self::SessionCookie
             | Self::IdentityUnavailable
             | Self::KeysUnavailable { .. }
+            | Self::IntrospectionUnavailable { .. }
             | Self::DpopRequired
             | Self::DpopUnavailable
             | Self::RevocationUnavailable => None,
@@ -345,6 +355,13 @@ pub enum TokenError {
     /// (tenants) not the issuer its tenant claim or its key names.
     #[error("wrong issuer")]
     WrongIssuer,
+    /// Its issuer's introspection endpoint says it is not active (RFC 7662).
+    #[error("token inactive")]
+    Inactive,
+    /// Its issuer's introspection answer could not be trusted (not JSON, no
+    /// `active`, a JWT answer that does not verify): refused, fail closed.
+    #[error("token not confirmed by its issuer")]
+    UntrustedIntrospection,
     /// A tenants validator knows no tenant with the token's `iss`.
     #[error("unknown issuer")]
     UnknownIssuer,

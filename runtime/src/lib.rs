@@ -77,6 +77,15 @@ pub mod tenants {
     pub use crate::verify::{TenantTrust, TrustUnavailable, TrustedIssuer};
 }
 
+/// Introspection validators (`introspection = true`): opaque tokens checked
+/// with their issuer (RFC 7662), and the defaults of their cache.
+pub mod introspection {
+    pub use crate::config::{
+        DEFAULT_INTROSPECTION_CACHE_SECS, DEFAULT_INTROSPECTION_CACHE_SIZE,
+        DEFAULT_INTROSPECTION_NEGATIVE_CACHE_SECS,
+    };
+}
+
 /// DPoP (RFC 9449): where used proofs are remembered, for an application
 /// whose instances share one store (`Warden::replay_store`).
 pub mod dpop {

@@ -89,6 +89,7 @@ impl AuthError {
             Self::NotConfigured => "server_error",
             Self::IdentityUnavailable
             | Self::KeysUnavailable { .. }
+            | Self::IntrospectionUnavailable { .. }
             | Self::DpopUnavailable
             | Self::RevocationUnavailable => "temporarily_unavailable",
             Self::SessionCookie => "session_cookie_refused",
@@ -164,7 +165,8 @@ pub(crate) fn render<'r>(request: &'r Request<'_>, response: &mut Response<'r>) 
         }
     }
     match refusal.error {
-        AuthError::KeysUnavailable { retry_after_secs } => {
+        AuthError::KeysUnavailable { retry_after_secs }
+        | AuthError::IntrospectionUnavailable { retry_after_secs } => {
             response.set_header(Header::new("Retry-After", retry_after_secs.to_string()));
         }
         // A store that is full frees room as proofs expire, within seconds.

@@ -14,6 +14,7 @@ mod authn;
 mod certificate;
 mod cookie;
 mod dpop;
+mod introspection;
 mod origin;
 mod problems;
 mod remote;
@@ -30,6 +31,11 @@ pub(crate) use certificate::{CertificateConfig, ProxyHeader};
 pub(crate) use cookie::CookieConfig;
 pub(crate) use dpop::DpopConfig;
 pub use dpop::DpopMode;
+pub(crate) use introspection::{ClientAuth, Endpoint, IntrospectionConfig};
+pub use introspection::{
+    DEFAULT_INTROSPECTION_CACHE_SECS, DEFAULT_INTROSPECTION_CACHE_SIZE,
+    DEFAULT_INTROSPECTION_NEGATIVE_CACHE_SECS,
+};
 pub(crate) use problems::{expected_table, unknown_keys, wrong_value};
 pub(crate) use remote::RemoteTuning;
 pub(crate) use remote::{check_secure, KeySetSource, Limits, RemoteConfig};

@@ -11,6 +11,7 @@ use rocket::figment::Figment;
 use super::access::{AccessRules, AccessSettings};
 use super::authn::AuthnConfig;
 use super::dpop::DpopMode;
+use super::introspection::{IntrospectionConfig, IntrospectionSettings};
 use super::problems::Problems;
 use super::remote::{KeySetSource, RemoteConfig, RemoteSettings, RemoteTuning};
 use super::resource::{self, ResourceConfig};
@@ -72,6 +73,13 @@ pub(crate) enum IssuersConfig {
     One { issuer: String, key: KeyConfig },
     /// Several (`tenants`, `issuer_template`, `trust`), each with its keys.
     Tenants(TenantsConfig),
+    /// One issuer that is asked about each token (`introspection = true`);
+    /// its key, if given, verifies JWT answers (RFC 9701).
+    Introspection {
+        issuer: String,
+        key: Option<KeyConfig>,
+        introspection: IntrospectionConfig,
+    },
 }
 
 impl IssuersConfig {
@@ -79,6 +87,7 @@ impl IssuersConfig {
     pub(crate) fn keys(&self) -> Vec<&KeyConfig> {
         match self {
             Self::One { key, .. } => vec![key],
+            Self::Introspection { key, .. } => key.iter().collect(),
             Self::Tenants(tenants) => tenants
                 .fixed
                 .iter()
@@ -125,6 +134,7 @@ pub(crate) struct ValidatorSettings {
     remote: RemoteSettings,
     access: AccessSettings,
     tenants: TenantsSettings,
+    introspection: IntrospectionSettings,
 }
 
 impl ValidatorSettings {
@@ -145,6 +155,7 @@ impl ValidatorSettings {
             remote: RemoteSettings::read(problems, figment),
             access: AccessSettings::read(problems, figment),
             tenants: TenantsSettings::read(problems, figment),
+            introspection: IntrospectionSettings::read(problems, figment),
         }
     }
 
@@ -158,16 +169,23 @@ impl ValidatorSettings {
     ) -> Option<ValidatorConfig> {
         let algorithms = algorithms(problems, self.algorithms);
         let issuers = if self.tenants.is_set(problems) {
+            self.introspection.refuse_without_introspection(problems);
+            let (issuer, sources) = (self.issuer, self.sources);
             tenant_issuers(
                 problems,
                 figment,
-                self.issuer,
-                self.sources,
+                issuer,
+                sources,
                 self.tenants,
                 self.remote,
             )
+        } else if self.introspection.is_set() {
+            self.tenants.refuse_without_tenants(problems);
+            let (issuer, sources) = (self.issuer, self.sources);
+            introspected_issuer(problems, issuer, sources, self.remote, self.introspection)
         } else {
             self.tenants.refuse_without_tenants(problems);
+            self.introspection.refuse_without_introspection(problems);
             one_issuer(problems, self.issuer, self.sources, self.remote)
         };
         if let (Some(algorithms), Some(issuers)) = (&algorithms, &issuers) {
@@ -380,7 +398,21 @@ fn one_issuer(
     if sources.is_empty() {
         refuse_no_source(problems);
     }
-    let key = match source_key(problems, sources, issuer.as_deref()) {
+    let key = issuer_key(problems, sources, issuer.as_deref(), remote);
+    Some(IssuersConfig::One {
+        issuer: issuer?,
+        key: key?,
+    })
+}
+
+/// The key of one issuer: the one key source set, with its tuning keys.
+fn issuer_key(
+    problems: &mut Problems<'_>,
+    sources: Vec<KeySource>,
+    issuer: Option<&str>,
+    remote: RemoteSettings,
+) -> Option<KeyConfig> {
+    match source_key(problems, sources, issuer) {
         Some((_, LoadedKey::Remote(source))) => {
             remote.into_config(problems, source).map(KeyConfig::Remote)
         }
@@ -388,11 +420,37 @@ fn one_issuer(
             remote.refuse_without_source(problems);
             Some(KeyConfig::Static(key))
         }
-        None => None,
+        None => {
+            remote.refuse_without_source(problems);
+            None
+        }
+    }
+}
+
+/// An introspection validator's issuer, with the key that verifies JWT
+/// answers if one is set (none is needed for JSON answers).
+fn introspected_issuer(
+    problems: &mut Problems<'_>,
+    issuer: Option<String>,
+    sources: Vec<KeySource>,
+    remote: RemoteSettings,
+    introspection: IntrospectionSettings,
+) -> Option<IssuersConfig> {
+    let issuer = issuer_named(problems, issuer);
+    let discovery = sources
+        .iter()
+        .any(|source| matches!(source.kind, SourceKind::Discovery));
+    let key = if sources.is_empty() {
+        remote.refuse_without_source(problems);
+        None
+    } else {
+        Some(issuer_key(problems, sources, issuer.as_deref(), remote)?)
     };
-    Some(IssuersConfig::One {
+    let introspection = introspection.into_config(problems, issuer.as_deref(), discovery);
+    Some(IssuersConfig::Introspection {
         issuer: issuer?,
-        key: key?,
+        key,
+        introspection: introspection?,
     })
 }
 

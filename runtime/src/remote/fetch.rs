@@ -41,13 +41,30 @@ pub(crate) async fn get(
     url: &Url,
     limits: Limits,
 ) -> Result<Fetched, String> {
-    let mut response = client
+    let response = client
         .get(url.clone())
         .header(ACCEPT, "application/json")
         .timeout(limits.timeout)
         .send()
         .await
         .map_err(http_problem)?;
+    let max_age = response
+        .headers()
+        .get_all(CACHE_CONTROL)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(max_age);
+    let body = read_body(response, url, limits).await?;
+    Ok(Fetched { body, max_age })
+}
+
+/// The body of a successful `response` from `url`, at most
+/// `limits.max_bytes` of it.
+pub(crate) async fn read_body(
+    mut response: reqwest::Response,
+    url: &Url,
+    limits: Limits,
+) -> Result<Vec<u8>, String> {
     let status = response.status();
     if !status.is_success() {
         return Err(format!("{url} answered HTTP {status}"));
@@ -59,12 +76,6 @@ pub(crate) async fn get(
     {
         return Err(too_large());
     }
-    let max_age = response
-        .headers()
-        .get_all(CACHE_CONTROL)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .find_map(max_age);
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(http_problem)? {
         if body.len() as u64 + chunk.len() as u64 > limits.max_bytes {
@@ -72,7 +83,7 @@ pub(crate) async fn get(
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Fetched { body, max_age })
+    Ok(body)
 }
 
 /// The lifetime a `Cache-Control` value gives: `max-age=N`, or zero for
@@ -97,7 +108,7 @@ fn max_age(value: &str) -> Option<Duration> {
 }
 
 /// A short reason for a failed request, without the body or headers.
-fn http_problem(error: reqwest::Error) -> String {
+pub(crate) fn http_problem(error: reqwest::Error) -> String {
     let url = error
         .url()
         .map(|url| url.to_string())

@@ -23,6 +23,7 @@
 //! - At most one fetch per validator is ever in flight.
 
 mod fetch;
+mod introspection;
 mod jwks;
 
 use std::fmt;
@@ -40,6 +41,7 @@ use crate::config::{KeySetSource, RemoteConfig};
 pub(crate) use fetch::default_client;
 #[cfg(feature = "fuzzing")]
 pub(crate) use fetch::jwks_uri_from_discovery;
+pub(crate) use introspection::{Answer, Introspector};
 #[cfg(not(feature = "fuzzing"))]
 use jwks::KeySet;
 pub(crate) use jwks::RemoteKey;

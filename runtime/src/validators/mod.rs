@@ -180,7 +180,7 @@ fn check_hooks(
         .iter()
         .filter_map(|config| match &config.issuers {
             IssuersConfig::Tenants(tenants) => Some((&config.name, tenants.trust.as_ref()?)),
-            IssuersConfig::One { .. } => None,
+            IssuersConfig::One { .. } | IssuersConfig::Introspection { .. } => None,
         })
         .filter(|(_, trust)| !hooks.contains_key(&trust.hook))
         .map(|(name, trust)| ConfigError::Validator {

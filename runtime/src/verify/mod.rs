@@ -12,6 +12,7 @@ mod claims;
 mod compact;
 mod dpop;
 mod ecdsa;
+mod introspection;
 mod json;
 mod nonce;
 mod replay;

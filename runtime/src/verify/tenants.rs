@@ -23,7 +23,9 @@ use crate::config::{
 };
 use crate::error::{AuthError, TokenError};
 use crate::keys::KeyKind;
-use crate::remote::{RemoteKey, RemoteKeys};
+use crate::remote::{Introspector, RemoteKey, RemoteKeys};
+
+use super::introspection::Introspection;
 
 /// How long an issuer the `trust` hook refused stays refused without asking
 /// the hook again: an attacker sending made-up issuers costs one hook call
@@ -176,6 +178,11 @@ pub(crate) type TrustHooks = HashMap<String, Arc<dyn TenantTrust>>;
 pub(crate) enum Issuers {
     One(Arc<Issuer>),
     Tenants(Box<Tenants>),
+    /// One issuer, asked about each token (its introspection endpoint).
+    Introspected {
+        iss: Box<str>,
+        introspection: Box<Introspection>,
+    },
 }
 
 /// What building a validator's issuers needs.
@@ -220,6 +227,23 @@ impl Issuers {
             IssuersConfig::Tenants(tenants) => {
                 Self::Tenants(Box::new(Tenants::new(tenants, build)))
             }
+            IssuersConfig::Introspection {
+                issuer,
+                key,
+                introspection,
+            } => {
+                let client = Introspector::new(
+                    build.validator.clone(),
+                    introspection,
+                    build.client.clone(),
+                    build.clock.clone(),
+                );
+                let keys = key.map(|key| build.keys(key));
+                Self::Introspected {
+                    iss: issuer.into(),
+                    introspection: Box::new(Introspection::new(client, keys, build.clock.clone())),
+                }
+            }
         }
     }
 
@@ -232,6 +256,11 @@ impl Issuers {
                 .values()
                 .map(|issuer| &*issuer.keys)
                 .chain(tenants.template.as_ref().map(|t| &*t.keys))
+                .collect(),
+            Self::Introspected { introspection, .. } => introspection
+                .keys()
+                .map(|keys| &**keys)
+                .into_iter()
                 .collect(),
         };
         keys.into_iter()
@@ -247,6 +276,9 @@ impl Issuers {
         match self {
             Self::One(issuer) => format!("{:?}, issuer {:?}", issuer.keys, issuer.iss),
             Self::Tenants(tenants) => tenants.summary(),
+            Self::Introspected { iss, introspection } => {
+                format!("{}, issuer {iss:?}", introspection.summary())
+            }
         }
     }
 }

@@ -37,6 +37,11 @@ impl Times {
 
     /// Checks the claims at `now` (seconds since the epoch), allowing
     /// `leeway` seconds of clock skew either way.
+    /// `exp`, if the claims have one.
+    pub(crate) fn exp(&self) -> Option<u64> {
+        self.exp
+    }
+
     pub(crate) fn check(&self, now: u64, leeway: u64) -> Result<(), TokenError> {
         if self.exp.is_some_and(|exp| exp < now.saturating_sub(leeway)) {
             return Err(TokenError::Expired);

@@ -170,7 +170,7 @@ impl Validator {
                 Keys::Static { .. } => None,
                 Keys::Remote(remote) => Some(remote.stats()),
             },
-            Issuers::Tenants(_) => None,
+            Issuers::Tenants(_) | Issuers::Introspected { .. } => None,
         }
     }
 
@@ -204,6 +204,9 @@ impl Validator {
     /// remote key checked again. Remote keys may be fetched first (see
     /// [`crate::remote`]).
     pub(crate) async fn verify(&self, token: &str) -> Result<Arc<Verified>, AuthError> {
+        if let Issuers::Introspected { introspection, .. } = &self.issuers {
+            return introspection.verify(self, token).await;
+        }
         // Boxed: verifying may fetch keys, a large future that would
         // otherwise be moved around with every request's guard.
         let verify_fully = |token| Box::pin(self.verify_fully(token));
@@ -237,7 +240,7 @@ impl Validator {
         entry.times.check(self.clock.now_secs(), self.leeway)?;
         let issuer = match (&entry.issuer, &self.issuers) {
             (Some(issuer), _) | (None, Issuers::One(issuer)) => issuer,
-            (None, Issuers::Tenants(_)) => return Ok(false),
+            (None, Issuers::Tenants(_) | Issuers::Introspected { .. }) => return Ok(false),
         };
         Ok(match (&*issuer.keys, &entry.key) {
             (Keys::Remote(remote), Some(key)) => {
@@ -266,6 +269,8 @@ impl Validator {
         // issuer says whose keys may verify it. Nothing else is trusted yet.
         let (issuer, payload) = match &self.issuers {
             Issuers::One(issuer) => (issuer.clone(), None),
+            // Answered by `verify` before any of this.
+            Issuers::Introspected { .. } => return Err(TokenError::UntrustedIntrospection.into()),
             Issuers::Tenants(tenants) => {
                 let payload = compact.payload().map_err(|e| self.explain(token, e))?;
                 let issuer = match payload.get("iss") {
@@ -320,6 +325,7 @@ impl Validator {
     pub fn issuer(&self) -> Option<&str> {
         match &self.issuers {
             Issuers::One(issuer) => Some(&issuer.iss),
+            Issuers::Introspected { iss, .. } => Some(iss),
             Issuers::Tenants(_) => None,
         }
     }
@@ -329,6 +335,7 @@ impl Validator {
     pub fn issuers(&self) -> Vec<&str> {
         match &self.issuers {
             Issuers::One(issuer) => vec![&issuer.iss],
+            Issuers::Introspected { iss, .. } => vec![iss],
             Issuers::Tenants(tenants) => tenants.fixed_issuers(),
         }
     }
@@ -389,6 +396,24 @@ impl Validator {
         }
     }
 
+    /// The members of an active introspection answer, checked as a JWT's
+    /// claims would be: `iss` (the validator's when absent: the answer
+    /// came from its endpoint), the time claims, the required claims.
+    pub(super) fn check_introspected(
+        &self,
+        mut members: Map<String, Value>,
+    ) -> Result<(Map<String, Value>, Times), TokenError> {
+        let issuer = self.issuer().unwrap_or_default();
+        members
+            .entry("iss")
+            .or_insert_with(|| Value::String(issuer.to_owned()));
+        check_issuer(&members, issuer)?;
+        let times = Times::read(&members)?;
+        times.check(self.clock.now_secs(), self.leeway)?;
+        self.check_claims(&members)?;
+        Ok((members, times))
+    }
+
     /// The presence of required claims, then the type of `iss`.
     fn check_claims(&self, claims: &Map<String, Value>) -> Result<(), TokenError> {
         if let Some(missing) = self
@@ -418,7 +443,7 @@ fn check_issuer(claims: &Map<String, Value>, expected: &str) -> Result<(), Token
 }
 
 /// The key of `remote` that may verify a token with this header.
-async fn remote_key(
+pub(super) async fn remote_key(
     remote: &Arc<RemoteKeys>,
     header: &Header,
 ) -> Result<Arc<RemoteKey>, AuthError> {
