@@ -255,6 +255,9 @@ async fn answers_that_lie_or_cannot_be_read_are_refused() {
         json!({"exp": clock.now_secs() - 10}),
     )));
     assert_refused(&client, "token-c", "token expired").await;
+    let refresh = active(&clock, json!({"token_type": "refresh_token"}));
+    endpoint.answer(Reply::Json(refresh));
+    assert_refused(&client, "token-r", "wrong token type").await;
     endpoint.answer(Reply::Json(json!({"active": "yes"})));
     assert_refused(&client, "token-d", "token not confirmed by its issuer").await;
     endpoint.answer(Reply::Json(json!(["active", true])));

@@ -24,7 +24,9 @@ use rocket_warden::Warden;
 pub use dev_token::{mint_dev_jwks_token, mint_dev_token, DevToken};
 pub use own_jwks::{DEV_KEY_PEM, DEV_KID, JWKS_PATH};
 pub use partners::{anchor_database, schema, PartnersDb, SqlDirectory, URL_KEY};
-pub use provider::{own_url, with_defaults, DEMO_RP, DEMO_RP_SECRET};
+pub use provider::{
+    own_url, with_defaults, DEMO_API, DEMO_API_SECRET, DEMO_RP, DEMO_RP_SECRET, DEV_ISSUER,
+};
 pub use routes::WhoAmI;
 pub use rp::RpSettings;
 pub use users::{DemoUsers, LOGIN_COOKIE, MFA_ACR};

@@ -64,6 +64,8 @@ pub(crate) fn all() -> Vec<Route> {
         oidc_whoami,
         dpop_whoami,
         stepup_whoami,
+        tenants_whoami,
+        introspect_whoami,
         crate::own_jwks::jwks,
     ]
 }
@@ -158,5 +160,22 @@ fn dpop_whoami(auth: Jwt) -> Json<WhoAmI> {
 #[jwt_auth(validator = "demo_oidc", acr = ["urn:demo:mfa"], max_age = 300)]
 #[rocket::get("/stepup/whoami")]
 fn stepup_whoami(auth: Jwt) -> Json<WhoAmI> {
+    Json(WhoAmI::authenticated(&auth))
+}
+
+/// Validator `demo_tenants`: tokens of several issuers (the demo's provider,
+/// and the development issuer of `demo_jwks`), each verified with its own
+/// keys, chosen by the token's `iss`.
+#[jwt_auth(validator = "demo_tenants")]
+#[rocket::get("/tenants/whoami")]
+fn tenants_whoami(auth: Jwt) -> Json<WhoAmI> {
+    Json(WhoAmI::authenticated(&auth))
+}
+
+/// Validator `demo_introspect`: any token the demo's provider says is
+/// active (RFC 7662), opaque or not; the answer's members are the claims.
+#[jwt_auth(validator = "demo_introspect")]
+#[rocket::get("/introspect/whoami")]
+fn introspect_whoami(auth: Jwt) -> Json<WhoAmI> {
     Json(WhoAmI::authenticated(&auth))
 }

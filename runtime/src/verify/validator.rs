@@ -408,6 +408,15 @@ impl Validator {
             .entry("iss")
             .or_insert_with(|| Value::String(issuer.to_owned()));
         check_issuer(&members, issuer)?;
+        // A provider may describe refresh tokens to the client they belong
+        // to: never one to accept as an access token.
+        if members
+            .get("token_type")
+            .and_then(Value::as_str)
+            .is_some_and(|kind| kind.eq_ignore_ascii_case("refresh_token"))
+        {
+            return Err(TokenError::WrongType);
+        }
         let times = Times::read(&members)?;
         times.check(self.clock.now_secs(), self.leeway)?;
         self.check_claims(&members)?;
