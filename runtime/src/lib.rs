@@ -64,9 +64,15 @@ pub mod policy {
 }
 
 /// Revocation lists asked about every verified token, cached ones included
-/// (`Warden::revocation`; the provider registers its own).
+/// (`Warden::revocation`; the provider registers its own), and the built-in
+/// ones: [`DenyList`](revocation::DenyList) in memory, `RedisDenyList` in
+/// Redis (feature `redis`).
 pub mod revocation {
-    pub use crate::validators::{Revocation, RevocationUnavailable};
+    pub use crate::validators::{
+        DenyList, Revocation, RevocationUnavailable, DEFAULT_SUBJECT_HORIZON,
+    };
+    #[cfg(feature = "redis")]
+    pub use crate::validators::{RedisDenyList, RedisUrlError};
 }
 
 /// Tenants validators: several issuers, each with its keys, selected by the

@@ -18,7 +18,9 @@ use crate::identity::Strategies;
 use crate::remote;
 use crate::verify::{Context, TrustHooks, Validator};
 pub(crate) use revocation::Revocations;
-pub use revocation::{Revocation, RevocationUnavailable};
+pub use revocation::{DenyList, Revocation, RevocationUnavailable, DEFAULT_SUBJECT_HORIZON};
+#[cfg(feature = "redis")]
+pub use revocation::{RedisDenyList, RedisUrlError};
 pub(crate) use rules::{AuthnRules, DpopRules, SharedReplayStore};
 
 /// Every validator configured under `jwt.validators`, by name.

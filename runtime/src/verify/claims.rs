@@ -124,11 +124,11 @@ mod tests {
 
     #[test]
     fn words_come_from_arrays_or_space_separated_strings() {
-        assert_eq!(words(Some(&json!("a  b"))), vec!["a".into(), "b".into()]);
-        assert_eq!(
-            words(Some(&json!(["a", "b"]))),
-            vec!["a".into(), "b".into()]
-        );
+        // Typed: a dependency's `PartialEq` impls for `Box<str>` (arcstr's,
+        // through the `redis` feature) leave `.into()` ambiguous.
+        let a_b: Vec<Box<str>> = vec!["a".into(), "b".into()];
+        assert_eq!(words(Some(&json!("a  b"))), a_b);
+        assert_eq!(words(Some(&json!(["a", "b"]))), a_b);
         assert!(words(Some(&json!(["a", 1]))).is_empty());
         assert!(words(Some(&json!(42))).is_empty());
         assert!(words(None).is_empty());
@@ -138,7 +138,9 @@ mod tests {
     fn scopes_become_prefixed_roles() {
         let rules = AccessRules::default();
         let grants = Grants::read(&rules, &payload(json!({"roles": "admin", "scope": "user"})));
-        assert_eq!(grants.roles, vec!["admin".into(), "scope:user".into()]);
-        assert_eq!(grants.scopes, vec!["user".into()]);
+        let roles: Vec<Box<str>> = vec!["admin".into(), "scope:user".into()];
+        let scopes: Vec<Box<str>> = vec!["user".into()];
+        assert_eq!(grants.roles, roles);
+        assert_eq!(grants.scopes, scopes);
     }
 }

@@ -3,15 +3,32 @@
 //! the provider's own) is asked about every verified token, the ones the
 //! validated-token cache returns included, so a revocation counts from the
 //! next request on.
+//!
+//! Two lists are built in: [`DenyList`] in memory, and `RedisDenyList`
+//! (feature `redis`) for instances that share one Redis.
+
+mod deny_list;
+#[cfg(feature = "redis")]
+mod redis;
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use rocket::{Build, Rocket};
 use serde_json::{Map, Value};
 
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisDenyList, RedisUrlError};
 use crate::error::{AuthError, TokenError};
+pub use deny_list::DenyList;
+
+/// How long a subject's sign-out (`revoke_subject`) is remembered after its
+/// `before` unless a list is told otherwise: a day, which must be at least
+/// the longest lifetime of the tokens the application accepts, since a token
+/// issued just before the sign-out lives that long.
+pub const DEFAULT_SUBJECT_HORIZON: Duration = Duration::from_secs(86_400);
 
 /// A list of revoked tokens, asked about each verified token.
 ///
@@ -48,6 +65,27 @@ impl fmt::Display for RevocationUnavailable {
 }
 
 impl std::error::Error for RevocationUnavailable {}
+
+/// Whether a token with these claims was issued before `before` (seconds
+/// since the epoch): its `iat` is earlier, or it has no numeric `iat`, so
+/// when it was issued cannot be told and it is refused (fail closed).
+fn issued_before(claims: &Map<String, Value>, before: u64) -> bool {
+    let iat = claims.get("iat");
+    // Exact for the usual whole seconds; a fraction compares as a float.
+    if let Some(iat) = iat.and_then(Value::as_u64) {
+        return iat < before;
+    }
+    iat.and_then(Value::as_f64)
+        .is_none_or(|iat| iat < before as f64)
+}
+
+/// `duration` in whole seconds, rounded up: a list keeps an entry at least
+/// as long as it was told.
+fn whole_secs(duration: Duration) -> u64 {
+    duration
+        .as_secs()
+        .saturating_add(u64::from(duration.subsec_nanos() > 0))
+}
 
 /// The registered lists, in Rocket's managed state.
 pub(crate) struct Revocations {
