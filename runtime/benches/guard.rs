@@ -4,8 +4,12 @@
 //! for HS256, RS256, ES256 and EdDSA, with the validated-token cache off
 //! (cold: every request verifies) and warm (the token verified before).
 //!
-//! A last row adds a DPoP proof (RFC 9449) to the warm RS256 guard: the
+//! A row adds a DPoP proof (RFC 9449) to the warm RS256 guard: the
 //! token bound to the client's ES256 key, an ES256 proof checked per call.
+//! Rows for tenants validators (HS256, cache off, so every call looks the
+//! issuer up) among 1, 10 and 1,000 issuers sit beside the plain HS256 cold
+//! guard, and an introspection validator's cache hit beside the warm HS256
+//! guard (its endpoint, a Rocket on 127.0.0.1, is asked once).
 //!
 //! `cargo bench -p rocket_warden --bench guard` runs it; after criterion's
 //! own report it prints a table of the ratios, from the same samples.
@@ -225,6 +229,87 @@ policies! {
     EsCold => "es_cold", EsWarm => "es_warm",
     EdCold => "ed_cold", EdWarm => "ed_warm",
     RsDpop => "rs_dpop",
+    Tenants1 => "tenants_1", Tenants10 => "tenants_10", Tenants1000 => "tenants_1000",
+    Introspected => "introspected",
+}
+
+/// The tenant counts of the tenants rows.
+const TENANT_COUNTS: [usize; 3] = [1, 10, 1000];
+
+/// The id of the tenants row with `count` issuers.
+fn tenants_id(count: usize) -> String {
+    format!("tenants/guard_cold_{count}")
+}
+
+/// The id of the introspection row: a cache hit.
+const INTROSPECTION: &str = "introspection/guard_hit";
+
+/// Validators `tenants_<n>`: HS256 with the cache off, `n` issuers each with
+/// its own secret, [`ISSUER`] the last of them.
+fn tenants_config() -> String {
+    let mut config = String::new();
+    for count in TENANT_COUNTS {
+        config.push_str(&format!(
+            "[jwt.validators.tenants_{count}]\naudiences = [{AUDIENCE:?}]\n\
+             algorithms = [\"HS256\"]\ntoken_cache_size = 0\n"
+        ));
+        for n in 1..count {
+            config.push_str(&format!(
+                "[jwt.validators.tenants_{count}.tenants.t{n}]\n\
+                 issuer = \"https://tenant-{n}.example.com\"\n\
+                 secret = \"another-benchmark-secret-number-{n:04}\"\n"
+            ));
+        }
+        config.push_str(&format!(
+            "[jwt.validators.tenants_{count}.tenants.bench]\nissuer = {ISSUER:?}\n\
+             secret = {SECRET:?}\n"
+        ));
+    }
+    config
+}
+
+/// Validator `introspected`, asking the endpoint at `url`.
+fn introspection_config(url: &str) -> String {
+    format!(
+        "[jwt.validators.introspected]\nissuer = {ISSUER:?}\naudiences = [{AUDIENCE:?}]\n\
+         algorithms = [\"RS256\"]\nintrospection = true\nintrospection_endpoint = {url:?}\n\
+         client_id = \"bench\"\nclient_secret = \"bench-secret\"\n"
+    )
+}
+
+/// The introspection endpoint: every token is active, with the benchmark
+/// token's claims.
+#[rocket::post("/introspect")]
+fn introspect() -> rocket::serde::json::Json<Value> {
+    let now = jsonwebtoken::get_current_timestamp();
+    rocket::serde::json::Json(json!({
+        "active": true, "iss": ISSUER, "sub": "248289761001", "aud": AUDIENCE,
+        "scope": "openid profile email orders:read orders:write",
+        "iat": now, "exp": now + 3600, "client_id": "orders-web",
+    }))
+}
+
+/// [`introspect`] served on a free port of 127.0.0.1; its URL.
+fn serve_introspection(runtime: &Runtime) -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let figment = Figment::from(rocket::Config::default())
+        .merge(("log_level", "off"))
+        .merge(("address", "127.0.0.1"))
+        .merge(("port", port));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let lifted = rocket::fairing::AdHoc::on_liftoff("lifted", move |_| {
+        let _ = tx.send(());
+        Box::pin(async {})
+    });
+    let server = rocket::custom(figment)
+        .attach(lifted)
+        .mount("/", rocket::routes![introspect]);
+    runtime.spawn(server.launch());
+    rx.recv().expect("the endpoint lifts off");
+    format!("http://127.0.0.1:{port}/introspect")
 }
 
 /// Mean time per iteration of each benchmark, over all criterion's samples.
@@ -352,9 +437,16 @@ fn bench_bare(c: &mut Criterion, id: &str, case: &Case, token: &str) {
 fn guards(c: &mut Criterion) {
     let runtime = Runtime::new().expect("a tokio runtime");
     let cases = cases();
+    let url = serve_introspection(&runtime);
+    let all = format!(
+        "{}{}{}",
+        config(&cases),
+        tenants_config(),
+        introspection_config(&url)
+    );
     let figment = Figment::from(rocket::Config::default())
         .merge(("log_level", "off"))
-        .merge(Toml::string(&config(&cases)));
+        .merge(Toml::string(&all));
     let rocket = rocket::custom(figment).attach(Warden::fairing().replay_store(AcceptEveryProof));
     let client = runtime
         .block_on(Client::untracked(rocket))
@@ -383,6 +475,12 @@ fn guards(c: &mut Criterion) {
             }
         }
     }
+    let hs = token_of(&cases, Algorithm::HS256);
+    bench_guard::<Tenants1>(c, &runtime, &client, &tenants_id(1), &hs);
+    bench_guard::<Tenants10>(c, &runtime, &client, &tenants_id(10), &hs);
+    bench_guard::<Tenants1000>(c, &runtime, &client, &tenants_id(1000), &hs);
+    bench_guard::<Introspected>(c, &runtime, &client, INTROSPECTION, "an-opaque-token");
+
     let (token, proof) = dpop_token_and_proof(&cases);
     let headers = [("Authorization", format!("DPoP {token}")), ("DPoP", proof)];
     bench_guard_with::<RsDpop>(c, &runtime, &client, DPOP, &headers);
@@ -454,6 +552,27 @@ fn print_ratios() {
             micros(listed),
             listed / warm,
             micros(listed - warm),
+        );
+    }
+    if let Some(plain) = mean_nanos("hs/guard_cold") {
+        for count in TENANT_COUNTS {
+            if let Some(tenants) = mean_nanos(&tenants_id(count)) {
+                let (tenants, plain) = (tenants - request, plain - request);
+                println!(
+                    "HS256 cold, tenants validator among {count:>4} issuers: {} ({:.2}× the \
+                     plain HS256 cold guard)",
+                    micros(tenants),
+                    tenants / plain,
+                );
+            }
+        }
+    }
+    if let (Some(hit), Some(warm)) = (mean_nanos(INTROSPECTION), mean_nanos("hs/guard_warm")) {
+        let (hit, warm) = (hit - request, warm - request);
+        println!(
+            "introspection cache hit: {} ({:.2}× the warm HS256 guard)",
+            micros(hit),
+            hit / warm,
         );
     }
     if let (Some(dpop), Some(warm)) = (mean_nanos(DPOP), mean_nanos("rs/guard_warm")) {

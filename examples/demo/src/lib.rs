@@ -10,6 +10,7 @@ mod own_jwks;
 mod pages;
 mod partners;
 mod provider;
+mod revoke;
 mod routes;
 mod rp;
 mod users;
@@ -19,6 +20,7 @@ use rocket::figment::{Figment, Profile};
 use rocket::{Build, Rocket};
 use rocket_db_pools::Database;
 use rocket_warden::provider::Provider;
+use rocket_warden::revocation::DenyList;
 use rocket_warden::Warden;
 
 pub use dev_token::{mint_dev_jwks_token, mint_dev_token, DevToken};
@@ -60,14 +62,20 @@ pub fn rocket() -> Rocket<Build> {
 pub fn rocket_from(figment: Figment) -> Rocket<Build> {
     let figment = with_defaults(figment);
     let rp = RpSettings::from_figment(&figment);
+    // Revocations by `POST /admin/revoke`, asked about every token.
+    let revoked = DenyList::new();
+    let warden = Warden::fairing()
+        .partner_directory(SqlDirectory)
+        .revocation(revoked.clone());
     rocket::custom(figment)
         .attach(PartnersDb::init())
         .attach(schema())
         .attach(users::schema())
-        .attach(Warden::fairing().partner_directory(SqlDirectory))
+        .attach(warden)
         .attach(Provider::fairing(DemoUsers).sqlite::<PartnersDb>())
         .attach(DevToken)
         .manage(rp)
+        .manage(revoked)
         .mount("/", routes::all())
         .mount("/", login::routes())
         .mount("/", rp::routes())

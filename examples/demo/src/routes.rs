@@ -24,7 +24,7 @@ pub struct WhoAmI {
 }
 
 impl WhoAmI {
-    fn authenticated<P>(auth: &Jwt<Value, P>) -> Self {
+    pub(crate) fn authenticated<P>(auth: &Jwt<Value, P>) -> Self {
         Self {
             user: auth.user().map(str::to_owned),
             partner: auth.partner().cloned(),
@@ -66,6 +66,7 @@ pub(crate) fn all() -> Vec<Route> {
         stepup_whoami,
         tenants_whoami,
         introspect_whoami,
+        crate::revoke::revoke,
         crate::own_jwks::jwks,
     ]
 }

@@ -97,3 +97,102 @@ async fn introspection_asks_the_demos_provider() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error_description"], "token inactive");
 }
+
+/// `POST /admin/revoke` with `token` and the JSON `body`.
+async fn revoke(demo: &Demo, token: &str, body: &str) -> (StatusCode, Value) {
+    let response = Client::new()
+        .post(format!("{}/admin/revoke", demo.url))
+        .bearer_auth(token)
+        .header("Content-Type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("an answer");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// The `jti` of a JWT, read without verifying it.
+fn jti_of(token: &str) -> String {
+    let claims = jsonwebtoken::dangerous::insecure_decode::<Value>(token).expect("a JWT");
+    claims.claims["jti"].as_str().expect("a jti").to_owned()
+}
+
+#[tokio::test]
+async fn an_admin_revokes_a_token_or_signs_a_subject_out_everywhere() {
+    let figment = warden_demo::figment();
+    let admin = warden_demo::mint_dev_token(&figment).expect("an admin token");
+    let demo = launch(figment.clone()).await;
+    let token = provider_token(&demo).await;
+    let other = provider_token(&demo).await;
+    for path in ["/oidc/whoami", "/introspect/whoami"] {
+        assert_eq!(
+            whoami(&demo, path, &token).await.0,
+            StatusCode::OK,
+            "{path}, cached now"
+        );
+    }
+    let body = json!({ "jti": jti_of(&token) }).to_string();
+    let (status, answer) = revoke(&demo, &admin, &body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        answer["user"], "demo-user",
+        "the contract's shape: who revoked"
+    );
+    assert!(answer["roles"]
+        .as_array()
+        .is_some_and(|r| r.contains(&json!("admin"))));
+    for path in ["/oidc/whoami", "/introspect/whoami", "/tenants/whoami"] {
+        let (status, body) = whoami(&demo, path, &token).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(body["error_description"], "token revoked", "{path}");
+    }
+    assert_eq!(
+        whoami(&demo, "/oidc/whoami", &other).await.0,
+        StatusCode::OK
+    );
+    // Every token of `demo_api` issued so far.
+    let body = json!({ "sub": warden_demo::DEMO_API }).to_string();
+    assert_eq!(revoke(&demo, &admin, &body).await.0, StatusCode::OK);
+    let (status, body) = whoami(&demo, "/oidc/whoami", &other).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error_description"], "token revoked");
+    // The admin's own token still works.
+    assert_eq!(whoami(&demo, "/whoami", &admin).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn revoking_needs_the_admin_role_and_one_jti_or_sub() {
+    let figment = warden_demo::figment();
+    let admin = warden_demo::mint_dev_token(&figment).expect("an admin token");
+    let secret: String = figment
+        .extract_inner("jwt.validators.demo.secret")
+        .expect("the demo's development secret");
+    let demo = launch(figment).await;
+    let claims = json!({
+        "iss": "http://the.issuer", "aud": "me", "sub": "not-an-admin",
+        "iat": now(), "exp": now() + 300, "roles": ["customer"],
+    });
+    let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()).expect("a secret");
+    let customer =
+        jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).expect("a token");
+    let (status, body) = revoke(&demo, &customer, r#"{"jti": "x"}"#).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"], "insufficient_scope");
+    assert_eq!(
+        revoke(&demo, "", r#"{"jti": "x"}"#).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    for bad in [
+        "{}",
+        r#"{"jti": "a", "sub": "b"}"#,
+        r#"{"jti": ""}"#,
+        r#"{"sub": "b", "exp": 1}"#,
+        r#"{"jti": "a", "colour": "red"}"#,
+        "not json",
+    ] {
+        let (status, body) = revoke(&demo, &admin, bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(body["error"], "invalid_request", "{bad}");
+    }
+}
