@@ -410,10 +410,10 @@ async fn a_chain_takes_a_jwt_else_introspects() {
         opaque_validator(&url, &secret_line())
     );
     let client = client_with_clock(&config, routes![local_route], &clock).await;
-    let token = mint(
-        Algorithm::HS256,
-        &support::claims_with(json!({"aud": "api"})),
-    );
+    // Timed by the manual clock: the system's may pass a second meanwhile.
+    let mut claims = remote_support::claims_at(&clock);
+    claims["aud"] = json!("api");
+    let token = mint(Algorithm::HS256, &claims);
     assert_eq!(
         get(&client, "/local", Some(&token)).await.status(),
         Status::Ok
@@ -439,7 +439,14 @@ fn local_route() -> &'static str {
 #[tokio::test]
 async fn introspection_settings_are_checked_at_launch() {
     let clock = clock();
-    let cases: [(String, &str); 4] = [
+    let cases: [(String, &str); 5] = [
+        (
+            opaque_validator(
+                "http://127.0.0.1:9/i",
+                &format!("{}\ntoken_type = \"at+jwt\"", secret_line()),
+            ),
+            "`jwt.validators.opaque.token_type`: applies to JWTs, not to introspected tokens",
+        ),
         (
             opaque_validator("http://127.0.0.1:9/i", ""),
             "`jwt.validators.opaque.client_secret`: required",

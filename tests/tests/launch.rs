@@ -175,7 +175,12 @@ launch_aborts! {
              `jwks_min_cache_secs`, \
              `jwks_max_cache_secs`, `jwks_cooldown_secs`, `jwks_timeout_ms`, `jwks_max_bytes`, \
              `audiences`, `roles_claim`, `scope_claim`, `scope_role_prefix`, \
-             `read_only_scopes`, `user_strategy`, `static_user`, `user_claim`, \
+             `read_only_scopes`, `tenants`, `issuer_template`, `tenant_claim`, `trust`, \
+             `tenant_cache_size`, `introspection`, `introspection_endpoint`, `client_id`, \
+             `client_secret`, `client_secret_env`, `client_private_key_file`, \
+             `client_assertion_algorithm`, `client_auth`, `introspection_cache_size`, \
+             `introspection_cache_secs`, `introspection_negative_cache_secs`, \
+             `introspection_timeout_ms`, `user_strategy`, `static_user`, `user_claim`, \
              `partner_strategy`, `partner_claim`, `partner_required`, `next`, `query_param`, \
              `reject_session_cookies`, `cookie_enabled`, `cookie_name`, `cookie_max_age_secs`, \
              `cookie_secure`, `cookie_path`, `dpop`, `dpop_origin`, `dpop_algorithms`, \

@@ -123,13 +123,10 @@ impl TenantsSettings {
             .map(|tenants| fixed_tenants(problems, figment, &tenants, tuning))
             .unwrap_or_default();
         let template = match (self.issuer_template, key) {
-            (Some(template), Some((key_name, key))) => {
-                let key = key.into_config(tuning).or_else(|| {
-                    problems.add(key_name, "invalid tuning (see the `jwks_*` keys)");
-                    None
-                });
-                template_config(problems, &template, self.tenant_claim, key?)
-            }
+            // A tuning problem is reported already, by `into_tuning`.
+            (Some(template), Some((_, key))) => key
+                .into_config(tuning)
+                .and_then(|key| template_config(problems, &template, self.tenant_claim, key)),
             (Some(_), None) => {
                 problems.add(
                     "issuer_template",

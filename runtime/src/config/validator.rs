@@ -167,26 +167,35 @@ impl ValidatorSettings {
         figment: &Figment,
         mut authn: AuthnConfig,
     ) -> Option<ValidatorConfig> {
+        let tenants = self.tenants.is_set(problems);
+        // The issuer first, then the algorithms: problems read in the order
+        // of the keys in the documentation.
+        let issuer = if tenants {
+            self.issuer
+        } else {
+            issuer_named(problems, self.issuer)
+        };
         let algorithms = algorithms(problems, self.algorithms);
-        let issuers = if self.tenants.is_set(problems) {
+        let issuers = if tenants {
             self.introspection.refuse_without_introspection(problems);
-            let (issuer, sources) = (self.issuer, self.sources);
-            tenant_issuers(
-                problems,
-                figment,
-                issuer,
-                sources,
-                self.tenants,
-                self.remote,
-            )
+            let (tenants, remote) = (self.tenants, self.remote);
+            tenant_issuers(problems, figment, issuer, self.sources, tenants, remote)
         } else if self.introspection.is_set() {
             self.tenants.refuse_without_tenants(problems);
-            let (issuer, sources) = (self.issuer, self.sources);
-            introspected_issuer(problems, issuer, sources, self.remote, self.introspection)
+            for (key, set) in [
+                ("token_type", self.token_type.is_some()),
+                ("require_low_s", self.require_low_s.is_some()),
+            ] {
+                if set {
+                    problems.add(key, "applies to JWTs, not to introspected tokens");
+                }
+            }
+            let (sources, remote) = (self.sources, self.remote);
+            introspected_issuer(problems, issuer, sources, remote, self.introspection)
         } else {
             self.tenants.refuse_without_tenants(problems);
             self.introspection.refuse_without_introspection(problems);
-            one_issuer(problems, self.issuer, self.sources, self.remote)
+            one_issuer(problems, issuer, self.sources, self.remote)
         };
         if let (Some(algorithms), Some(issuers)) = (&algorithms, &issuers) {
             for key in issuers.keys() {
@@ -386,15 +395,14 @@ enum SourceKind {
     Discovery,
 }
 
-/// One issuer, and its one key source (remote ones with their tuning keys,
-/// which are refused without them).
+/// One issuer (checked already), and its one key source (remote ones with
+/// their tuning keys, which are refused without them).
 fn one_issuer(
     problems: &mut Problems<'_>,
     issuer: Option<String>,
     sources: Vec<KeySource>,
     remote: RemoteSettings,
 ) -> Option<IssuersConfig> {
-    let issuer = issuer_named(problems, issuer);
     if sources.is_empty() {
         refuse_no_source(problems);
     }
@@ -427,7 +435,7 @@ fn issuer_key(
     }
 }
 
-/// An introspection validator's issuer, with the key that verifies JWT
+/// An introspection validator's issuer (checked already), with the key that verifies JWT
 /// answers if one is set (none is needed for JSON answers).
 fn introspected_issuer(
     problems: &mut Problems<'_>,
@@ -436,7 +444,6 @@ fn introspected_issuer(
     remote: RemoteSettings,
     introspection: IntrospectionSettings,
 ) -> Option<IssuersConfig> {
-    let issuer = issuer_named(problems, issuer);
     let discovery = sources
         .iter()
         .any(|source| matches!(source.kind, SourceKind::Discovery));

@@ -376,13 +376,18 @@ impl Tenants {
 
     fn summary(&self) -> String {
         let mut parts = Vec::new();
-        if !self.fixed.is_empty() {
-            let issuers: Vec<_> = self
-                .fixed_issuers()
-                .iter()
-                .map(|iss| format!("{iss:?}"))
-                .collect();
-            parts.push(format!("issuers {}", issuers.join(", ")));
+        // A launch log line, not a listing: a few issuers, or their count.
+        match self.fixed.len() {
+            0 => {}
+            1..=5 => {
+                let issuers: Vec<_> = self
+                    .fixed_issuers()
+                    .iter()
+                    .map(|iss| format!("{iss:?}"))
+                    .collect();
+                parts.push(format!("issuers {}", issuers.join(", ")));
+            }
+            many => parts.push(format!("{many} issuers")),
         }
         if let Some(template) = &self.template {
             parts.push(format!(
@@ -448,6 +453,10 @@ impl Trust {
             Ok(issuer) => return Ok(issuer),
             Err(guard) => guard,
         };
+        // A request that waited for a call that refused the issuer.
+        if self.refused.get(iss).is_some_and(|until| until > now) {
+            return Err(TokenError::UnknownIssuer.into());
+        }
         match self.hook.trust(iss).await {
             Ok(Some(trusted)) => {
                 let issuer = Arc::new(Issuer {
