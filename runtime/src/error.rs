@@ -126,6 +126,32 @@ pub enum AuthError {
 }
 
 impl AuthError {
+    /// A word for the kind of refusal, from a fixed set: the `reason` of
+    /// metrics and of the authentication span. Never derived from the
+    /// request.
+    pub(crate) fn reason(&self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::UnsupportedScheme => "unsupported_scheme",
+            Self::MalformedCredentials(_) => "malformed",
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidToken(error) => error.reason(),
+            Self::ClaimsShape => "claims_shape",
+            Self::SessionCookie => "session_cookie",
+            Self::InvalidCookie | Self::CookieExpired => "cookie",
+            Self::NoPartner | Self::NoUser => "identity",
+            Self::Dpop(_) | Self::DpopRequired => "dpop",
+            Self::StepUp(_) => "step_up",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotConfigured => "not_configured",
+            Self::IdentityUnavailable
+            | Self::RevocationUnavailable
+            | Self::DpopUnavailable
+            | Self::KeysUnavailable { .. }
+            | Self::IntrospectionUnavailable { .. } => "unavailable",
+        }
+    }
+
     /// The HTTP status of this refusal.
     pub fn status(&self) -> Status {
         match self {
@@ -398,6 +424,31 @@ pub enum TokenError {
     /// token's `x5t#S256` is not a string).
     #[error("the token is bound to another certificate")]
     CertificateMismatch,
+}
+
+impl TokenError {
+    /// A word for the kind of invalid token (see [`AuthError::reason`]).
+    pub(crate) fn reason(&self) -> &'static str {
+        match self {
+            Self::Expired | Self::NotYetValid | Self::IssuedInFuture => "time",
+            Self::Revoked => "revoked",
+            Self::Inactive | Self::UntrustedIntrospection => "introspection",
+            Self::BadSignature | Self::HighS => "signature",
+            Self::AlgorithmNotAllowed | Self::Unsigned => "algorithm",
+            Self::WrongIssuer | Self::UnknownIssuer => "issuer",
+            Self::WrongAudience => "audience",
+            Self::UnknownKey | Self::AmbiguousKey => "key",
+            Self::CertificateBound | Self::CertificateMissing | Self::CertificateMismatch => {
+                "certificate"
+            }
+            Self::MissingClaim(_) | Self::MalformedClaim(_) => "claims",
+            Self::TooLarge
+            | Self::Encrypted
+            | Self::Malformed(_)
+            | Self::CriticalHeader
+            | Self::WrongType => "malformed",
+        }
+    }
 }
 
 /// A launch-time configuration problem.

@@ -11,6 +11,7 @@ mod crypto;
 pub mod error;
 mod keys;
 mod respond;
+mod telemetry;
 // configuration: figment in, checked plain data out
 mod config;
 // remote key sets
@@ -29,6 +30,8 @@ mod guard;
 mod routes;
 // documents built from the route table
 mod metadata;
+#[cfg(feature = "utoipa")]
+pub mod openapi;
 // the fairing, and the test kit
 mod fairing;
 #[cfg(feature = "provider")]
@@ -90,6 +93,15 @@ pub mod introspection {
         DEFAULT_INTROSPECTION_CACHE_SECS, DEFAULT_INTROSPECTION_CACHE_SIZE,
         DEFAULT_INTROSPECTION_NEGATIVE_CACHE_SECS,
     };
+}
+
+/// For a CORS fairing in front of `#[jwt_auth]` routes (`rocket_cors`, say).
+pub mod cors {
+    /// The response headers a browser script needs to read a refusal or
+    /// answer its challenge, for the CORS fairing's `expose_headers`: the
+    /// challenge (RFC 6750), `Retry-After` of a 503, and DPoP's server nonce
+    /// (RFC 9449 §8).
+    pub const EXPOSED_HEADERS: &[&str] = &["WWW-Authenticate", "Retry-After", "DPoP-Nonce"];
 }
 
 /// DPoP (RFC 9449): where used proofs are remembered, for an application

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 /// Modules of one layer do not import each other.
 const LAYERS: &[&[&str]] = &[
     // vocabulary
-    &["error", "clock", "keys", "crypto"],
+    &["error", "clock", "keys", "crypto", "telemetry"],
     // the wire form of a refusal
     &["respond"],
     // configuration: figment in, checked plain data out
@@ -35,7 +35,7 @@ const LAYERS: &[&[&str]] = &[
     // the Rocket entry points
     &["guard", "routes"],
     // documents built from the route table
-    &["metadata"],
+    &["metadata", "openapi"],
     // the OpenID Provider: it reads the route table for its discovery
     &["provider"],
     // the fairing, the test kit, the fuzz targets' entry points

@@ -6,6 +6,8 @@
 
 mod dev_token;
 mod login;
+mod metrics;
+mod openapi;
 mod own_jwks;
 mod pages;
 mod partners;
@@ -24,6 +26,7 @@ use rocket_warden::revocation::DenyList;
 use rocket_warden::Warden;
 
 pub use dev_token::{mint_dev_jwks_token, mint_dev_token, DevToken};
+pub use openapi::OPENAPI_PATH;
 pub use own_jwks::{DEV_KEY_PEM, DEV_KID, JWKS_PATH};
 pub use partners::{anchor_database, schema, PartnersDb, SqlDirectory, URL_KEY};
 pub use provider::{
@@ -76,6 +79,7 @@ pub fn rocket_from(figment: Figment) -> Rocket<Build> {
         .attach(DevToken)
         .manage(rp)
         .manage(revoked)
+        .manage(metrics::Metrics(metrics::recorder()))
         .mount("/", routes::all())
         .mount("/", login::routes())
         .mount("/", rp::routes())

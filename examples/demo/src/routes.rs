@@ -67,6 +67,9 @@ pub(crate) fn all() -> Vec<Route> {
         tenants_whoami,
         introspect_whoami,
         crate::revoke::revoke,
+        crate::metrics::metrics,
+        crate::openapi::document,
+        crate::openapi::docs,
         crate::own_jwks::jwks,
     ]
 }

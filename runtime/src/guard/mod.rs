@@ -12,11 +12,14 @@ mod authorized;
 mod jwt;
 
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use rocket::http::Status;
 use rocket::request::Outcome;
 use rocket::{Ignite, Request, Rocket};
+use tracing::Instrument as _;
 
 pub use auth_user::AuthUser;
 pub use authorized::Authorized;
@@ -28,6 +31,7 @@ use crate::config::DpopMode;
 use crate::error::{AuthError, Denial};
 use crate::identity::Authenticated;
 use crate::respond::{self, DpopChallenge, Refusal};
+use crate::telemetry::{self, Outcome as Reported};
 use crate::validators::{DpopRules, Validators};
 use crate::verify::Validator;
 
@@ -47,7 +51,11 @@ pub(crate) async fn guard<P: Policy, G>(
         Ok(validator) => validator,
         Err(refused) => return refused,
     };
-    let result = decide::<P>(request, validator).await.and_then(make);
+    let decision = decide::<P>(request, validator).await;
+    let token = decision.result.clone();
+    let had_token = matches!(token, Ok(Some(_)));
+    let result = token.and_then(make);
+    decision.report_once(validator, had_token, result.as_ref().err());
     conclude::<P, _>(request, validator, result)
 }
 
@@ -56,29 +64,74 @@ pub(crate) async fn guard<P: Policy, G>(
 /// run of its custom check).
 struct Decision<P> {
     result: Result<Option<AccessToken>, AuthError>,
+    /// The `authenticate` span, and when the decision began.
+    span: tracing::Span,
+    started: Instant,
+    /// Whether the outcome was reported (by the route's first guard).
+    reported: AtomicBool,
     policy: PhantomData<fn() -> P>,
 }
 
-async fn decide<P: Policy>(
-    request: &Request<'_>,
-    validator: &Validator,
-) -> Result<Option<AccessToken>, AuthError> {
+impl<P> Decision<P> {
+    /// Records the outcome on the `authenticate` span and in the metrics,
+    /// once per decision: anonymous when no credentials were sent and the
+    /// guard allows it (`OptionalJwt`), refused with the guard's reason
+    /// otherwise.
+    fn report_once(&self, validator: &Validator, had_token: bool, refused: Option<&AuthError>) {
+        if self.reported.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let took = self.started.elapsed();
+        let outcome = match refused {
+            Some(error) => Reported::Refused(error.reason()),
+            None if had_token => Reported::Accepted,
+            None => Reported::Anonymous,
+        };
+        self.span.record("outcome", outcome.label());
+        if let Reported::Refused(reason) = outcome {
+            self.span.record("reason", reason);
+        }
+        self.span.record("duration_us", took.as_micros() as u64);
+        telemetry::authentication(validator.name(), outcome, took);
+    }
+}
+
+async fn decide<'r, P: Policy>(request: &'r Request<'_>, validator: &Validator) -> &'r Decision<P> {
     // Boxed, like the attempt below: Rocket moves the future it is given,
     // and these hold every step of authentication.
-    let decision = request.local_cache_async(Box::pin(async {
-        let result = match attempt(request, validator).await {
-            Ok(Some(verified)) => authorize::<P>(request, validator, AccessToken::new(verified))
-                .await
-                .map(Some),
-            Ok(None) => Ok(None),
-            Err(error) => Err(error),
-        };
-        Decision::<P> {
-            result,
-            policy: PhantomData,
-        }
-    }));
-    decision.await.result.clone()
+    request
+        .local_cache_async(Box::pin(async {
+            let span = tracing::info_span!(
+                target: "rocket_warden",
+                "authenticate",
+                validator = validator.name(),
+                outcome = tracing::field::Empty,
+                reason = tracing::field::Empty,
+                duration_us = tracing::field::Empty,
+            );
+            let started = Instant::now();
+            let result = async {
+                match attempt(request, validator).await {
+                    Ok(Some(verified)) => {
+                        authorize::<P>(request, validator, AccessToken::new(verified))
+                            .await
+                            .map(Some)
+                    }
+                    Ok(None) => Ok(None),
+                    Err(error) => Err(error),
+                }
+            }
+            .instrument(span.clone())
+            .await;
+            Decision::<P> {
+                result,
+                span,
+                started,
+                reported: AtomicBool::new(false),
+                policy: PhantomData,
+            }
+        }))
+        .await
 }
 
 /// Applies policy `P` to a verified token: audience, step-up, read-only

@@ -38,6 +38,7 @@ use tracing::instrument::WithSubscriber as _;
 
 use crate::clock::{millis, SharedClock};
 use crate::config::{KeySetSource, RemoteConfig};
+use crate::telemetry;
 pub(crate) use fetch::default_client;
 #[cfg(feature = "fuzzing")]
 pub(crate) use fetch::jwks_uri_from_discovery;
@@ -164,6 +165,14 @@ impl RemoteKeys {
             retry_after: AtomicU64::new(0),
             healthy: AtomicBool::new(false),
             counters: Counters::default(),
+        }
+    }
+
+    /// The issuer's discovery document, when the keys are found through it.
+    pub(crate) fn discovery_document(&self) -> Option<&Url> {
+        match &self.config.source {
+            KeySetSource::Discovery { document, .. } => Some(document),
+            KeySetSource::JwksUri(_) => None,
         }
     }
 
@@ -321,6 +330,7 @@ impl RemoteKeys {
             return false;
         }
         self.counters.cooldown_hits.fetch_add(1, Ordering::Relaxed);
+        telemetry::cooldown_hit(&self.validator);
         tracing::debug!(
             target: "rocket_warden",
             validator = &*self.validator,
@@ -339,8 +349,14 @@ impl RemoteKeys {
         let result = self.load(url).await;
         let now = self.clock.now_millis();
         match result {
-            Ok((keys, max_age)) => self.store(keys, max_age, now, reason),
-            Err(problem) => self.fail(&problem, now),
+            Ok((keys, max_age)) => {
+                telemetry::key_fetch(&self.validator, Some(now / 1000));
+                self.store(keys, max_age, now, reason);
+            }
+            Err(problem) => {
+                telemetry::key_fetch(&self.validator, None);
+                self.fail(&problem, now);
+            }
         }
         if matches!(reason, Reason::UnknownKey) {
             let cooldown = millis(self.config.tuning.cooldown);

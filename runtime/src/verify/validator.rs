@@ -33,6 +33,7 @@ use crate::clock::SharedClock;
 use crate::config::{AccessRules, DpopMode, ResourceConfig, ValidatorConfig};
 use crate::error::{AuthError, TokenError};
 use crate::remote::{KeyStats, Missing, RemoteKey, RemoteKeys};
+use crate::telemetry;
 
 /// The refusal for a jsonwebtoken validation error (key and provider
 /// errors are handled before, by [`Validator::explain`]).
@@ -217,7 +218,9 @@ impl Validator {
             return Ok(verify_fully(token).await?.verified); // refused there
         };
         let digest = TokenCache::digest(compact.signature());
-        if let Some(entry) = cache.get(&digest, compact.signed()) {
+        let cached = cache.get(&digest, compact.signed());
+        telemetry::token_cache(&self.name, cached.is_some());
+        if let Some(entry) = cached {
             match self.recheck(&entry) {
                 Ok(true) => return Ok(entry.verified.clone()),
                 // Its key left the key set: verify from scratch.
@@ -338,6 +341,27 @@ impl Validator {
             Issuers::Introspected { iss, .. } => vec![iss],
             Issuers::Tenants(tenants) => tenants.fixed_issuers(),
         }
+    }
+
+    /// The discovery document of its one issuer, when it finds its keys
+    /// through it (`discovery = true`): what an OpenAPI `openIdConnect`
+    /// scheme names.
+    pub fn discovery_document(&self) -> Option<String> {
+        let keys = match &self.issuers {
+            Issuers::One(issuer) => Some(&issuer.keys),
+            Issuers::Introspected { introspection, .. } => introspection.keys(),
+            Issuers::Tenants(_) => None,
+        };
+        match keys.map(|keys| &**keys) {
+            Some(Keys::Remote(remote)) => remote.discovery_document().map(ToString::to_string),
+            _ => None,
+        }
+    }
+
+    /// Whether it introspects tokens (`introspection = true`) instead of
+    /// verifying them as JWTs.
+    pub fn introspects(&self) -> bool {
+        matches!(self.issuers, Issuers::Introspected { .. })
     }
 
     /// The protected resource it guards (`resource`, RFC 9728).

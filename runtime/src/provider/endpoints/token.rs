@@ -17,6 +17,7 @@ use crate::provider::params::Params;
 use crate::provider::store::{CodeGrant, Family, Issued, StoreError};
 use crate::provider::tokens::{self, AccessToken, IdToken, Subject};
 use crate::provider::{reply, ProviderState};
+use crate::telemetry;
 
 /// A refusal: status, RFC 6749 error code, description.
 pub(super) struct Refusal(
@@ -108,11 +109,13 @@ async fn grant(
             format!("the client may not use `{grant_type}`"),
         ));
     }
-    match grant {
+    let issued = match grant {
         Grant::AuthorizationCode => code(state, client, params).await,
         Grant::RefreshToken => refresh(state, client, params).await,
         Grant::ClientCredentials => client_credentials(state, client, params).await,
-    }
+    }?;
+    telemetry::token_issued(grant.name());
+    Ok(issued)
 }
 
 /// The `authorization_code` grant.
