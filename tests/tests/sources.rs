@@ -184,12 +184,12 @@ async fn a_session_cookie_is_refused_before_the_token_is_read() {
             "session cookies are not accepted here",
         );
         assert_eq!(response.body["error"], "session_cookie_refused");
-        assert!(
-            log.contains(&format!(
-                "WARN rocket_warden: refused GET /jwt: session cookie `{cookie}` on a token route"
-            )),
-            "log: {log}"
+        // A warning, inside the request's `authenticate` span.
+        let warning = format!(
+            "WARN authenticate{{validator=\"main\"}}: rocket_warden: refused GET /jwt: \
+             session cookie `{cookie}` on a token route"
         );
+        assert!(log.contains(&warning), "log: {log}");
         assert!(!log.contains("abc"), "the cookie's value stays out: {log}");
     }
 }
