@@ -1,0 +1,1 @@
+//! Compile-time checks of `#[jwt_auth]`: see `tests/ui.rs`.
