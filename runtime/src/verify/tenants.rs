@@ -78,15 +78,24 @@ impl Issuer {
         let Some(own) = key.and_then(|key| key.issuer.as_deref()) else {
             return Ok(());
         };
-        let matches = match (own.split_once(KEY_TENANT_PLACEHOLDER), &self.tenant) {
-            (Some((prefix, suffix)), Some((_, id))) => {
-                self.iss.len() == prefix.len() + id.len() + suffix.len()
-                    && self.iss.starts_with(prefix)
-                    && self.iss.ends_with(suffix)
-                    && self.iss[prefix.len()..self.iss.len() - suffix.len()] == **id
+        let matches = match own.split_once(KEY_TENANT_PLACEHOLDER) {
+            // A key shared by every tenant (Entra ID's keys name
+            // `…/{tenantid}/v2.0`, in tenant-specific sets too): the token's
+            // issuer must have that shape, and, for a templated issuer, name
+            // the tenant it was matched as. A configured issuer is pinned
+            // already; only its shape is checked.
+            Some((prefix, suffix)) => {
+                let tenant = self
+                    .iss
+                    .strip_prefix(prefix)
+                    .and_then(|rest| rest.strip_suffix(suffix));
+                match (tenant, &self.tenant) {
+                    (Some(found), Some((_, id))) => found == &**id,
+                    (Some(found), None) => !found.is_empty() && !found.contains('/'),
+                    (None, _) => false,
+                }
             }
-            (Some(_), None) => false,
-            (None, _) => own == &*self.iss,
+            None => own == &*self.iss,
         };
         if matches {
             Ok(())
@@ -532,6 +541,30 @@ mod tests {
         );
         assert_eq!(
             acme.check(&claims(serde_json::json!({})), None),
+            Err(TokenError::WrongIssuer)
+        );
+    }
+
+    #[test]
+    fn a_key_shared_by_every_tenant_verifies_a_configured_issuer_of_its_shape() {
+        let key = |issuer: &str| RemoteKey {
+            kid: None,
+            kind: KeyKind::Hmac,
+            alg: None,
+            key: DecodingKey::from_secret(b"k").expect("a secret"),
+            issuer: Some(issuer.into()),
+        };
+        let shared = key("https://login.example.com/{tenantid}/v2.0");
+        let acme = issuer("https://login.example.com/acme/v2.0", None);
+        assert_eq!(acme.check(&Map::new(), Some(&shared)), Ok(()));
+        let elsewhere = issuer("https://other.example.com/acme/v2.0", None);
+        assert_eq!(
+            elsewhere.check(&Map::new(), Some(&shared)),
+            Err(TokenError::WrongIssuer)
+        );
+        let pinned = key("https://login.example.com/contoso/v2.0");
+        assert_eq!(
+            acme.check(&Map::new(), Some(&pinned)),
             Err(TokenError::WrongIssuer)
         );
     }
