@@ -1,30 +1,65 @@
 #!/usr/bin/env bash
-# The load benchmark: throughput and latency of GET /open (no token) against
-# GET /hs, /rs and /es (HS256, RS256, ES256 tokens) on the warden-bench server,
-# and GET /noop, /open behind a request guard that does nothing (what Rocket
-# charges for any guard).
+# The load benchmark: throughput, latency and server CPU per request of
+# GET /open (no token read) against GET /hs, /rs and /es (HS256, RS256, ES256
+# tokens) on the warden-bench server, and GET /noop, /open behind a request
+# guard that does nothing (what Rocket charges for any guard).
 # The three tokens are the same size, and /open is sent one too (it reads no
 # token): every request is the same bytes but for the path, so the ratios
 # measure what the server does with the token, not what receiving it costs.
+# What receiving it costs is the row /open-bare: /open sent no token.
+# With WARDEN_BENCH_OPEN_TOKEN=off, /open is sent no token and there is no
+# /open-bare row (it would be the same requests); the ratios of /hs, /rs and
+# /es then include receiving the 700 bytes.
 #
-# The server runs pinned to one core, wrk (one thread) pinned to another, on
+# The servers run pinned to one core, wrk (one thread) pinned to another, on
 # 127.0.0.1. Each round visits every route (a warm-up that is not counted,
-# then a timed run); the table gives, per route, the median req/s of the
-# rounds, p50 and p99 from that median round, and req/s as a ratio of /open's.
+# then a timed run). Immediately before and after each timed run, the
+# server's CPU time (user + system, all its threads, from /proc/PID/stat) is
+# read: the difference over the requests wrk counted is the server's CPU per
+# request, which other work on the machine barely moves where it moves req/s
+# (a server that waits for its core serves fewer requests, but each costs the
+# same CPU). Per route, the table gives the median req/s of the rounds, p50
+# and p99 from that median round, req/s as a ratio of /open's, the median
+# server CPU per request (µs) and its ratio (/open's CPU per request over the
+# route's: like the req/s ratio, 1.00 is "as cheap as /open", lower is
+# worse); then every round's req/s and CPU per request.
+#
+# Peers (WARDEN_BENCH_PEERS=on): the same routes, answering the same body to
+# the same tokens (same issuer, audience, algorithms, secret and keys, read
+# from examples/bench/Rocket.toml), served by two other stacks kept outside
+# the Cargo workspace in examples/bench/peers/: Rocket with a plain
+# jsonwebtoken::decode guard (rocket-jsonwebtoken), and axum with
+# jwt-authorizer layers (axum-jwt-authorizer); one Tokio worker each. They
+# are built in release into ${CARGO_TARGET_DIR:-target}/peers. All three
+# servers are started at once, pinned to the same core, on three ports (the
+# port, +1, +2): only one is under load at a time, and the idle ones wait on
+# their sockets. Each round visits every route, and for each route every
+# server in turn (starting with another server each round), so slow drift of
+# the machine hits all servers alike. One table per server, its ratios over
+# its own /open, then the req/s and CPU ratios of /hs, /rs and /es side by
+# side. The peers have no validated-token cache: they verify every signature
+# (WARDEN_BENCH_CACHE=off is the like-for-like comparison of that path), and
+# WARDEN_BENCH_CACHE, ROCKET_CONFIG and the other ROCKET_* variables reach
+# warden-bench only.
+#
+# With the defaults a run takes about 9 minutes, about 26 with the peers
+# (rounds x routes x servers x (warm-up + duration)).
 #
 # Settings, from the environment:
 #   WARDEN_BENCH_DURATION      seconds per timed run               (10)
 #   WARDEN_BENCH_WARMUP        seconds of warm-up per run           (2)
-#   WARDEN_BENCH_ROUNDS        rounds; the median of them is shown  (3)
+#   WARDEN_BENCH_ROUNDS        rounds; the median of them is shown  (7)
 #   WARDEN_BENCH_CONNECTIONS   wrk connections                      (16)
 #   WARDEN_BENCH_CACHE         on | off: off sets token_cache_size = 0 on
 #                              every bench validator (the cold path) (on)
-#   WARDEN_BENCH_PORT          port on 127.0.0.1                    (8088)
-#   WARDEN_BENCH_SERVER_CPU    core the server is pinned to         (0)
+#   WARDEN_BENCH_PORT          port on 127.0.0.1; the peers take the
+#                              next two                             (8088)
+#   WARDEN_BENCH_SERVER_CPU    core the servers are pinned to       (0)
 #   WARDEN_BENCH_LOAD_CPU      core wrk is pinned to                (1)
 #   WARDEN_BENCH_JOBS          cargo build -j value                 (cargo's)
 #   WARDEN_BENCH_OPEN_TOKEN    on | off: off sends /open no token   (on)
-# ROCKET_CONFIG and other ROCKET_* variables reach the server as usual
+#   WARDEN_BENCH_PEERS         on | off: on also measures the peers (off)
+# ROCKET_CONFIG and other ROCKET_* variables reach warden-bench as usual
 # (ROCKET_WORKERS=2, say); with WARDEN_BENCH_CACHE=off, ROCKET_JWT is set here.
 set -euo pipefail
 shopt -s inherit_errexit # a failure inside $(...) fails it
@@ -34,16 +69,15 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 duration=${WARDEN_BENCH_DURATION:-10}
 warmup=${WARDEN_BENCH_WARMUP:-2}
-rounds=${WARDEN_BENCH_ROUNDS:-3}
+rounds=${WARDEN_BENCH_ROUNDS:-7}
 connections=${WARDEN_BENCH_CONNECTIONS:-16}
 cache=${WARDEN_BENCH_CACHE:-on}
 open_token=${WARDEN_BENCH_OPEN_TOKEN:-on}
+peers=${WARDEN_BENCH_PEERS:-off}
 port=${WARDEN_BENCH_PORT:-8088}
 server_cpu=${WARDEN_BENCH_SERVER_CPU:-0}
 load_cpu=${WARDEN_BENCH_LOAD_CPU:-1}
-routes=(open noop hs rs es)
 reporter=examples/bench/report.lua
-base="http://127.0.0.1:${port}"
 
 die() {
     echo "load.sh: $*" >&2
@@ -63,8 +97,34 @@ off)
     ;;
 *) die "WARDEN_BENCH_CACHE must be on or off, not '$cache'" ;;
 esac
-[[ $open_token == on || $open_token == off ]] ||
-    die "WARDEN_BENCH_OPEN_TOKEN must be on or off, not '$open_token'"
+case $open_token in
+# /open-bare is /open sent no token: what receiving the token costs.
+on) routes=(open open-bare noop hs rs es) ;;
+off) routes=(open noop hs rs es) ;;
+*) die "WARDEN_BENCH_OPEN_TOKEN must be on or off, not '$open_token'" ;;
+esac
+
+# The servers: warden-bench, then (WARDEN_BENCH_PEERS=on) the peers, each on
+# its own port.
+declare -A label ports bins pids
+label=([warden]="rocket_warden" [rocket-jwt]="rocket + jsonwebtoken" [axum-jwt]="axum + jwt-authorizer")
+case $peers in
+off) servers=(warden) ;;
+on) servers=(warden rocket-jwt axum-jwt) ;;
+*) die "WARDEN_BENCH_PEERS must be on or off, not '$peers'" ;;
+esac
+for ((i = 0; i < ${#servers[@]}; i++)); do
+    ports[${servers[i]}]=$((port + i))
+done
+((port > 0 && port + ${#servers[@]} - 1 <= 65535)) ||
+    die "WARDEN_BENCH_PORT must leave room for ${#servers[@]} port(s) between 1 and 65535, not '$port'"
+
+# Server CPU time is read in clock ticks from /proc.
+[[ -r /proc/self/stat ]] || die "/proc is needed to read the server's CPU time"
+clk_tck=$(getconf CLK_TCK)
+if ! [[ $clk_tck =~ ^[0-9]+$ ]] || ((clk_tck == 0)); then
+    die "getconf CLK_TCK gave '$clk_tck', not a number of clock ticks per second"
+fi
 
 # --- tools -----------------------------------------------------------------
 
@@ -86,114 +146,237 @@ if [[ -n ${WARDEN_BENCH_JOBS:-} ]]; then
     jobs=(-j "$WARDEN_BENCH_JOBS")
 fi
 cargo build --release -p warden-bench "${jobs[@]}"
-bin="${CARGO_TARGET_DIR:-target}/release/warden-bench"
-[[ -x $bin ]] || die "no binary at $bin"
+bins[warden]="${CARGO_TARGET_DIR:-target}/release/warden-bench"
+if [[ $peers == on ]]; then
+    # Outside the workspace, with their own lock files: one shared target
+    # directory beside the workspace's build.
+    peer_target="${CARGO_TARGET_DIR:-target}/peers"
+    for peer in rocket-jsonwebtoken axum-jwt-authorizer; do
+        cargo build --release --locked "${jobs[@]}" --target-dir "$peer_target" \
+            --manifest-path "examples/bench/peers/$peer/Cargo.toml"
+    done
+    bins[rocket-jwt]="$peer_target/release/bench-peer-rocket-jsonwebtoken"
+    bins[axum-jwt]="$peer_target/release/bench-peer-axum-jwt-authorizer"
+fi
+for server in "${servers[@]}"; do
+    [[ -x ${bins[$server]} ]] || die "no binary at ${bins[$server]}"
+done
 
-# --- tokens and server -----------------------------------------------------
+# --- tokens and servers ----------------------------------------------------
 
 declare -A tokens
 while IFS='=' read -r route token; do
     tokens[$route]=$token
-done < <("$bin" tokens)
+done < <("${bins[warden]}" tokens)
 for route in hs rs es; do
     [[ -n ${tokens[$route]:-} ]] || die "warden-bench tokens printed no token for /$route"
 done
 
-if curl -s -o /dev/null "$base/"; then
-    die "something already answers on $base: set WARDEN_BENCH_PORT"
-fi
-
-server_pid=
-server_log=$(mktemp)
-stop_server() {
-    if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill "$server_pid"
-        wait "$server_pid" 2>/dev/null || true
+for server in "${servers[@]}"; do
+    if curl -s -o /dev/null "http://127.0.0.1:${ports[$server]}/"; then
+        die "something already answers on 127.0.0.1:${ports[$server]}: set WARDEN_BENCH_PORT"
     fi
-}
-trap 'stop_server; rm -f "$server_log"' EXIT
-
-# The server's own output goes to a file, shown if it fails to start.
-ROCKET_ADDRESS=127.0.0.1 ROCKET_PORT=$port taskset -c "$server_cpu" "$bin" >"$server_log" 2>&1 &
-server_pid=$!
-
-# Poll until /open answers (50 ms apart, 30 s at most), or the server dies.
-for ((try = 0; ; try++)); do
-    if curl -s -o /dev/null "$base/open"; then
-        break
-    fi
-    kill -0 "$server_pid" 2>/dev/null || die "the server exited before answering:
-$(cat "$server_log")"
-    ((try < 600)) || die "the server did not answer on $base within 30 s"
-    sleep 0.05
 done
 
-# Other work on the machine skews the numbers: the report shows the load.
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+logs=$(mktemp -d)
+# stop_servers: stops every server this script started.
+stop_servers() {
+    local server
+    for server in "${!pids[@]}"; do
+        if kill -0 "${pids[$server]}" 2>/dev/null; then
+            kill "${pids[$server]}"
+            wait "${pids[$server]}" 2>/dev/null || true
+        fi
+    done
+}
+trap 'stop_servers; rm -rf "$logs"' EXIT
+
+# start_server SERVER: starts SERVER pinned to the server core, on its port,
+# its own output to a file (shown if it fails to start), and polls until its
+# /open answers (50 ms apart, 30 s at most), or it dies.
+start_server() {
+    local server=$1 try
+    local log="$logs/$server.log"
+    case $server in
+    warden)
+        ROCKET_ADDRESS=127.0.0.1 ROCKET_PORT=${ports[$server]} \
+            taskset -c "$server_cpu" "${bins[$server]}" >"$log" 2>&1 &
+        ;;
+    *) taskset -c "$server_cpu" "${bins[$server]}" "${ports[$server]}" >"$log" 2>&1 & ;;
+    esac
+    pids[$server]=$!
+    for ((try = 0; ; try++)); do
+        if curl -s -o /dev/null "http://127.0.0.1:${ports[$server]}/open"; then
+            break
+        fi
+        kill -0 "${pids[$server]}" 2>/dev/null || die "${label[$server]} exited before answering:
+$(cat "$log")"
+        ((try < 600)) || die "${label[$server]} did not answer on port ${ports[$server]} within 30 s"
+        sleep 0.05
+    done
+}
 
 # auth_args ROUTE: sets `auth` to the header option ROUTE's requests carry.
 auth_args() {
     auth=()
-    if [[ $1 != open && $1 != noop ]]; then
-        auth=(-H "Authorization: Bearer ${tokens[$1]}")
-    elif [[ $open_token == on ]]; then
-        auth=(-H "Authorization: Bearer ${tokens[hs]}")
-    fi
+    case $1 in
+    open-bare) ;;
+    open | noop)
+        if [[ $open_token == on ]]; then
+            auth=(-H "Authorization: Bearer ${tokens[hs]}")
+        fi
+        ;;
+    *) auth=(-H "Authorization: Bearer ${tokens[$1]}") ;;
+    esac
 }
-# Every route must answer 200 before it is measured: a 401 is fast too.
-for route in "${routes[@]}"; do
-    auth_args "$route"
-    code=$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "$base/$route")
-    [[ $code == 200 ]] || die "GET /$route answered $code, not 200, before measuring"
+
+# url SERVER ROUTE: the URL ROUTE is requested at (/open-bare is /open).
+url() {
+    echo "http://127.0.0.1:${ports[$1]}/${2%-bare}"
+}
+
+for server in "${servers[@]}"; do
+    start_server "$server"
+    # Every route must answer 200 before it is measured: a 401 is fast too.
+    for route in "${routes[@]}"; do
+        auth_args "$route"
+        code=$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "$(url "$server" "$route")")
+        [[ $code == 200 ]] ||
+            die "${label[$server]}: GET /$route answered $code, not 200, before measuring"
+    done
 done
 
 # --- measurement -----------------------------------------------------------
 
-# run ROUTE SECONDS: one wrk run; prints the reporter's fields as
-# "requests duration_us p50_us p99_us status socket".
+# cpu_ticks PID: the user + system CPU time of process PID so far, all its
+# threads, in clock ticks (fields 14 and 15 of /proc/PID/stat, counted after
+# the command name, which may hold spaces, in field 2).
+cpu_ticks() {
+    local stat fields
+    stat=$(<"/proc/$1/stat") || die "process $1 (a server) is gone"
+    read -ra fields <<<"${stat##*) }"
+    echo $((fields[11] + fields[12]))
+}
+
+# run SERVER ROUTE SECONDS: one wrk run against SERVER, with the server's CPU
+# time read just before and after it; prints the reporter's fields and the
+# ticks as "requests duration_us p50_us p99_us status socket ticks".
 run() {
-    local out auth
-    auth_args "$1"
-    out=$(taskset -c "$load_cpu" wrk -t1 -c"$connections" -d"${2}s" --latency \
-        -s "$reporter" "${auth[@]}" "$base/$1")
-    awk '$1 == "WARDEN_BENCH" {
+    local out auth before after
+    auth_args "$2"
+    before=$(cpu_ticks "${pids[$1]}")
+    out=$(taskset -c "$load_cpu" wrk -t1 -c"$connections" -d"${3}s" --latency \
+        -s "$reporter" "${auth[@]}" "$(url "$1" "$2")")
+    after=$(cpu_ticks "${pids[$1]}")
+    awk -v ticks=$((after - before)) '$1 == "WARDEN_BENCH" {
             for (i = 2; i <= NF; i++) { split($i, kv, "="); printf "%s ", kv[2] }
-            print ""; found = 1
+            print ticks; found = 1
          }
-         END { exit !found }' <<<"$out" || die "no result line in wrk's output for /$1:
+         END { exit !found }' <<<"$out" || die "no result line in wrk's output for /$2 on ${label[$1]}:
 $out"
 }
 
-declare -A rps p50 p99
+# Other work on the machine skews the numbers: the report shows the load.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# Results by "server,route,round": req/s, p50, p99, server CPU µs/request.
+declare -A rps p50 p99 cpu
 socket_errors=0
 for ((round = 0; round < rounds; round++)); do
-    # Start each round at the next route, so no route always runs first.
+    # Start each round at the next route and the next server, so none
+    # always runs first.
     for ((i = 0; i < ${#routes[@]}; i++)); do
         route=${routes[(round + i) % ${#routes[@]}]}
-        echo "round $((round + 1))/$rounds: /$route" >&2
-        if ((warmup > 0)); then
-            run "$route" "$warmup" >/dev/null
-        fi
-        result=$(run "$route" "$duration")
-        read -r requests duration_us p50_us p99_us status socket <<<"$result"
-        ((status == 0)) || die "/$route: $status answers were not 2xx during the run"
-        socket_errors=$((socket_errors + socket))
-        rps[$route,$round]=$(awk -v n="$requests" -v us="$duration_us" 'BEGIN { printf "%.1f", n * 1e6 / us }')
-        p50[$route,$round]=$p50_us
-        p99[$route,$round]=$p99_us
+        for ((j = 0; j < ${#servers[@]}; j++)); do
+            server=${servers[(round + j) % ${#servers[@]}]}
+            echo "round $((round + 1))/$rounds: /$route on ${label[$server]}" >&2
+            if ((warmup > 0)); then
+                run "$server" "$route" "$warmup" >/dev/null
+            fi
+            result=$(run "$server" "$route" "$duration")
+            read -r requests duration_us p50_us p99_us status socket ticks <<<"$result"
+            ((status == 0)) || die "/$route on ${label[$server]}: $status answers were not 2xx during the run"
+            ((requests > 0)) || die "/$route on ${label[$server]}: wrk counted no request"
+            socket_errors=$((socket_errors + socket))
+            key=$server,$route,$round
+            rps[$key]=$(awk -v n="$requests" -v us="$duration_us" 'BEGIN { printf "%.1f", n * 1e6 / us }')
+            p50[$key]=$p50_us
+            p99[$key]=$p99_us
+            cpu[$key]=$(awk -v t="$ticks" -v hz="$clk_tck" -v n="$requests" \
+                'BEGIN { printf "%.2f", t * 1e6 / hz / n }')
+        done
     done
 done
 
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # --- report ----------------------------------------------------------------
 
-stop_server
+stop_servers
 
-# median_round ROUTE: the round whose req/s is the median (the lower middle
-# one for an even number of rounds).
+# median_round SERVER ROUTE: the round whose req/s is the median (the lower
+# middle one for an even number of rounds).
 median_round() {
     for ((r = 0; r < rounds; r++)); do
-        echo "${rps[$1,$r]} $r"
+        echo "${rps[$1,$2,$r]} $r"
     done | sort -n | awk -v m="$(((rounds - 1) / 2))" 'NR == m + 1 { print $2 }'
+}
+
+# median_cpu SERVER ROUTE: the median of the rounds' CPU per request (the
+# lower middle one for an even number of rounds).
+median_cpu() {
+    for ((r = 0; r < rounds; r++)); do
+        echo "${cpu[$1,$2,$r]}"
+    done | sort -n | awk -v m="$(((rounds - 1) / 2))" 'NR == m + 1 { print }'
+}
+
+# ratio A B: A / B, two decimals.
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+}
+
+# Per "server,route": the median round's req/s, the median CPU per request,
+# and their ratios (req/s over /open's; /open's CPU per request over the
+# route's), for the tables and the comparison.
+declare -A med_rps med_cpu rps_ratio cpu_ratio
+for server in "${servers[@]}"; do
+    for route in "${routes[@]}"; do
+        med_rps[$server,$route]=${rps[$server,$route,$(median_round "$server" "$route")]}
+        med_cpu[$server,$route]=$(median_cpu "$server" "$route")
+    done
+    for route in "${routes[@]}"; do
+        rps_ratio[$server,$route]=$(ratio "${med_rps[$server,$route]}" "${med_rps[$server,open]}")
+        cpu_ratio[$server,$route]=$(ratio "${med_cpu[$server,open]}" "${med_cpu[$server,$route]}")
+    done
+done
+
+# report_server SERVER: SERVER's table, then its per-round figures.
+report_server() {
+    local server=$1 route m r all
+    echo "${label[$server]}"
+    printf '%-10s %9s %7s %7s %6s %9s %6s\n' route req/s p50 p99 ratio "cpu/req" ratio
+    for route in "${routes[@]}"; do
+        m=$(median_round "$server" "$route")
+        printf '%-10s %9.0f %7s %7s %6s %9s %6s\n' "/$route" "${med_rps[$server,$route]}" \
+            "${p50[$server,$route,$m]}" "${p99[$server,$route,$m]}" "${rps_ratio[$server,$route]}" \
+            "${med_cpu[$server,$route]}" "${cpu_ratio[$server,$route]}"
+    done
+    echo "  req/s per round"
+    for route in "${routes[@]}"; do
+        all=()
+        for ((r = 0; r < rounds; r++)); do
+            all+=("${rps[$server,$route,$r]}")
+        done
+        printf '  %-10s %s\n' "/$route" "${all[*]}"
+    done
+    echo "  server CPU per request per round (µs)"
+    for route in "${routes[@]}"; do
+        all=()
+        for ((r = 0; r < rounds; r++)); do
+            all+=("${cpu[$server,$route,$r]}")
+        done
+        printf '  %-10s %s\n' "/$route" "${all[*]}"
+    done
 }
 
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -201,23 +384,50 @@ echo
 echo "rocket_warden load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) CPUs, ${cpu_model:-unknown CPU model}; $(rustc --version)"
 echo "server:  warden-bench (release) on CPU $server_cpu; validated-token cache $cache"
+if [[ $peers == on ]]; then
+    echo "peers:   rocket + jsonwebtoken, axum + jwt-authorizer (release; no token cache), also on CPU $server_cpu"
+    echo "         (all three run throughout, each idle but while it is measured)"
+fi
 echo "load:    wrk -t1 -c$connections on CPU $load_cpu; $rounds round(s) x ${duration} s per route (+${warmup} s warm-up each)"
 echo "tokens:  ${#tokens[hs]}/${#tokens[rs]}/${#tokens[es]} bytes (hs/rs/es); /open sent one: $open_token"
-echo "load average before the runs (1, 5, 15 min): $load_before; the runs want an idle machine"
+echo "load average (1, 5, 15 min): before the runs $load_before, after $load_after; the runs want an idle machine"
 echo
-open_rps=${rps[open,$(median_round open)]}
-echo "(latencies in µs; ratio: req/s over /open's)"
-printf '%-6s %10s %9s %9s %7s   %s\n' route req/s p50 p99 ratio "req/s per round"
-for route in "${routes[@]}"; do
-    m=$(median_round "$route")
-    all=()
-    for ((r = 0; r < rounds; r++)); do
-        all+=("${rps[$route,$r]}")
-    done
-    ratio=$(awk -v a="${rps[$route,$m]}" -v b="$open_rps" 'BEGIN { printf "%.2f", a / b }')
-    printf '%-6s %10.0f %9s %9s %7s   %s\n' "/$route" "${rps[$route,$m]}" \
-        "${p50[$route,$m]}" "${p99[$route,$m]}" "$ratio" "${all[*]}"
+echo "(latencies in µs; cpu/req: µs of server CPU per request, the median of the rounds;"
+echo " ratios: req/s over /open's, and /open's cpu/req over the route's: 1.00 is as cheap as /open)"
+for server in "${servers[@]}"; do
+    echo
+    report_server "$server"
 done
+if [[ $peers == on ]]; then
+    echo
+    echo "side by side: req/s ratio / CPU ratio, each over its own server's /open"
+    printf '%-18s' ""
+    for server in "${servers[@]}"; do
+        printf '%24s' "${label[$server]}"
+    done
+    echo
+    printf '%-18s' "/open req/s"
+    for server in "${servers[@]}"; do
+        printf '%24.0f' "${med_rps[$server,open]}"
+    done
+    echo
+    printf '%-18s' "/open cpu/req"
+    for server in "${servers[@]}"; do
+        printf '%24s' "${med_cpu[$server,open]}"
+    done
+    echo
+    for route in hs rs es; do
+        printf '%-18s' "/$route"
+        for server in "${servers[@]}"; do
+            printf '%24s' "${rps_ratio[$server,$route]} / ${cpu_ratio[$server,$route]}"
+        done
+        echo
+    done
+    if [[ $cache == on ]]; then
+        echo "note: rocket_warden's validated-token cache is on and the peers have none;"
+        echo "      WARDEN_BENCH_CACHE=off compares every server verifying every signature"
+    fi
+fi
 if ((socket_errors > 0)); then
     echo "note: wrk counted $socket_errors socket errors (connect/read/write/timeout) in the timed runs"
 fi
