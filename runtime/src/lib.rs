@@ -141,6 +141,7 @@ pub mod __private_v0_1_0 {
     pub use crate::config::DpopMode;
     pub use crate::guard::{Authorized, Jwt, OptionalJwt};
     pub use crate::routes::Registered;
+    pub use crate::validators::ValidatorSlot;
     pub use inventory;
     pub use rocket;
     pub use rocket::futures::future::BoxFuture;

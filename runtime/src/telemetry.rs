@@ -19,6 +19,10 @@
 
 use std::time::Duration;
 
+/// Whether metrics are recorded (feature `metrics`): without them, nothing
+/// here needs a duration, and guards do not read the clock for one.
+pub(crate) const ENABLED: bool = cfg!(feature = "metrics");
+
 /// How one authentication ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Outcome {

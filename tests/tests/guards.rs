@@ -317,7 +317,7 @@ async fn a_guard_reached_around_its_sentinel_answers_500_without_a_challenge() {
 /// scopes asked one by one, the user's id, and whether a request was anonymous.
 #[rocket::async_test]
 async fn guards_hand_over_claims_scopes_user_and_anonymity() {
-    #[derive(Deserialize)]
+    #[derive(Clone, Deserialize)]
     struct Subject {
         sub: String,
     }

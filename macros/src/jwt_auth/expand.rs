@@ -10,7 +10,7 @@ use super::args::Args;
 use super::params::Guards;
 use super::paths::{
     self, ACCESS_TOKEN, AUTHORIZED, BOX_FUTURE, DPOP_MODE, INVENTORY_SUBMIT, ORBIT, POLICY_TRAIT,
-    REGISTERED, ROCKET, ROUTE_ID, ROUTE_POLICY, RUN_CHECK,
+    REGISTERED, ROCKET, ROUTE_ID, ROUTE_POLICY, RUN_CHECK, VALIDATOR_SLOT,
 };
 use super::route::RouteAttr;
 
@@ -44,6 +44,11 @@ pub(crate) fn expand(
         impl #POLICY_TRAIT for #policy {
             const POLICY: #ROUTE_POLICY = #value;
             #check
+
+            fn validator_slot() -> ::core::option::Option<&'static #VALIDATOR_SLOT> {
+                static SLOT: #VALIDATOR_SLOT = #VALIDATOR_SLOT::new();
+                ::core::option::Option::Some(&SLOT)
+            }
         }
 
         #INVENTORY_SUBMIT! {

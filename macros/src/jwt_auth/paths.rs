@@ -23,6 +23,7 @@ pub(crate) const ROCKET: Private = Private("Rocket");
 pub(crate) const ROUTE_ID: Private = Private("RouteId");
 pub(crate) const ROUTE_POLICY: Private = Private("RoutePolicy");
 pub(crate) const RUN_CHECK: Private = Private("run_check");
+pub(crate) const VALIDATOR_SLOT: Private = Private("ValidatorSlot");
 pub(crate) const VALUE: Private = Private("Value");
 
 impl Private {

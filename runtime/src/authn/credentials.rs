@@ -31,6 +31,10 @@ pub(crate) struct Credential<'r> {
     pub(crate) sent_in: SentIn<'r>,
     /// Sent as `Authorization: DPoP …`, so with a proof (RFC 9449 §7.1).
     pub(crate) dpop: bool,
+    /// Whether its syntax was checked already (a query token's is); a
+    /// header token's is checked on a validated-token cache miss
+    /// ([`check_syntax`]).
+    pub(crate) syntax_checked: bool,
 }
 
 /// The token of `request`, from its `Authorization` header (`Bearer`, or
@@ -53,6 +57,7 @@ pub(crate) fn credential<'r>(
             token,
             sent_in: SentIn::Query(name),
             dpop: false,
+            syntax_checked: true,
         }));
     }
     Ok(
@@ -60,6 +65,7 @@ pub(crate) fn credential<'r>(
             token,
             sent_in: SentIn::Header,
             dpop,
+            syntax_checked: false,
         }),
     )
 }
@@ -197,12 +203,15 @@ fn header_token<'r>(
 /// §2.1). The scheme is matched in any letter case (RFC 7235 §2.1).
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) fn parse_bearer(value: &str) -> Result<&str, AuthError> {
-    parse_authorization(value, false).map(|(token, _)| token)
+    let (token, _) = parse_authorization(value, false)?;
+    check_syntax(token)?;
+    Ok(token)
 }
 
-/// Parses an `Authorization` value: `Bearer <b64token>`, or `DPoP
-/// <b64token>` when `dpop` (RFC 9449 §7.1, the same token syntax), each
-/// scheme in any letter case. Returns the token and whether it came as DPoP.
+/// Parses an `Authorization` value: `Bearer <token>`, or `DPoP <token>`
+/// when `dpop` (RFC 9449 §7.1), each scheme in any letter case. Returns the
+/// token and whether it came as DPoP. The token's `b64token` syntax is
+/// [`check_syntax`]'s, run on a validated-token cache miss.
 fn parse_authorization(value: &str, dpop: bool) -> Result<(&str, bool), AuthError> {
     if value.len() > MAX_HEADER_BYTES {
         return Err(AuthError::MalformedCredentials("token too large"));
@@ -221,12 +230,20 @@ fn parse_authorization(value: &str, dpop: bool) -> Result<(&str, bool), AuthErro
     if token.is_empty() {
         return Err(AuthError::MalformedCredentials("bearer token is empty"));
     }
-    if !is_b64token(token) {
-        return Err(AuthError::MalformedCredentials(
-            "bearer token has invalid characters",
-        ));
-    }
     Ok((token, as_dpop))
+}
+
+/// Checks a header token's syntax, `b64token` (RFC 6750 §2.1). Not part of
+/// reading the header: authentication runs it on a validated-token cache
+/// miss only, since a hit is the very bytes of a token that passed it.
+pub(crate) fn check_syntax(token: &str) -> Result<(), AuthError> {
+    if is_b64token(token) {
+        Ok(())
+    } else {
+        Err(AuthError::MalformedCredentials(
+            "bearer token has invalid characters",
+        ))
+    }
 }
 
 /// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`

@@ -21,7 +21,7 @@ use credentials::{Credential, SentIn};
 use crate::error::AuthError;
 use crate::identity::Authenticated;
 use crate::validators::{AuthnRules, Revocations, Validators};
-use crate::verify::{Binding, Validator, Verified};
+use crate::verify::{Binding, Lookup, Validator, Verified};
 
 /// The identity `request` authenticates as with `entry` and its chain:
 /// `Ok(None)` when it carries no credentials at all (no token, no cookie).
@@ -29,7 +29,7 @@ pub(crate) async fn authenticate(
     request: &Request<'_>,
     validators: &Validators,
     entry: &Validator,
-) -> Result<Option<Arc<Authenticated>>, AuthError> {
+) -> Result<Option<Authenticated>, AuthError> {
     let chain = validators.chain(entry);
     // Checked before anything else: a request riding on a session must not
     // reach a token route at all (as Odoo's `auth_jwt` refuses it).
@@ -69,13 +69,26 @@ async fn bearer<'a>(
     chain: impl Iterator<Item = (&'a Validator, &'a AuthnRules)>,
     credential: Credential<'_>,
     entry: impl FnOnce() -> Option<&'a AuthnRules>,
-) -> Result<Arc<Authenticated>, AuthError> {
+) -> Result<Authenticated, AuthError> {
     let mut refusals: Vec<(&str, AuthError)> = Vec::new();
+    let mut syntax_checked = credential.syntax_checked;
     for (validator, rules) in chain {
         if !takes(rules, credential.sent_in) {
             continue;
         }
-        match validator.verify(credential.token).await {
+        // A cache hit is the very bytes of a token that passed the syntax
+        // check; a miss is checked (once) before anything decodes it.
+        let verified = match validator.lookup(credential.token) {
+            Lookup::Hit(result) => result,
+            Lookup::Miss(miss) => {
+                if !syntax_checked {
+                    credentials::check_syntax(credential.token)?;
+                    syntax_checked = true;
+                }
+                validator.verify_missed(credential.token, miss).await
+            }
+        };
+        match verified {
             Ok(token) => {
                 // A bearer token sent as one needs nothing more (the common case).
                 if credential.dpop || *token.binding() != Binding::None {
@@ -98,7 +111,7 @@ async fn identify(
     validator: &Validator,
     rules: &AuthnRules,
     token: Arc<Verified>,
-) -> Result<Arc<Authenticated>, AuthError> {
+) -> Result<Authenticated, AuthError> {
     // Asked on every request, cached tokens included: a revocation counts
     // from the next request on.
     if let Some(revocations) = request.rocket().state::<Revocations>() {
@@ -155,7 +168,7 @@ fn chain_refusal(request: &Request<'_>, refusals: Vec<(&str, AuthError)>) -> Aut
 async fn from_cookie<'a>(
     request: &Request<'_>,
     chain: impl Iterator<Item = (&'a Validator, &'a AuthnRules)> + Clone,
-) -> Result<Option<Arc<Authenticated>>, AuthError> {
+) -> Result<Option<Authenticated>, AuthError> {
     let candidates = chain
         .clone()
         .filter_map(|(validator, rules)| Some((validator.name(), rules.cookie.as_ref()?)));

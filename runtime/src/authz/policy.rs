@@ -15,6 +15,7 @@ use super::step_up::Demands;
 use super::token::AccessToken;
 use crate::config::DpopMode;
 use crate::error::{AuthError, Denial};
+use crate::validators::ValidatorSlot;
 
 /// A route policy, as a type a guard can carry.
 ///
@@ -44,6 +45,15 @@ pub trait Policy: Send + Sync + 'static {
     /// roles and scopes passed; `None` when the route has none.
     fn check<'a>(token: &'a AccessToken, rocket: &'a Rocket<Orbit>) -> Option<BoxFuture<'a, bool>> {
         let _ = (token, rocket);
+        None
+    }
+
+    /// Where the policy's validator is remembered once resolved: `#[jwt_auth]`
+    /// policies each have a slot of their own (a `static`), so a request
+    /// finds its validator without looking its name up. Hand-written
+    /// policies may leave the default, `None` (looked up by name).
+    #[doc(hidden)]
+    fn validator_slot() -> Option<&'static ValidatorSlot> {
         None
     }
 }

@@ -27,11 +27,11 @@ use crate::verify::{check_audience, Verified};
 /// ```
 #[derive(Clone)]
 pub struct AccessToken {
-    identity: Arc<Authenticated>,
+    identity: Authenticated,
 }
 
 impl AccessToken {
-    pub(crate) fn new(identity: Arc<Authenticated>) -> Self {
+    pub(crate) fn new(identity: Authenticated) -> Self {
         Self { identity }
     }
 
@@ -62,12 +62,12 @@ impl AccessToken {
 
     /// The user the request runs as (the accepting validator's `user_strategy`).
     pub fn user(&self) -> Option<&str> {
-        self.identity.user.as_deref()
+        self.identity.who.user.as_deref()
     }
 
     /// The partner the request acts for (the accepting validator's `partner_strategy`).
     pub fn partner(&self) -> Option<&Partner> {
-        self.identity.partner.as_ref()
+        self.identity.who.partner.as_ref()
     }
 
     /// The roles the token holds: the words of its roles claim (`roles_claim`),
@@ -95,6 +95,18 @@ impl AccessToken {
     /// such a token only with a valid proof by its key.
     pub fn is_dpop_bound(&self) -> bool {
         self.verified().is_dpop_bound()
+    }
+
+    /// Its claims as a `C` made by `make`, shared by every request that
+    /// carries the same cached token (see `Verified::claims_as`).
+    pub(crate) fn claims_as<C, E>(
+        &self,
+        make: impl FnOnce(&Map<String, Value>) -> Result<C, E>,
+    ) -> Result<Arc<C>, E>
+    where
+        C: std::any::Any + Send + Sync,
+    {
+        self.verified().claims_as(make)
     }
 
     /// Whether the token holds one of its validator's `read_only_scopes`.

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
+use std::sync::Arc;
 
 use jsonwebtoken::Header;
 use rocket::request::{FromRequest, Outcome};
@@ -42,7 +43,9 @@ use crate::identity::Partner;
 /// }
 /// ```
 pub struct Jwt<C = Value, P = DefaultPolicy> {
-    claims: C,
+    /// Shared with the validated-token cache: a cached token's claims are
+    /// deserialized once, not on each request.
+    claims: Arc<C>,
     token: AccessToken,
     policy: PhantomData<fn() -> P>,
 }
@@ -53,9 +56,20 @@ impl<C, P> Jwt<C, P> {
         &self.claims
     }
 
-    /// Takes the claims out.
-    pub fn into_claims(self) -> C {
-        self.claims
+    /// Takes the claims out: a clone when the validated-token cache still
+    /// shares them with other requests (see [`Jwt::shared_claims`]).
+    pub fn into_claims(self) -> C
+    where
+        C: Clone,
+    {
+        Arc::unwrap_or_clone(self.claims)
+    }
+
+    /// The claims as the `Arc` the guard holds, shared with every request
+    /// that carried the same token while it stayed in the validated-token
+    /// cache: what to keep past the handler without a copy.
+    pub fn shared_claims(&self) -> Arc<C> {
+        Arc::clone(&self.claims)
     }
 
     /// The verified token: payload, header, roles and scopes.
@@ -104,9 +118,9 @@ impl<C, P> Jwt<C, P> {
     /// Makes the guard from a token that met the route's policy.
     fn from_token(token: AccessToken) -> Result<Self, AuthError>
     where
-        C: DeserializeOwned,
+        C: DeserializeOwned + Send + Sync + 'static,
     {
-        let claims = deserialize(token.payload())?;
+        let claims = token.claims_as(deserialize)?;
         Ok(Self {
             claims,
             token,
@@ -135,7 +149,7 @@ impl<C, P> fmt::Debug for Jwt<C, P> {
 #[rocket::async_trait]
 impl<'r, C, P> FromRequest<'r> for Jwt<C, P>
 where
-    C: DeserializeOwned + Send,
+    C: DeserializeOwned + Send + Sync + 'static,
     P: Policy,
 {
     type Error = AuthError;
@@ -204,7 +218,7 @@ impl<C, P> fmt::Debug for OptionalJwt<C, P> {
 #[rocket::async_trait]
 impl<'r, C, P> FromRequest<'r> for OptionalJwt<C, P>
 where
-    C: DeserializeOwned + Send,
+    C: DeserializeOwned + Send + Sync + 'static,
     P: Policy,
 {
     type Error = AuthError;

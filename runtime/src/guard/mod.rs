@@ -11,9 +11,9 @@ mod auth_user;
 mod authorized;
 mod jwt;
 
-use std::marker::PhantomData;
+use std::any::TypeId;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Instant;
 
 use rocket::http::Status;
@@ -26,7 +26,7 @@ pub use authorized::Authorized;
 pub use jwt::{Jwt, OptionalJwt};
 
 use crate::authn::authenticate;
-use crate::authz::{AccessToken, Policy, RoutePolicy};
+use crate::authz::{AccessToken, Policy};
 use crate::config::DpopMode;
 use crate::error::{AuthError, Denial};
 use crate::identity::Authenticated;
@@ -41,97 +41,151 @@ const FALLBACK_REALM: &str = "rocket_warden";
 /// How a guard is made from the request's token (`None`: no credentials).
 type MakeGuard<G> = fn(Option<AccessToken>) -> Result<G, AuthError>;
 
-/// The work of every guard: validate the request's credentials and apply
-/// policy `P` (both once per request), then `make` the guard.
+/// What a request's token came to under one policy: no credentials, a
+/// token that met the policy, or a refusal.
+type Decided = Result<Option<AccessToken>, AuthError>;
+
+/// The work of every guard: validate the request's credentials (once per
+/// request) and apply policy `P` (once per request and policy), then `make`
+/// the guard.
 pub(crate) async fn guard<P: Policy, G>(
     request: &Request<'_>,
     make: MakeGuard<G>,
 ) -> Outcome<G, AuthError> {
-    let validator = match route_validator(request, &P::POLICY) {
-        Ok(validator) => validator,
+    let (validators, validator) = match route_validator::<P, _>(request) {
+        Ok(found) => found,
         Err(refused) => return refused,
     };
-    let decision = decide::<P>(request, validator).await;
-    let token = decision.result.clone();
+    let cached = request
+        .local_cache_async(Box::pin(Authentication::run(
+            request, validators, validator,
+        )))
+        .await;
+    // A second validator on the same request (unusual) authenticates again.
+    let fresh;
+    let authentication = if *cached.validator == *validator.name() {
+        cached
+    } else {
+        fresh = Box::pin(Authentication::run(request, validators, validator)).await;
+        &fresh
+    };
+    let token = authentication.decide::<P>(request, validator).await;
     let had_token = matches!(token, Ok(Some(_)));
     let result = token.and_then(make);
-    decision.report_once(validator, had_token, result.as_ref().err());
+    authentication.report_once(validator, had_token, result.as_ref().err());
     conclude::<P, _>(request, validator, result)
 }
 
-/// What a request's token came to under policy `P`. Cached on the request
-/// per policy type, so guards sharing a policy share one decision (and one
-/// run of its custom check).
-struct Decision<P> {
-    result: Result<Option<AccessToken>, AuthError>,
-    /// The `authenticate` span, and when the decision began.
+/// A request's authentication with one validator (and its chain), and the
+/// decisions of the policies its guards applied to it: the one entry a
+/// request keeps in Rocket's request-local cache. Every guard of a route
+/// shares the first guard's work.
+struct Authentication {
+    /// The route's validator, whichever validator of its chain accepted.
+    validator: Arc<str>,
+    result: Result<Option<Authenticated>, AuthError>,
+    /// The first policy's decision (a route's guards share one policy),
+    /// then any other's.
+    first: OnceLock<(TypeId, Decided)>,
+    others: Mutex<Vec<(TypeId, Decided)>>,
+    /// The `authenticate` span, and when the work began (read only when a
+    /// subscriber or the metrics want the duration).
     span: tracing::Span,
-    started: Instant,
+    started: Option<Instant>,
     /// Whether the outcome was reported (by the route's first guard).
     reported: AtomicBool,
-    policy: PhantomData<fn() -> P>,
 }
 
-impl<P> Decision<P> {
+impl Authentication {
+    async fn run(request: &Request<'_>, validators: &Validators, validator: &Validator) -> Self {
+        let span = tracing::info_span!(
+            target: "rocket_warden",
+            "authenticate",
+            validator = validator.name(),
+            outcome = tracing::field::Empty,
+            reason = tracing::field::Empty,
+            duration_us = tracing::field::Empty,
+        );
+        let started = (telemetry::ENABLED || !span.is_disabled()).then(Instant::now);
+        let result = authenticate(request, validators, validator)
+            .instrument(span.clone())
+            .await;
+        Self {
+            validator: validator.shared_name().clone(),
+            result,
+            first: OnceLock::new(),
+            others: Mutex::new(Vec::new()),
+            span,
+            started,
+            reported: AtomicBool::new(false),
+        }
+    }
+
+    /// What the token comes to under policy `P`, decided once per request.
+    async fn decide<P: Policy>(&self, request: &Request<'_>, validator: &Validator) -> Decided {
+        let policy = TypeId::of::<P>();
+        if let Some(decided) = self.decided(policy) {
+            return decided;
+        }
+        let decided = match &self.result {
+            Ok(Some(identity)) => {
+                authorize::<P>(request, validator, AccessToken::new(identity.clone()))
+                    .instrument(self.span.clone())
+                    .await
+                    .map(Some)
+            }
+            Ok(None) => Ok(None),
+            Err(error) => Err(error.clone()),
+        };
+        self.remember(policy, &decided);
+        decided
+    }
+
+    /// The decision policy `policy` came to on this request, if it ran.
+    fn decided(&self, policy: TypeId) -> Option<Decided> {
+        match self.first.get() {
+            Some((first, decided)) if *first == policy => Some(decided.clone()),
+            Some(_) => {
+                let others = self.others.lock().unwrap_or_else(PoisonError::into_inner);
+                let found = others.iter().find(|(other, _)| *other == policy);
+                found.map(|(_, decided)| decided.clone())
+            }
+            None => None,
+        }
+    }
+
+    fn remember(&self, policy: TypeId, decided: &Decided) {
+        if self.first.set((policy, decided.clone())).is_err() {
+            let mut others = self.others.lock().unwrap_or_else(PoisonError::into_inner);
+            others.push((policy, decided.clone()));
+        }
+    }
+
     /// Records the outcome on the `authenticate` span and in the metrics,
-    /// once per decision: anonymous when no credentials were sent and the
+    /// once per request: anonymous when no credentials were sent and the
     /// guard allows it (`OptionalJwt`), refused with the guard's reason
     /// otherwise.
     fn report_once(&self, validator: &Validator, had_token: bool, refused: Option<&AuthError>) {
         if self.reported.swap(true, Ordering::Relaxed) {
             return;
         }
-        let took = self.started.elapsed();
         let outcome = match refused {
             Some(error) => Reported::Refused(error.reason()),
             None if had_token => Reported::Accepted,
             None => Reported::Anonymous,
         };
-        self.span.record("outcome", outcome.label());
-        if let Reported::Refused(reason) = outcome {
-            self.span.record("reason", reason);
+        let took = self.started.map(|started| started.elapsed());
+        if !self.span.is_disabled() {
+            self.span.record("outcome", outcome.label());
+            if let Reported::Refused(reason) = outcome {
+                self.span.record("reason", reason);
+            }
+            if let Some(took) = took {
+                self.span.record("duration_us", took.as_micros() as u64);
+            }
         }
-        self.span.record("duration_us", took.as_micros() as u64);
-        telemetry::authentication(validator.name(), outcome, took);
+        telemetry::authentication(validator.name(), outcome, took.unwrap_or_default());
     }
-}
-
-async fn decide<'r, P: Policy>(request: &'r Request<'_>, validator: &Validator) -> &'r Decision<P> {
-    // Boxed, like the attempt below: Rocket moves the future it is given,
-    // and these hold every step of authentication.
-    request
-        .local_cache_async(Box::pin(async {
-            let span = tracing::info_span!(
-                target: "rocket_warden",
-                "authenticate",
-                validator = validator.name(),
-                outcome = tracing::field::Empty,
-                reason = tracing::field::Empty,
-                duration_us = tracing::field::Empty,
-            );
-            let started = Instant::now();
-            let result = async {
-                match attempt(request, validator).await {
-                    Ok(Some(verified)) => {
-                        authorize::<P>(request, validator, AccessToken::new(verified))
-                            .await
-                            .map(Some)
-                    }
-                    Ok(None) => Ok(None),
-                    Err(error) => Err(error),
-                }
-            }
-            .instrument(span.clone())
-            .await;
-            Decision::<P> {
-                result,
-                span,
-                started,
-                reported: AtomicBool::new(false),
-                policy: PhantomData,
-            }
-        }))
-        .await
 }
 
 /// Applies policy `P` to a verified token: audience, step-up, read-only
@@ -157,62 +211,22 @@ async fn authorize<P: Policy>(
     Ok(token)
 }
 
-/// What a request's credentials came to with one validator (and its chain):
-/// no credentials, an identity, or a refusal. Cached on the request, keyed
-/// by the route's validator, whichever validator of its chain accepted.
-struct Attempt {
-    validator: Arc<str>,
-    result: Result<Option<Arc<Authenticated>>, AuthError>,
-}
-
-impl Attempt {
-    async fn run(request: &Request<'_>, validator: &Validator) -> Self {
-        let result = match request.rocket().state::<Validators>() {
-            Some(validators) => authenticate(request, validators, validator).await,
-            None => Err(AuthError::NotConfigured),
-        };
-        Self {
-            validator: validator.shared_name().clone(),
-            result,
-        }
-    }
-}
-
-/// Validates the request's credentials with `validator`, once per request:
-/// every guard of the route shares the first guard's work. A second validator
-/// on the same request (unusual) validates again.
-async fn attempt(
-    request: &Request<'_>,
-    validator: &Validator,
-) -> Result<Option<Arc<Authenticated>>, AuthError> {
-    let cached = request
-        .local_cache_async(Box::pin(Attempt::run(request, validator)))
-        .await;
-    if *cached.validator == *validator.name() {
-        cached.result.clone()
-    } else {
-        Attempt::run(request, validator).await.result
-    }
-}
-
-/// The route's validator, or the refusal to answer with when there is none
-/// (which sentinels make impossible in an application that launched).
-fn route_validator<'r, T>(
+/// The application's validators and the route's, or the refusal to answer
+/// with when there is none (which sentinels make impossible in an
+/// application that launched).
+fn route_validator<'r, P: Policy, T>(
     request: &'r Request<'_>,
-    policy: &RoutePolicy,
-) -> Result<&'r Validator, Outcome<T, AuthError>> {
-    let found = request.rocket().state::<Validators>().map(|validators| {
-        validators
-            .for_route(policy.validator_name())
-            .map_err(|e| e.to_string())
-    });
-    match found {
-        Some(Ok(validator)) => Ok(validator),
-        Some(Err(problem)) => Err(unconfigured(request, &problem)),
-        None => Err(unconfigured(
+) -> Result<(&'r Validators, &'r Validator), Outcome<T, AuthError>> {
+    let policy = &P::POLICY;
+    let Some(validators) = request.rocket().state::<Validators>() else {
+        return Err(unconfigured(
             request,
             "the rocket_warden fairing is not attached",
-        )),
+        ));
+    };
+    match validators.for_policy(policy.validator_name(), P::validator_slot()) {
+        Ok(validator) => Ok((validators, validator)),
+        Err(problem) => Err(unconfigured(request, &problem.to_string())),
     }
 }
 
@@ -340,7 +354,8 @@ pub(crate) fn guard_aborts<P: Policy>(rocket: &Rocket<Ignite>, guard: &str) -> b
         );
         return true;
     };
-    match validators.for_route(P::POLICY.validator_name()) {
+    // Resolved here, at ignite, into the policy's slot.
+    match validators.for_policy(P::POLICY.validator_name(), P::validator_slot()) {
         Ok(validator) => dpop_aborts(validators, validator, P::POLICY.dpop_mode(), &user),
         Err(problem) => {
             tracing::error!(target: "rocket_warden", "{user} {problem}");

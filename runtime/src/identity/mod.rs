@@ -64,10 +64,16 @@ pub struct Partner {
 }
 
 /// A verified token with the user and partner it resolved to: what a
-/// request authenticated as.
-#[derive(Debug)]
+/// request authenticated as. Cloning is cheap (two shared pointers).
+#[derive(Debug, Clone)]
 pub(crate) struct Authenticated {
     pub(crate) token: Arc<Verified>,
+    pub(crate) who: Arc<Identity>,
+}
+
+/// The user and the partner a token stands for.
+#[derive(Debug)]
+pub(crate) struct Identity {
     pub(crate) user: Option<String>,
     pub(crate) partner: Option<Partner>,
 }
@@ -85,11 +91,25 @@ impl IdentityRules {
     /// Resolves the user and partner of `token`. A failed lookup is a 503 and
     /// a required partner that is not found a 401; both are final (a chain
     /// does not try its next validator, since this one accepted the token).
+    ///
+    /// Strategies that read only the token (user `static` or `claim`,
+    /// partner `none`) resolve once per verified token: every request that
+    /// carries a cached token shares the identity.
     pub(crate) async fn identify(
         &self,
         request: &Request<'_>,
         token: Arc<Verified>,
-    ) -> Result<Arc<Authenticated>, AuthError> {
+    ) -> Result<Authenticated, AuthError> {
+        let token_only = self.user.reads_token_only()
+            && matches!(self.partner, PartnerResolver::None)
+            && !self.partner_required;
+        if token_only {
+            let who = token.memo(|claims| Identity {
+                user: self.user.user_in_claims(claims),
+                partner: None,
+            });
+            return Ok(Authenticated { token, who });
+        }
         let unavailable = |what: &str, error: LookupError| {
             tracing::error!(
                 target: "rocket_warden",
@@ -111,10 +131,7 @@ impl IdentityRules {
         if partner.is_none() && self.partner_required {
             return Err(AuthError::NoPartner);
         }
-        Ok(Arc::new(Authenticated {
-            token,
-            user,
-            partner,
-        }))
+        let who = Arc::new(Identity { user, partner });
+        Ok(Authenticated { token, who })
     }
 }

@@ -83,15 +83,29 @@ impl fmt::Debug for UserResolver {
 }
 
 impl UserResolver {
-    /// The user `claims` name, by this strategy.
+    /// Whether it reads the token alone (`static`, `claim`), so that its
+    /// answer for a token never changes: see [`Self::user_in_claims`].
+    pub(crate) fn reads_token_only(&self) -> bool {
+        matches!(self, Self::Static(_) | Self::Claim(_))
+    }
+
+    /// The user of a token's claims for a strategy that reads the token
+    /// alone; `None` for an application's strategy, which `lookup` asks.
+    pub(crate) fn user_in_claims(&self, claims: &Claims) -> Option<String> {
+        match self {
+            Self::Static(user) => Some(user.to_string()),
+            Self::Claim(claim) => id_from_claim(claims.get(&**claim)),
+            Self::Custom { .. } => None,
+        }
+    }
+
     pub(crate) async fn lookup(
         &self,
         request: &Request<'_>,
         claims: &Claims,
     ) -> Result<Option<String>, LookupError> {
         match self {
-            Self::Static(user) => Ok(Some(user.to_string())),
-            Self::Claim(claim) => Ok(id_from_claim(claims.get(&**claim))),
+            Self::Static(_) | Self::Claim(_) => Ok(self.user_in_claims(claims)),
             Self::Custom { strategy, .. } => strategy.user(request, claims).await,
         }
     }

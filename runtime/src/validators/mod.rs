@@ -7,6 +7,7 @@ mod rules;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use rocket::figment::Figment;
@@ -30,7 +31,13 @@ pub(crate) use rules::{AuthnRules, DpopRules, SharedReplayStore};
 /// to list what is configured.
 #[derive(Debug, Default)]
 pub struct Validators {
-    by_name: BTreeMap<Box<str>, Validator>,
+    /// Every validator, in name order.
+    list: Box<[Validator]>,
+    /// Each validator's place in `list`, by name.
+    by_name: BTreeMap<Box<str>, usize>,
+    /// This set's identity in the process, which route policies' slots
+    /// remember (see [`ValidatorSlot`]).
+    id: u32,
     /// Each validator's identity rules, chain, token sources and cookie.
     rules: BTreeMap<Arc<str>, AuthnRules>,
 }
@@ -86,11 +93,23 @@ impl Validators {
             client,
             hooks: hooks.clone(),
         };
+        configs.sort_by(|a, b| a.name.cmp(&b.name));
         let by_name = configs
-            .into_iter()
-            .map(|config| (Box::from(&*config.name), Validator::new(config, &context)))
+            .iter()
+            .enumerate()
+            .map(|(at, config)| (Box::from(&*config.name), at))
             .collect();
-        Ok(Self { by_name, rules })
+        let list = configs
+            .into_iter()
+            .map(|config| Validator::new(config, &context))
+            .collect();
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        Ok(Self {
+            list,
+            by_name,
+            id,
+            rules,
+        })
     }
 
     /// Whether any validator takes tokens from the query (`query_param`).
@@ -123,17 +142,17 @@ impl Validators {
             .unwrap_or_default();
         std::iter::once(entry.shared_name())
             .chain(rest)
-            .filter_map(|name| Some((self.by_name.get(&**name)?, self.rules.get(name)?)))
+            .filter_map(|name| Some((self.get(name)?, self.rules.get(name)?)))
     }
 
     /// The validator called `name`.
     pub fn get(&self, name: &str) -> Option<&Validator> {
-        self.by_name.get(name)
+        self.list.get(*self.by_name.get(name)?)
     }
 
     /// All validators, by name.
     pub fn iter(&self) -> impl Iterator<Item = &Validator> {
-        self.by_name.values()
+        self.list.iter()
     }
 
     /// How many validators are configured.
@@ -151,15 +170,42 @@ impl Validators {
         &'a self,
         name: Option<&'a str>,
     ) -> Result<&'a Validator, Unresolved<'a>> {
+        self.place(name).map(|at| &self.list[at])
+    }
+
+    /// [`Self::for_route`], remembered in the route policy's `slot`: the
+    /// policy's sentinel resolves it at ignite, and each request reads the
+    /// slot (one atomic load) instead of looking the name up. A slot filled
+    /// by another application's validators (tests launch many in one
+    /// process) is resolved again.
+    pub(crate) fn for_policy<'a>(
+        &'a self,
+        name: Option<&'a str>,
+        slot: Option<&ValidatorSlot>,
+    ) -> Result<&'a Validator, Unresolved<'a>> {
+        let Some(slot) = slot else {
+            return self.for_route(name);
+        };
+        if let Some(found) = slot.get(self.id).and_then(|at| self.list.get(at)) {
+            return Ok(found);
+        }
+        let at = self.place(name)?;
+        slot.set(self.id, at);
+        Ok(&self.list[at])
+    }
+
+    /// Where in `list` the validator a route uses is.
+    fn place<'a>(&'a self, name: Option<&'a str>) -> Result<usize, Unresolved<'a>> {
         let Some(name) = name else {
-            let mut all = self.iter();
-            return match (all.next(), all.next()) {
-                (Some(only), None) => Ok(only),
-                (None, _) => Err(Unresolved::NoneConfigured),
-                (Some(_), Some(_)) => Err(Unresolved::Ambiguous { known: self }),
+            return match self.list.len() {
+                1 => Ok(0),
+                0 => Err(Unresolved::NoneConfigured),
+                _ => Err(Unresolved::Ambiguous { known: self }),
             };
         };
-        self.get(name)
+        self.by_name
+            .get(name)
+            .copied()
             .ok_or(Unresolved::Unknown { name, known: self })
     }
 
@@ -170,6 +216,39 @@ impl Validators {
             .map(|name| format!("`{name}`"))
             .collect();
         names.join(", ")
+    }
+}
+
+/// The next [`Validators::id`]; 0 is no set's, so an empty slot matches none.
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+/// Where a route policy's validator is in the application's [`Validators`]:
+/// one per `#[jwt_auth]` policy (a `static` the macro generates), so a
+/// request finds its validator without looking up its name. Holds the
+/// validators' id and the validator's place, packed in one atomic word.
+#[derive(Debug, Default)]
+pub struct ValidatorSlot(AtomicU64);
+
+impl ValidatorSlot {
+    /// An empty slot.
+    pub const fn new() -> Self {
+        Self(AtomicU64::new(0))
+    }
+
+    /// The place it holds for the validators whose id is `id`.
+    fn get(&self, id: u32) -> Option<usize> {
+        let packed = self.0.load(Ordering::Relaxed);
+        let (held, at) = ((packed >> 32) as u32, packed as u32);
+        (held == id && id != 0).then_some(at as usize)
+    }
+
+    fn set(&self, id: u32, at: usize) {
+        // More than 2^32 validators cannot be configured; refuse to store
+        // what would not read back.
+        if let Ok(at) = u32::try_from(at) {
+            self.0
+                .store(u64::from(id) << 32 | u64::from(at), Ordering::Relaxed);
+        }
     }
 }
 

@@ -63,9 +63,10 @@ pub(crate) struct Entry {
 
 impl Entry {
     /// About how many bytes the entry holds: its own structures, the
-    /// `header.payload` it keeps, the parsed header and claims, and the
-    /// roles and scopes read from them later (at most the claims' strings
-    /// again). An estimate of what the allocator hands out, made once, when
+    /// `header.payload` it keeps, the parsed header and claims, the roles
+    /// and scopes read from them later (at most the claims' strings again),
+    /// and the handler's typed claims kept later (at most a parsed copy of
+    /// the claims, which is what `Jwt<serde_json::Value>` keeps). An estimate of what the allocator hands out, made once, when
     /// the entry is inserted: the weight of an entry must never change.
     fn estimated_bytes(&self) -> u64 {
         // The parsed header's strings take no more than its JSON.
@@ -76,7 +77,7 @@ impl Entry {
             + self.signed.len()
             + size_of::<Header>()
             + header_json
-            + object_bytes(&self.verified.payload)
+            + 2 * object_bytes(&self.verified.payload)
             + string_bytes(&self.verified.payload);
         u64::try_from(bytes).unwrap_or(u64::MAX)
     }

@@ -29,6 +29,6 @@ pub use replay::{MemoryReplayStore, ReplayStore, StoreUnavailable};
 pub(crate) use tenants::TrustHooks;
 pub use tenants::{TenantTrust, TrustUnavailable, TrustedIssuer};
 pub(crate) use times::numeric_date;
-pub(crate) use validator::Context;
 pub use validator::Validator;
+pub(crate) use validator::{Context, Lookup};
 pub(crate) use verified::{Binding, Verified};

@@ -58,6 +58,21 @@ fn token_error(error: jsonwebtoken::errors::Error) -> TokenError {
     }
 }
 
+/// What the validated-token cache said of a token (see [`Validator::lookup`]).
+pub(crate) enum Lookup {
+    /// The very same bytes verified before: the token, or why it no longer
+    /// passes (expired since, say).
+    Hit(Result<Arc<Verified>, AuthError>),
+    /// Not cached (or cached no more): verify it.
+    Miss(Miss),
+}
+
+/// A token the cache did not hold, with the digest to keep it under once it
+/// verifies (`None`: the cache is off, or the token is not three parts).
+pub(crate) struct Miss {
+    digest: Option<super::cache::TokenDigest>,
+}
+
 /// One configured validator: a key, an algorithm allow-list and the rules a
 /// token's claims must meet. Built by the fairing from `jwt.validators.<name>`.
 pub struct Validator {
@@ -201,39 +216,66 @@ impl Validator {
     }
 
     /// Validates `token` completely: shape, algorithm, signature, header,
-    /// claims. A token served from the cache has its time claims and its
-    /// remote key checked again. Remote keys may be fetched first (see
-    /// [`crate::remote`]).
+    /// claims, from the cache when it holds the token (see [`Self::lookup`]).
+    /// For the fuzz targets' own validators only: it caches a token without
+    /// the header's syntax check, where authentication checks the syntax of
+    /// every miss and relies on every cached token having passed it.
+    #[cfg(feature = "fuzzing")]
     pub(crate) async fn verify(&self, token: &str) -> Result<Arc<Verified>, AuthError> {
-        if let Issuers::Introspected { introspection, .. } = &self.issuers {
-            return introspection.verify(self, token).await;
+        match self.lookup(token) {
+            Lookup::Hit(result) => result,
+            Lookup::Miss(miss) => self.verify_missed(token, miss).await,
         }
-        // Boxed: verifying may fetch keys, a large future that would
-        // otherwise be moved around with every request's guard.
-        let verify_fully = |token| Box::pin(self.verify_fully(token));
-        let Some(cache) = &self.cache else {
-            return Ok(verify_fully(token).await?.verified);
-        };
-        let Some(compact) = Compact::split(token) else {
-            return Ok(verify_fully(token).await?.verified); // refused there
+    }
+
+    /// What the validated-token cache says of `token`: the verified token
+    /// (its time claims and remote key checked again) or why it no longer
+    /// passes, or a miss to hand to [`Self::verify_missed`]. No await, no
+    /// parsing: a digest, one lookup and a byte comparison.
+    pub(crate) fn lookup(&self, token: &str) -> Lookup {
+        let miss = Lookup::Miss(Miss { digest: None });
+        if matches!(self.issuers, Issuers::Introspected { .. }) {
+            return miss; // introspected tokens have a cache of their own
+        }
+        let (Some(cache), Some(compact)) = (&self.cache, Compact::split(token)) else {
+            return miss;
         };
         let digest = TokenCache::digest(compact.signature());
         let cached = cache.get(&digest, compact.signed());
         telemetry::token_cache(&self.name, cached.is_some());
         if let Some(entry) = cached {
             match self.recheck(&entry) {
-                Ok(true) => return Ok(entry.verified.clone()),
+                Ok(true) => return Lookup::Hit(Ok(entry.verified.clone())),
                 // Its key left the key set: verify from scratch.
                 Ok(false) => cache.remove(&digest),
                 Err(refused) => {
                     cache.remove(&digest);
-                    return Err(refused.into());
+                    return Lookup::Hit(Err(refused.into()));
                 }
             }
         }
-        let entry = verify_fully(token).await?;
+        Lookup::Miss(Miss {
+            digest: Some(digest),
+        })
+    }
+
+    /// Validates a token the cache did not hold, and caches it when it
+    /// passes. Remote keys may be fetched first (see [`crate::remote`]).
+    pub(crate) async fn verify_missed(
+        &self,
+        token: &str,
+        miss: Miss,
+    ) -> Result<Arc<Verified>, AuthError> {
+        if let Issuers::Introspected { introspection, .. } = &self.issuers {
+            return introspection.verify(self, token).await;
+        }
+        // Boxed: verifying may fetch keys, a large future that would
+        // otherwise be moved around with every request's guard.
+        let entry = Box::pin(self.verify_fully(token)).await?;
         let verified = entry.verified.clone();
-        cache.insert(digest, entry);
+        if let (Some(cache), Some(digest)) = (&self.cache, miss.digest) {
+            cache.insert(digest, entry);
+        }
         Ok(verified)
     }
 

@@ -1,5 +1,6 @@
 //! [`Verified`]: a token that passed verification, as every later step sees it.
 
+use std::any::{Any, TypeId};
 use std::sync::{Arc, OnceLock};
 
 use jsonwebtoken::Header;
@@ -22,6 +23,12 @@ pub(crate) struct Verified {
     /// What its `cnf` binds it to, read once, since every request with it
     /// checks that.
     binding: Binding,
+    /// Its claims as the first handler type that asked for them (see
+    /// [`Verified::claims_as`]), made once per verified token.
+    typed: OnceLock<(TypeId, Arc<dyn Any + Send + Sync>)>,
+    /// What the layers above worked out from the token alone (the identity
+    /// of token-only strategies), once per verified token.
+    memo: OnceLock<Arc<dyn Any + Send + Sync>>,
 }
 
 /// What a token is bound to (its `cnf` claim, RFC 7800).
@@ -68,7 +75,57 @@ impl Verified {
             payload,
             rules,
             grants: OnceLock::new(),
+            typed: OnceLock::new(),
+            memo: OnceLock::new(),
         })
+    }
+
+    /// A `T` worked out from its claims alone, made once per verified token
+    /// and shared by every request that carries it. One type per token: the
+    /// accepting validator's identity rules are the only user.
+    pub(crate) fn memo<T: Any + Send + Sync>(
+        &self,
+        make: impl FnOnce(&Map<String, Value>) -> T,
+    ) -> Arc<T> {
+        if let Some(kept) = self.memo.get() {
+            // Only one type is ever asked for; should another be, it is made
+            // afresh rather than kept.
+            return Arc::clone(kept)
+                .downcast::<T>()
+                .unwrap_or_else(|_| Arc::new(make(&self.payload)));
+        }
+        let made = Arc::new(make(&self.payload));
+        // Another request may have kept its own first: either is the same.
+        let _ = self.memo.set(made.clone());
+        made
+    }
+
+    /// Its claims as a `C`, made by `make` from the payload. The first type
+    /// asked for is kept, so requests that carry a cached token share one
+    /// `C` (a handler's `Jwt<C>` holds it in an `Arc`) instead of
+    /// deserializing the payload each time; another type is made afresh on
+    /// each call (an application whose routes read one validator's tokens as
+    /// several types keeps the first). A failure is not kept.
+    pub(crate) fn claims_as<C, E>(
+        &self,
+        make: impl FnOnce(&Map<String, Value>) -> Result<C, E>,
+    ) -> Result<Arc<C>, E>
+    where
+        C: Any + Send + Sync,
+    {
+        let wanted = TypeId::of::<C>();
+        if let Some((kept, claims)) = self.typed.get() {
+            if *kept == wanted {
+                if let Ok(claims) = Arc::clone(claims).downcast::<C>() {
+                    return Ok(claims);
+                }
+            }
+            return make(&self.payload).map(Arc::new);
+        }
+        let claims = Arc::new(make(&self.payload)?);
+        // Another request may have kept its own first: either is the same.
+        let _ = self.typed.set((wanted, claims.clone()));
+        Ok(claims)
     }
 
     /// What its `cnf` binds it to.
