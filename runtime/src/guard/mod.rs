@@ -106,10 +106,16 @@ impl Authentication {
             reason = tracing::field::Empty,
             duration_us = tracing::field::Empty,
         );
-        let started = (telemetry::ENABLED || !span.is_disabled()).then(Instant::now);
-        let result = authenticate(request, validators, validator)
-            .instrument(span.clone())
-            .await;
+        // Without a subscriber for the span, entering and leaving it on each
+        // poll is work for nothing (and, with tracing's `log` feature, a
+        // check of the logger each time).
+        let traced = !span.is_disabled();
+        let started = (telemetry::ENABLED || traced).then(Instant::now);
+        let authenticating = authenticate(request, validators, validator);
+        let result = match traced {
+            true => authenticating.instrument(span.clone()).await,
+            false => authenticating.await,
+        };
         Self {
             validator: validator.shared_name().clone(),
             result,
@@ -129,10 +135,13 @@ impl Authentication {
         }
         let decided = match &self.result {
             Ok(Some(identity)) => {
-                authorize::<P>(request, validator, AccessToken::new(identity.clone()))
-                    .instrument(self.span.clone())
-                    .await
-                    .map(Some)
+                let token = AccessToken::new(identity.clone());
+                let authorizing = authorize::<P>(request, validator, token);
+                match self.span.is_disabled() {
+                    true => authorizing.await,
+                    false => authorizing.instrument(self.span.clone()).await,
+                }
+                .map(Some)
             }
             Ok(None) => Ok(None),
             Err(error) => Err(error.clone()),

@@ -7,8 +7,8 @@ mod rules;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::mem::size_of;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::Arc;
 
 use rocket::figment::Figment;
 
@@ -38,8 +38,12 @@ pub struct Validators {
     /// This set's identity in the process, which route policies' slots
     /// remember (see [`ValidatorSlot`]).
     id: u32,
-    /// Each validator's identity rules, chain, token sources and cookie.
-    rules: BTreeMap<Arc<str>, AuthnRules>,
+    /// Each validator's identity rules, chain, token sources and cookie, by
+    /// its place in `list`.
+    rules: Box<[AuthnRules]>,
+    /// Each validator's chain by place: itself, then its `next` and theirs,
+    /// resolved once so a request follows places, not names.
+    chains: Box<[Box<[usize]>]>,
 }
 
 impl Validators {
@@ -93,22 +97,38 @@ impl Validators {
             client,
             hooks: hooks.clone(),
         };
-        configs.sort_by(|a, b| a.name.cmp(&b.name));
-        let by_name = configs
+        let mut rules = rules;
+        // Every validator has rules (`rules::build` fails otherwise): the
+        // two lists are kept in step, in name order.
+        let mut placed: Vec<_> = configs
+            .into_iter()
+            .filter_map(|config| Some((rules.remove(&config.name)?, config)))
+            .collect();
+        placed.sort_by(|(_, a), (_, b)| a.name.cmp(&b.name));
+        let by_name: BTreeMap<Box<str>, usize> = placed
             .iter()
             .enumerate()
-            .map(|(at, config)| (Box::from(&*config.name), at))
+            .map(|(at, (_, config))| (Box::from(&*config.name), at))
             .collect();
-        let list = configs
+        let chains = placed
+            .iter()
+            .enumerate()
+            .map(|(at, (rules, _))| {
+                let rest = rules.chain.iter().filter_map(|name| by_name.get(&**name));
+                std::iter::once(at).chain(rest.copied()).collect()
+            })
+            .collect();
+        let (rules, list) = placed
             .into_iter()
-            .map(|config| Validator::new(config, &context))
-            .collect();
+            .map(|(rules, config)| (rules, Validator::new(config, &context)))
+            .unzip::<_, _, Vec<_>, Vec<_>>();
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         Ok(Self {
-            list,
+            list: list.into(),
             by_name,
             id,
-            rules,
+            rules: rules.into(),
+            chains,
         })
     }
 
@@ -120,13 +140,13 @@ impl Validators {
     /// The query parameters validators take tokens from.
     pub(crate) fn query_params(&self) -> impl Iterator<Item = &str> + Clone {
         self.rules
-            .values()
+            .iter()
             .filter_map(|rules| rules.query_param.as_deref())
     }
 
     /// The rules of `validator` beyond token validation.
     pub(crate) fn rules(&self, validator: &Validator) -> Option<&AuthnRules> {
-        self.rules.get(validator.name())
+        self.rules.get(self.place_of(validator)?)
     }
 
     /// `entry` and the validators of its chain, in the order they are tried,
@@ -135,14 +155,25 @@ impl Validators {
         &'a self,
         entry: &'a Validator,
     ) -> impl Iterator<Item = (&'a Validator, &'a AuthnRules)> + Clone + 'a {
-        let rest = self
-            .rules
-            .get(entry.name())
-            .map(|rules| &rules.chain[..])
+        let places = self
+            .place_of(entry)
+            .and_then(|at| self.chains.get(at))
+            .map(|chain| &chain[..])
             .unwrap_or_default();
-        std::iter::once(entry.shared_name())
-            .chain(rest)
-            .filter_map(|name| Some((self.get(name)?, self.rules.get(name)?)))
+        places
+            .iter()
+            .filter_map(|&at| Some((self.list.get(at)?, self.rules.get(at)?)))
+    }
+
+    /// Where `validator` is in `list`, from its address (one of this set's
+    /// validators is found without comparing names); `None` for a validator
+    /// of another set.
+    fn place_of(&self, validator: &Validator) -> Option<usize> {
+        let offset =
+            (validator as *const Validator as usize).checked_sub(self.list.as_ptr() as usize)?;
+        let at = offset / size_of::<Validator>().max(1);
+        let found = self.list.get(at)?;
+        std::ptr::eq(found, validator).then_some(at)
     }
 
     /// The validator called `name`.

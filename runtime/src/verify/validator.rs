@@ -237,11 +237,13 @@ impl Validator {
         if matches!(self.issuers, Issuers::Introspected { .. }) {
             return miss; // introspected tokens have a cache of their own
         }
-        let (Some(cache), Some(compact)) = (&self.cache, Compact::split(token)) else {
+        // Only the signature and what it signs are needed: a hit is compared
+        // byte for byte with a token that was split and checked in full.
+        let (Some(cache), Some((signed, signature))) = (&self.cache, token.rsplit_once('.')) else {
             return miss;
         };
-        let digest = TokenCache::digest(compact.signature());
-        let cached = cache.get(&digest, compact.signed());
+        let digest = TokenCache::digest(signature);
+        let cached = cache.get(&digest, signed);
         telemetry::token_cache(&self.name, cached.is_some());
         if let Some(entry) = cached {
             match self.recheck(&entry) {
