@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The load benchmark: throughput, latency and server CPU per request of
 # GET /open (no token read) against GET /hs, /rs and /es (HS256, RS256, ES256
-# tokens) on the warden-bench server, and GET /noop, /open behind a request
-# guard that does nothing (what Rocket charges for any guard).
+# tokens) on the warden-bench server, GET /noop, /open behind a request
+# guard that does nothing (what Rocket charges for any guard), and GET
+# /floor, /open behind a guard that takes the token out of the
+# Authorization header and checks nothing else (the floor of any token
+# guard: what a route pays before a token is verified at all).
 # The three tokens are the same size, and /open is sent one too (it reads no
 # token): every request is the same bytes but for the path, so the ratios
 # measure what the server does with the token, not what receiving it costs.
@@ -99,8 +102,8 @@ off)
 esac
 case $open_token in
 # /open-bare is /open sent no token: what receiving the token costs.
-on) routes=(open open-bare noop hs rs es) ;;
-off) routes=(open noop hs rs es) ;;
+on) routes=(open open-bare noop floor hs rs es) ;;
+off) routes=(open noop floor hs rs es) ;;
 *) die "WARDEN_BENCH_OPEN_TOKEN must be on or off, not '$open_token'" ;;
 esac
 
@@ -221,6 +224,7 @@ auth_args() {
     auth=()
     case $1 in
     open-bare) ;;
+    floor) auth=(-H "Authorization: Bearer ${tokens[hs]}") ;;
     open | noop)
         if [[ $open_token == on ]]; then
             auth=(-H "Authorization: Bearer ${tokens[hs]}")

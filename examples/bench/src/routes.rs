@@ -17,7 +17,7 @@ pub struct Claims {
 
 /// Every route of the bench.
 pub(crate) fn all() -> Vec<Route> {
-    rocket::routes![open, noop, hs, rs, es]
+    rocket::routes![open, noop, floor, hs, rs, es]
 }
 
 /// The baseline: no token is read.
@@ -45,6 +45,37 @@ impl<'r> FromRequest<'r> for Noop {
 #[jwt_auth(public)]
 #[rocket::get("/noop")]
 fn noop(_guard: Noop) -> &'static str {
+    BODY
+}
+
+/// A request guard that reads the bearer token and checks nothing else:
+/// the floor of what any token guard costs (finding the header, taking the
+/// token out of it), which the load benchmark measures as `/floor`.
+#[derive(Debug)]
+pub(crate) struct BearerOnly;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for BearerOnly {
+    type Error = ();
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let header = request
+            .headers()
+            .get_one("Authorization")
+            .unwrap_or_default();
+        match header.get(..7) {
+            Some(scheme) if scheme.eq_ignore_ascii_case("bearer ") && header.len() > 7 => {
+                Outcome::Success(BearerOnly)
+            }
+            _ => Outcome::Error((rocket::http::Status::Unauthorized, ())),
+        }
+    }
+}
+
+/// `/open` behind [`BearerOnly`].
+#[jwt_auth(public)]
+#[rocket::get("/floor")]
+fn floor(_guard: BearerOnly) -> &'static str {
     BODY
 }
 

@@ -51,6 +51,24 @@ async fn noop_route_answers_200_without_a_token() {
 }
 
 #[rocket::async_test]
+async fn floor_route_takes_any_bearer_token_and_refuses_none() {
+    let client = client().await;
+    for (header, status) in [
+        (Some("Bearer anything"), Status::Ok),
+        (Some("bearer x"), Status::Ok),
+        (Some("Basic dXNlcjpwYXNz"), Status::Unauthorized),
+        (Some("Bearer "), Status::Unauthorized),
+        (None, Status::Unauthorized),
+    ] {
+        let mut request = client.get("/floor");
+        if let Some(value) = header {
+            request = request.header(Header::new("Authorization", value));
+        }
+        assert_eq!(request.dispatch().await.status(), status, "{header:?}");
+    }
+}
+
+#[rocket::async_test]
 async fn open_route_answers_200_without_a_token() {
     let client = client().await;
     let response = client.get("/open").dispatch().await;

@@ -100,6 +100,33 @@ impl<S: Send + Sync> FromRequestParts<S> for Noop {
     }
 }
 
+/// Reads the bearer token and checks nothing else: the floor of any token
+/// extractor (`/floor`).
+struct BearerOnly;
+
+#[axum::async_trait]
+impl<S: Send + Sync> FromRequestParts<S> for BearerOnly {
+    type Rejection = axum::http::StatusCode;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        match header.get(..7) {
+            Some(scheme) if scheme.eq_ignore_ascii_case("bearer ") && header.len() > 7 => {
+                Ok(BearerOnly)
+            }
+            _ => Err(axum::http::StatusCode::UNAUTHORIZED),
+        }
+    }
+}
+
+async fn floor(_guard: BearerOnly) -> &'static str {
+    BODY
+}
+
 async fn open() -> &'static str {
     BODY
 }
@@ -165,6 +192,7 @@ async fn app() -> Result<Router, String> {
     Ok(Router::new()
         .route("/open", get(open))
         .route("/noop", get(noop))
+        .route("/floor", get(floor))
         .route("/hs", get(protected).layer(hs.into_layer()))
         .route("/rs", get(protected).layer(rs.into_layer()))
         .route("/es", get(protected).layer(es.into_layer())))

@@ -179,6 +179,33 @@ fn noop(_guard: Noop) -> &'static str {
     BODY
 }
 
+/// Reads the bearer token and checks nothing else: the floor of any token
+/// guard (`/floor`).
+struct BearerOnly;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for BearerOnly {
+    type Error = ();
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let header = request
+            .headers()
+            .get_one("Authorization")
+            .unwrap_or_default();
+        match header.get(..7) {
+            Some(scheme) if scheme.eq_ignore_ascii_case("bearer ") && header.len() > 7 => {
+                Outcome::Success(BearerOnly)
+            }
+            _ => Outcome::Error((Status::Unauthorized, ())),
+        }
+    }
+}
+
+#[rocket::get("/floor")]
+fn floor(_guard: BearerOnly) -> &'static str {
+    BODY
+}
+
 #[rocket::get("/hs")]
 fn hs(_auth: Bearer<Hs>) -> &'static str {
     BODY
@@ -221,7 +248,7 @@ fn rocket(port: u16) -> Result<Rocket<Build>, String> {
         .manage(Verifier::<Hs>::new(&bench)?)
         .manage(Verifier::<Rs>::new(&bench)?)
         .manage(Verifier::<Es>::new(&bench)?)
-        .mount("/", rocket::routes![open, noop, hs, rs, es]))
+        .mount("/", rocket::routes![open, noop, floor, hs, rs, es]))
 }
 
 fn main() -> ExitCode {
