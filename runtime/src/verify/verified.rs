@@ -1,6 +1,7 @@
 //! [`Verified`]: a token that passed verification, as every later step sees it.
 
-use std::any::{Any, TypeId};
+use std::any::Any;
+use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
 
 use jsonwebtoken::Header;
@@ -25,7 +26,7 @@ pub(crate) struct Verified {
     binding: Binding,
     /// Its claims as the first handler type that asked for them (see
     /// [`Verified::claims_as`]), made once per verified token.
-    typed: OnceLock<(TypeId, Arc<dyn Any + Send + Sync>)>,
+    typed: OnceLock<Arc<dyn Any + Send + Sync>>,
     /// What the layers above worked out from the token alone (the identity
     /// of token-only strategies), once per verified token.
     memo: OnceLock<Arc<dyn Any + Send + Sync>>,
@@ -87,17 +88,12 @@ impl Verified {
         &self,
         make: impl FnOnce(&Map<String, Value>) -> T,
     ) -> Arc<T> {
-        if let Some(kept) = self.memo.get() {
-            // Only one type is ever asked for; should another be, it is made
-            // afresh rather than kept.
-            return Arc::clone(kept)
-                .downcast::<T>()
-                .unwrap_or_else(|_| Arc::new(make(&self.payload)));
+        match kept(&self.memo, &self.payload, |claims| {
+            Ok::<_, Infallible>(make(claims))
+        }) {
+            Ok(made) => made,
+            Err(never) => match never {},
         }
-        let made = Arc::new(make(&self.payload));
-        // Another request may have kept its own first: either is the same.
-        let _ = self.memo.set(made.clone());
-        made
     }
 
     /// Its claims as a `C`, made by `make` from the payload. The first type
@@ -113,19 +109,7 @@ impl Verified {
     where
         C: Any + Send + Sync,
     {
-        let wanted = TypeId::of::<C>();
-        if let Some((kept, claims)) = self.typed.get() {
-            if *kept == wanted {
-                if let Ok(claims) = Arc::clone(claims).downcast::<C>() {
-                    return Ok(claims);
-                }
-            }
-            return make(&self.payload).map(Arc::new);
-        }
-        let claims = Arc::new(make(&self.payload)?);
-        // Another request may have kept its own first: either is the same.
-        let _ = self.typed.set((wanted, claims.clone()));
-        Ok(claims)
+        kept(&self.typed, &self.payload, make)
     }
 
     /// What its `cnf` binds it to.
@@ -143,4 +127,24 @@ impl Verified {
         self.grants
             .get_or_init(|| Grants::read(&self.rules, &self.payload))
     }
+}
+
+/// The `T` kept in `slot`, or one made from `claims` and kept there when
+/// the slot is empty: the first type asked for is kept (a slot holding
+/// another type makes a fresh `T` each time), a failure never.
+fn kept<T: Any + Send + Sync, E>(
+    slot: &OnceLock<Arc<dyn Any + Send + Sync>>,
+    claims: &Map<String, Value>,
+    make: impl FnOnce(&Map<String, Value>) -> Result<T, E>,
+) -> Result<Arc<T>, E> {
+    if let Some(held) = slot.get() {
+        return match Arc::clone(held).downcast::<T>() {
+            Ok(held) => Ok(held),
+            Err(_) => make(claims).map(Arc::new),
+        };
+    }
+    let made = Arc::new(make(claims)?);
+    // Another request may have kept its own first: either is the same.
+    let _ = slot.set(made.clone());
+    Ok(made)
 }
