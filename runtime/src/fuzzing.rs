@@ -47,10 +47,10 @@ pub struct Accepted {
 /// the roles it grants.
 pub async fn verify(validator: &Validator, token: &str) -> Result<Accepted, AuthError> {
     let verified = validator.verify(token).await?;
-    check_audience(&verified.rules, &verified.payload, None)?;
+    check_audience(&verified.rules, verified.audience.as_ref(), None)?;
     Ok(Accepted {
         header: verified.header.clone(),
-        payload: verified.payload.clone(),
+        payload: verified.payload.map().clone(),
         roles: verified
             .grants()
             .roles

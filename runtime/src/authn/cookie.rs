@@ -75,7 +75,7 @@ mod jar {
         let stored = Stored {
             validator: token.validator.to_string(),
             header: token.header.clone(),
-            payload: token.payload.clone(),
+            payload: token.payload.map().clone(),
             exp: now + settings.max_age_secs,
         };
         let stored_exp = stored.exp;

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::error::TokenError;
 use crate::identity::{Authenticated, Partner};
-use crate::verify::{check_audience, Verified};
+use crate::verify::{check_audience, Payload, Verified};
 
 /// A verified access token, as route policies, checks and handlers see it:
 /// its header, its payload, the validator that accepted it, and the roles and
@@ -42,7 +42,7 @@ impl AccessToken {
 
     /// The whole payload.
     pub fn payload(&self) -> &Map<String, Value> {
-        &self.verified().payload
+        self.verified().payload.map()
     }
 
     /// One claim of the payload, by its exact name.
@@ -101,7 +101,7 @@ impl AccessToken {
     /// carries the same cached token (see `Verified::claims_as`).
     pub(crate) fn claims_as<C, E>(
         &self,
-        make: impl FnOnce(&Map<String, Value>) -> Result<C, E>,
+        make: impl FnOnce(&Payload) -> Result<C, E>,
     ) -> Result<Arc<C>, E>
     where
         C: std::any::Any + Send + Sync,
@@ -118,7 +118,7 @@ impl AccessToken {
     /// Checks `aud` against the route's `audiences`, or else the validator's.
     pub(crate) fn check_audience(&self, audiences: Option<&[&str]>) -> Result<(), TokenError> {
         let verified = self.verified();
-        check_audience(&verified.rules, &verified.payload, audiences)
+        check_audience(&verified.rules, verified.audience.as_ref(), audiences)
     }
 }
 

@@ -16,6 +16,7 @@ use super::{guard, guard_aborts};
 use crate::authz::{AccessToken, DefaultPolicy, Policy};
 use crate::error::AuthError;
 use crate::identity::Partner;
+use crate::verify::Payload;
 
 /// A request guard for a valid bearer token, with its claims as a `C`.
 ///
@@ -238,8 +239,8 @@ impl<C, P: Policy> Sentinel for OptionalJwt<C, P> {
 }
 
 /// Deserializes a verified token's claims into the handler's type.
-fn deserialize<C: DeserializeOwned>(payload: &Map<String, Value>) -> Result<C, AuthError> {
-    match C::deserialize(payload) {
+fn deserialize<C: DeserializeOwned>(payload: &Payload) -> Result<C, AuthError> {
+    match payload.deserialize::<C>() {
         Ok(claims) => Ok(claims),
         Err(error) => {
             // The serde message can quote claim values, so it stays at debug level.

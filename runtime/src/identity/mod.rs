@@ -120,12 +120,12 @@ impl IdentityRules {
         };
         let user = self
             .user
-            .lookup(request, &token.payload)
+            .lookup(request, token.payload.map())
             .await
             .map_err(|e| unavailable("user", e))?;
         let partner = self
             .partner
-            .lookup(request, &token.payload)
+            .lookup(request, token.payload.map())
             .await
             .map_err(|e| unavailable("partner", e))?;
         if partner.is_none() && self.partner_required {

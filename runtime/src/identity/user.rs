@@ -7,6 +7,7 @@ use rocket::Request;
 use serde_json::Value;
 
 use super::{Claims, LookupError};
+use crate::verify::ClaimSet;
 
 /// A way to find the user a verified token stands for, registered with
 /// the fairing's `Warden::user_strategy` and selected by a
@@ -91,10 +92,10 @@ impl UserResolver {
 
     /// The user of a token's claims for a strategy that reads the token
     /// alone; `None` for an application's strategy, which `lookup` asks.
-    pub(crate) fn user_in_claims(&self, claims: &Claims) -> Option<String> {
+    pub(crate) fn user_in_claims(&self, claims: &(impl ClaimSet + ?Sized)) -> Option<String> {
         match self {
             Self::Static(user) => Some(user.to_string()),
-            Self::Claim(claim) => id_from_claim(claims.get(&**claim)),
+            Self::Claim(claim) => id_from_claim(claims.claim(claim).as_deref()),
             Self::Custom { .. } => None,
         }
     }

@@ -35,7 +35,7 @@ use std::sync::Arc;
 use jsonwebtoken::Header;
 use quick_cache::sync::Cache;
 use quick_cache::{OptionsBuilder, Weighter};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use super::tenants::Issuer;
@@ -63,60 +63,90 @@ pub(crate) struct Entry {
 
 impl Entry {
     /// About how many bytes the entry holds: its own structures, the
-    /// `header.payload` it keeps, the parsed header and claims, the roles
-    /// and scopes read from them later (at most the claims' strings again),
-    /// and the handler's typed claims kept later (at most a parsed copy of
-    /// the claims, which is what `Jwt<serde_json::Value>` keeps). An estimate of what the allocator hands out, made once, when
-    /// the entry is inserted: the weight of an entry must never change.
+    /// `header.payload` it keeps, the parsed header, the payload's JSON and
+    /// the places of its members, what may be parsed from them later (the
+    /// whole `Map`, if something asks for it, and the handler's typed
+    /// claims, at most a parsed copy, which is what `Jwt<serde_json::Value>`
+    /// keeps), and the roles and scopes read on first use (at most the
+    /// JSON's strings again). An estimate of what the allocator hands out,
+    /// made once, when the entry is inserted, without parsing anything: the
+    /// weight of an entry must never change.
     fn estimated_bytes(&self) -> u64 {
         // The parsed header's strings take no more than its JSON.
         let header_json = self.signed.split('.').next().map_or(0, |h| h.len() * 3 / 4);
+        let payload = &self.verified.payload;
+        let json = JsonCounts::of(payload.json());
         let bytes = size_of::<Held>()
             + size_of::<Entry>()
             + size_of::<Verified>()
             + self.signed.len()
             + size_of::<Header>()
             + header_json
-            + 2 * object_bytes(&self.verified.payload)
-            + string_bytes(&self.verified.payload);
+            + payload.held_bytes()
+            + 2 * json.parsed_bytes()
+            + json.string_bytes
+            + json.strings * size_of::<Box<str>>();
         u64::try_from(bytes).unwrap_or(u64::MAX)
     }
 }
 
-/// A parsed JSON object: per member its name and its value, plus the map's
-/// own bookkeeping (serde_json's `Map` is a B-tree: about two words a member).
-fn object_bytes(object: &Map<String, Value>) -> usize {
-    object
-        .iter()
-        .map(|(name, value)| {
-            size_of::<String>() + name.len() + value_bytes(value) + 2 * size_of::<usize>()
-        })
-        .sum()
+/// What a payload's JSON holds, counted without parsing it.
+struct JsonCounts {
+    /// Values, at most: each follows a `[`, `:` or `,` outside strings (a
+    /// `,` between members counts one too many), or is the whole text.
+    values: usize,
+    /// Member names: a `:` outside strings each.
+    names: usize,
+    /// Strings (member names too), and their bytes: the roles and scopes
+    /// read on first use copy at most these, a boxed `str` each.
+    strings: usize,
+    string_bytes: usize,
 }
 
-/// A parsed JSON value; nesting is bounded by serde_json's recursion limit.
-fn value_bytes(value: &Value) -> usize {
-    size_of::<Value>()
-        + match value {
-            Value::String(text) => text.len(),
-            Value::Array(items) => items.iter().map(value_bytes).sum(),
-            Value::Object(object) => object_bytes(object),
-            Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+impl JsonCounts {
+    fn of(json: &str) -> Self {
+        let mut counts = Self {
+            values: 1,
+            names: 0,
+            strings: 0,
+            string_bytes: 0,
+        };
+        let (mut in_string, mut escaped) = (false, false);
+        for b in json.bytes() {
+            if in_string {
+                counts.string_bytes += 1;
+                match b {
+                    _ if escaped => escaped = false,
+                    b'\\' => escaped = true,
+                    b'"' => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => {
+                    in_string = true;
+                    counts.strings += 1;
+                }
+                b'[' | b',' => counts.values += 1,
+                b':' => {
+                    counts.values += 1;
+                    counts.names += 1;
+                }
+                _ => {}
+            }
         }
-}
-
-/// The bytes of every string in `object`, names aside: what the roles and
-/// scopes read from it on first use can copy, at most.
-fn string_bytes(object: &Map<String, Value>) -> usize {
-    fn of(value: &Value) -> usize {
-        match value {
-            Value::String(text) => text.len() + size_of::<Box<str>>(),
-            Value::Array(items) => items.iter().map(of).sum(),
-            Value::Object(object) => object.values().map(of).sum(),
-            Value::Null | Value::Bool(_) | Value::Number(_) => 0,
-        }
+        counts
     }
-    object.values().map(of).sum()
+
+    /// At most what the JSON takes once parsed into a `serde_json::Value`:
+    /// a `Value` each value, a `String` and a B-tree's two words each name,
+    /// and the strings' bytes.
+    fn parsed_bytes(&self) -> usize {
+        self.values * size_of::<Value>()
+            + self.names * (size_of::<String>() + 2 * size_of::<usize>())
+            + self.string_bytes
+    }
 }
 
 /// An entry as the cache holds it, with its weight worked out once.
@@ -274,6 +304,7 @@ pub struct TokenCacheStats {
 mod tests {
     use super::*;
     use crate::config::AccessRules;
+    use crate::verify::Payload;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine as _;
     use jsonwebtoken::Algorithm;
@@ -286,7 +317,7 @@ mod tests {
             URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).expect("JSON")),
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
-        let payload = claims.as_object().expect("an object").clone();
+        let payload = Payload::parse(claims.to_string().into_bytes()).expect("an object");
         Entry {
             signed: signed.into(),
             times: Times::read(&payload).expect("times"),

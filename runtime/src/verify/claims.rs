@@ -2,24 +2,43 @@
 //! [`AccessRules`]: whether it names an accepted audience, and which roles
 //! and scopes it holds.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
+use super::payload::Payload;
 use crate::config::AccessRules;
 use crate::error::TokenError;
 
-/// The claim `name`, unless absent or `null` (RFC 7519 gives `null` no
-/// meaning; jsonwebtoken and this crate treat it as absent).
-pub(crate) fn present<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    claims.get(name).filter(|value| !value.is_null())
+/// Claims read by name: a verified token's [`Payload`], or a JSON object
+/// parsed whole (an introspection answer).
+pub(crate) trait ClaimSet {
+    /// The claim `name`, unless absent or `null` (RFC 7519 gives `null` no
+    /// meaning; jsonwebtoken and this crate treat it as absent).
+    fn claim(&self, name: &str) -> Option<Cow<'_, Value>>;
 }
 
-/// Checks `aud` against `audiences` (a route's own, or else the validator's
-/// in `rules`): with none, a token must carry no `aud`; with some, it must
-/// name one of them. `aud` must be a string or an array of strings (RFC 7519
-/// §4.1.3), and `null` counts as absent.
+impl ClaimSet for Map<String, Value> {
+    fn claim(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.get(name)
+            .filter(|value| !value.is_null())
+            .map(Cow::Borrowed)
+    }
+}
+
+impl ClaimSet for Payload {
+    fn claim(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.present(name).map(Cow::Owned)
+    }
+}
+
+/// Checks a token's `aud` (absent or `null`: `None`) against `audiences`
+/// (a route's own, or else the validator's in `rules`): with none, a token
+/// must carry no `aud`; with some, it must name one of them. `aud` must be
+/// a string or an array of strings (RFC 7519 §4.1.3).
 pub(crate) fn check_audience(
     rules: &AccessRules,
-    payload: &Map<String, Value>,
+    aud: Option<&Value>,
     route_audiences: Option<&[&str]>,
 ) -> Result<(), TokenError> {
     let accepted = |name: &str| match route_audiences {
@@ -27,7 +46,7 @@ pub(crate) fn check_audience(
         None => rules.audiences.iter().any(|a| **a == *name),
     };
     let none_accepted = route_audiences.map_or(rules.audiences.is_empty(), <[_]>::is_empty);
-    match present(payload, "aud") {
+    match aud {
         None if none_accepted => Ok(()),
         None => Err(TokenError::MissingClaim("aud".into())),
         Some(_) if none_accepted => Err(TokenError::WrongAudience),
@@ -52,9 +71,9 @@ pub(crate) struct Grants {
 impl Grants {
     /// Reads the roles and scopes of `payload` by `rules`: the roles claim's
     /// words, then each scope with the role prefix before it.
-    pub(crate) fn read(rules: &AccessRules, payload: &Map<String, Value>) -> Self {
-        let scopes = words(claim(payload, &rules.scope_claim));
-        let mut roles = words(claim(payload, &rules.roles_claim));
+    pub(crate) fn read(rules: &AccessRules, payload: &Payload) -> Self {
+        let scopes = words(claim(payload, &rules.scope_claim).as_ref());
+        let mut roles = words(claim(payload, &rules.roles_claim).as_ref());
         roles.extend(
             scopes
                 .iter()
@@ -73,13 +92,14 @@ impl Grants {
 /// The claim called `name`: a top-level claim of that exact name (namespaced
 /// claims such as `https://example.com/roles` contain dots), or else the
 /// dotted path into nested objects (`realm_access.roles`).
-fn claim<'a>(payload: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    if let Some(value) = payload.get(name) {
-        return Some(value);
+fn claim(payload: &Payload, name: &str) -> Option<Value> {
+    if payload.raw(name).is_some() {
+        return payload.present(name);
     }
     let mut parts = name.split('.');
-    let first = payload.get(parts.next()?)?;
-    parts.try_fold(first, |value, part| value.as_object()?.get(part))
+    let first = payload.present(parts.next()?)?;
+    let found = parts.try_fold(&first, |value, part| value.as_object()?.get(part))?;
+    Some(found.clone())
 }
 
 /// The words of a roles or scope claim: an array of strings, or one
@@ -103,11 +123,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn payload(value: Value) -> Map<String, Value> {
-        match value {
-            Value::Object(map) => map,
-            _ => Map::new(),
-        }
+    fn payload(value: Value) -> Payload {
+        Payload::parse(value.to_string().into_bytes()).expect("an object")
     }
 
     #[test]
@@ -116,8 +133,8 @@ mod tests {
             "realm_access": {"roles": ["a"]},
             "https://example.com/roles": ["b"],
         }));
-        assert_eq!(claim(&p, "realm_access.roles"), Some(&json!(["a"])));
-        assert_eq!(claim(&p, "https://example.com/roles"), Some(&json!(["b"])));
+        assert_eq!(claim(&p, "realm_access.roles"), Some(json!(["a"])));
+        assert_eq!(claim(&p, "https://example.com/roles"), Some(json!(["b"])));
         assert_eq!(claim(&p, "realm_access.missing"), None);
         assert_eq!(claim(&p, "realm_access.roles.deeper"), None);
     }

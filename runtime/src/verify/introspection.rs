@@ -227,7 +227,8 @@ impl Introspection {
         }
         let mut claims = compact
             .payload()
-            .map_err(|_| self.lying(validator, "has unreadable claims"))?;
+            .map_err(|_| self.lying(validator, "has unreadable claims"))?
+            .into_map();
         let client_id = &self.client.config().client_id;
         let aud_ok = match claims.get("aud") {
             Some(Value::String(aud)) => aud == client_id,

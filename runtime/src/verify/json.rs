@@ -11,6 +11,7 @@
 //! The check costs nothing extra: the object is built as it is read, and an
 //! insert that replaces a member is the error.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -108,6 +109,100 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
+/// Checks that the JSON value `text` names each member once in every
+/// object it holds, without building it (see `payload`).
+pub(crate) fn check_unique(text: &str) -> serde_json::Result<()> {
+    serde_json::from_str::<Checked>(text).map(|Checked| ())
+}
+
+/// A member name, borrowed from the JSON unless it has escapes.
+#[derive(PartialEq, Eq)]
+pub(crate) struct Name<'a>(pub(crate) Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+struct NameVisitor;
+
+impl<'de> Visitor<'de> for NameVisitor {
+    type Value = Name<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Borrowed(name)))
+    }
+
+    fn visit_str<E>(self, name: &str) -> Result<Name<'de>, E> {
+        Ok(Name(Cow::Owned(name.to_owned())))
+    }
+}
+
+/// A JSON value read only to check that its objects name each member once.
+struct Checked;
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(CheckedVisitor)
+    }
+}
+
+struct CheckedVisitor;
+
+impl<'de> Visitor<'de> for CheckedVisitor {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_unit<E>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Checked, A::Error> {
+        while access.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Checked, A::Error> {
+        let mut names: Vec<Name<'de>> = Vec::new();
+        while let Some(name) = access.next_key::<Name<'de>>()? {
+            if names.contains(&name) {
+                return Err(de::Error::custom("an object names a member twice"));
+            }
+            access.next_value::<Checked>()?;
+            names.push(name);
+        }
+        Ok(Checked)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +233,24 @@ mod tests {
             read(r#"{"a":{"x":1},"b":{"x":1}}"#).map(|m| m.len()).ok(),
             Some(2)
         );
+    }
+
+    #[test]
+    fn checks_without_building_as_the_reader_does() {
+        for text in [
+            r#"{"realm":{"roles":[],"roles":["admin"]}}"#,
+            r#"[{"x":1,"x\u0000":2},{"x":1,"x":2}]"#,
+            r#"{"a\u0062":1,"ab":2}"#,
+        ] {
+            assert!(check_unique(text).is_err(), "{text}");
+        }
+        for text in [
+            r#"{"a":{"x":1},"b":{"x":1}}"#,
+            "[1,\"a\",null,true,1.5]",
+            "[]",
+        ] {
+            assert!(check_unique(text).is_ok(), "{text}");
+        }
     }
 
     #[test]

@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use jsonwebtoken::DecodingKey;
 use quick_cache::sync::Cache;
-use serde_json::{Map, Value};
 
 use crate::clock::SharedClock;
 use crate::config::{
@@ -26,6 +25,7 @@ use crate::keys::KeyKind;
 use crate::remote::{Introspector, RemoteKey, RemoteKeys};
 
 use super::introspection::Introspection;
+use super::payload::Payload;
 
 /// How long an issuer the `trust` hook refused stays refused without asking
 /// the hook again: an attacker sending made-up issuers costs one hook call
@@ -67,11 +67,11 @@ impl Issuer {
     /// claim, and the issuer its key names, if it names one.
     pub(crate) fn check(
         &self,
-        claims: &Map<String, Value>,
+        claims: &Payload,
         key: Option<&RemoteKey>,
     ) -> Result<(), TokenError> {
         if let Some((claim, id)) = &self.tenant {
-            if claims.get(&**claim).and_then(Value::as_str) != Some(id) {
+            if claims.str(claim).as_deref() != Some(&**id) {
                 return Err(TokenError::WrongIssuer);
             }
         }
@@ -525,8 +525,8 @@ mod tests {
         }
     }
 
-    fn claims(json: serde_json::Value) -> Map<String, Value> {
-        json.as_object().cloned().unwrap_or_default()
+    fn claims(json: serde_json::Value) -> Payload {
+        Payload::from_map(json.as_object().cloned().unwrap_or_default())
     }
 
     #[test]
@@ -556,15 +556,18 @@ mod tests {
         };
         let shared = key("https://login.example.com/{tenantid}/v2.0");
         let acme = issuer("https://login.example.com/acme/v2.0", None);
-        assert_eq!(acme.check(&Map::new(), Some(&shared)), Ok(()));
+        assert_eq!(
+            acme.check(&claims(serde_json::json!({})), Some(&shared)),
+            Ok(())
+        );
         let elsewhere = issuer("https://other.example.com/acme/v2.0", None);
         assert_eq!(
-            elsewhere.check(&Map::new(), Some(&shared)),
+            elsewhere.check(&claims(serde_json::json!({})), Some(&shared)),
             Err(TokenError::WrongIssuer)
         );
         let pinned = key("https://login.example.com/contoso/v2.0");
         assert_eq!(
-            acme.check(&Map::new(), Some(&pinned)),
+            acme.check(&claims(serde_json::json!({})), Some(&pinned)),
             Err(TokenError::WrongIssuer)
         );
     }

@@ -5,9 +5,7 @@
 //! The rules are jsonwebtoken's: a number (a fraction is rounded), `null`
 //! counting as absent, `leeway_secs` on each side.
 
-use serde_json::{Map, Value};
-
-use super::claims::present;
+use super::claims::ClaimSet;
 use crate::error::TokenError;
 
 /// A token's time claims, as read from its payload.
@@ -22,10 +20,10 @@ pub(crate) struct Times {
 impl Times {
     /// Reads the time claims; one present but not a number is malformed
     /// (`exp` and `nbf` must also be non-negative).
-    pub(crate) fn read(claims: &Map<String, Value>) -> Result<Self, TokenError> {
+    pub(crate) fn read(claims: &(impl ClaimSet + ?Sized)) -> Result<Self, TokenError> {
         let exp = numeric_date(claims, "exp")?;
         let nbf = numeric_date(claims, "nbf")?;
-        let iat = match present(claims, "iat") {
+        let iat = match claims.claim("iat") {
             None => None,
             Some(iat) => Some(
                 iat.as_f64()
@@ -61,10 +59,10 @@ impl Times {
 /// The time claim `name` in whole seconds (a fraction rounded), `None` when
 /// absent or `null`; a claim that is not a non-negative number is malformed.
 pub(crate) fn numeric_date(
-    claims: &Map<String, Value>,
+    claims: &(impl ClaimSet + ?Sized),
     name: &str,
 ) -> Result<Option<u64>, TokenError> {
-    let Some(value) = present(claims, name) else {
+    let Some(value) = claims.claim(name) else {
         return Ok(None);
     };
     if let Some(secs) = value.as_u64() {
@@ -81,7 +79,7 @@ pub(crate) fn numeric_date(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn times(claims: Value) -> Result<Times, TokenError> {
         match claims {

@@ -5,9 +5,10 @@ use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
 
 use jsonwebtoken::Header;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::claims::Grants;
+use super::payload::Payload;
 use crate::config::AccessRules;
 
 /// A token that passed validation: its header and its payload, with the
@@ -17,7 +18,10 @@ use crate::config::AccessRules;
 pub(crate) struct Verified {
     pub(crate) validator: Arc<str>,
     pub(crate) header: Header,
-    pub(crate) payload: Map<String, Value>,
+    pub(crate) payload: Payload,
+    /// Its `aud`, unless absent or `null`: read once, since every request
+    /// with it checks its route's audiences.
+    pub(crate) audience: Option<Value>,
     pub(crate) rules: Arc<AccessRules>,
     /// Its roles and scopes, read on first use (once per cached token).
     grants: OnceLock<Grants>,
@@ -46,8 +50,8 @@ pub(crate) enum Binding {
 }
 
 impl Binding {
-    fn read(payload: &Map<String, Value>) -> Self {
-        let Some(cnf) = payload.get("cnf") else {
+    fn read(payload: &Payload) -> Self {
+        let Some(cnf) = payload.present("cnf") else {
             return Self::None;
         };
         if let Some(x5t) = cnf.get("x5t#S256") {
@@ -66,13 +70,14 @@ impl Verified {
     pub(crate) fn new(
         validator: Arc<str>,
         header: Header,
-        payload: Map<String, Value>,
+        payload: Payload,
         rules: Arc<AccessRules>,
     ) -> Arc<Self> {
         Arc::new(Self {
             validator,
             header,
             binding: Binding::read(&payload),
+            audience: payload.present("aud"),
             payload,
             rules,
             grants: OnceLock::new(),
@@ -84,10 +89,7 @@ impl Verified {
     /// A `T` worked out from its claims alone, made once per verified token
     /// and shared by every request that carries it. One type per token: the
     /// accepting validator's identity rules are the only user.
-    pub(crate) fn memo<T: Any + Send + Sync>(
-        &self,
-        make: impl FnOnce(&Map<String, Value>) -> T,
-    ) -> Arc<T> {
+    pub(crate) fn memo<T: Any + Send + Sync>(&self, make: impl FnOnce(&Payload) -> T) -> Arc<T> {
         match kept(&self.memo, &self.payload, |claims| {
             Ok::<_, Infallible>(make(claims))
         }) {
@@ -104,7 +106,7 @@ impl Verified {
     /// several types keeps the first). A failure is not kept.
     pub(crate) fn claims_as<C, E>(
         &self,
-        make: impl FnOnce(&Map<String, Value>) -> Result<C, E>,
+        make: impl FnOnce(&Payload) -> Result<C, E>,
     ) -> Result<Arc<C>, E>
     where
         C: Any + Send + Sync,
@@ -134,8 +136,8 @@ impl Verified {
 /// another type makes a fresh `T` each time), a failure never.
 fn kept<T: Any + Send + Sync, E>(
     slot: &OnceLock<Arc<dyn Any + Send + Sync>>,
-    claims: &Map<String, Value>,
-    make: impl FnOnce(&Map<String, Value>) -> Result<T, E>,
+    claims: &Payload,
+    make: impl FnOnce(&Payload) -> Result<T, E>,
 ) -> Result<Arc<T>, E> {
     if let Some(held) = slot.get() {
         return match Arc::clone(held).downcast::<T>() {

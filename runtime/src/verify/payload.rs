@@ -1,0 +1,318 @@
+//! [`Payload`]: a verified token's claims, kept as the JSON that was signed
+//! and read claim by claim.
+//!
+//! Parsing a payload into a `serde_json::Map` allocates every name and
+//! every string of it; on an HMAC token that costs more than the signature.
+//! Yet verifying reads a handful of claims (`iss`, the times, the required
+//! ones, `aud`, `cnf`) and the handler's `Jwt<C>` deserializes its own type
+//! from the JSON anyway. So the payload is read once into the places of its
+//! top-level members (no value is built), checked to name each member once
+//! at every depth as before (see `json`), and a claim is parsed when asked
+//! for. The whole `Map` is built on first use only (custom strategies,
+//! revocation lists, `AccessToken::payload`),
+//! once per verified token.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::json::{check_unique, Name};
+
+/// A verified token's payload: a JSON object whose objects name each
+/// member once, its top-level members found by name without parsing them.
+pub(crate) struct Payload {
+    json: Box<str>,
+    /// Top-level members, sorted by name.
+    members: Box<[Member]>,
+    /// The whole object, parsed on first use.
+    map: OnceLock<Map<String, Value>>,
+}
+
+/// One top-level member: where its name and its value are in the JSON.
+struct Member {
+    /// The name, unless it has escapes (then it is kept decoded).
+    name: MemberName,
+    value: Range<usize>,
+}
+
+enum MemberName {
+    At(Range<usize>),
+    Decoded(Box<str>),
+}
+
+impl Payload {
+    /// Reads `json`, which must be a UTF-8 JSON object naming each member
+    /// once at every depth (see `json`).
+    pub(crate) fn parse(json: Vec<u8>) -> Result<Self, jsonwebtoken::errors::Error> {
+        let json = String::from_utf8(json)?.into_boxed_str();
+        let members = read_members(&json)?;
+        Ok(Self {
+            json,
+            members,
+            map: OnceLock::new(),
+        })
+    }
+
+    /// The payload of a token whose claims came already parsed (an
+    /// introspection answer, a token restored from its cookie): the `Map`
+    /// is kept and answers for the values; the JSON made from it only
+    /// finds the members.
+    pub(crate) fn from_map(map: Map<String, Value>) -> Self {
+        // A `Map` always serializes, and names each member once.
+        let json = serde_json::to_string(&map).unwrap_or_default();
+        let mut payload = Self::parse(json.into_bytes()).unwrap_or_else(|_| Self::empty());
+        payload.map = OnceLock::from(map);
+        payload
+    }
+
+    fn empty() -> Self {
+        Self {
+            json: "{}".into(),
+            members: Box::new([]),
+            map: OnceLock::new(),
+        }
+    }
+
+    /// The JSON of claim `name` as sent, if the payload has it (`null` too).
+    pub(crate) fn raw(&self, name: &str) -> Option<&str> {
+        let found = self
+            .members
+            .binary_search_by(|member| member_name(&self.json, member).cmp(name))
+            .ok()?;
+        Some(&self.json[self.members[found].value.clone()])
+    }
+
+    /// Claim `name` parsed, unless absent or `null` (RFC 7519 gives `null`
+    /// no meaning; jsonwebtoken and this crate treat it as absent).
+    pub(crate) fn present(&self, name: &str) -> Option<Value> {
+        if let Some(map) = self.map.get() {
+            return map.get(name).filter(|value| !value.is_null()).cloned();
+        }
+        let raw = self.raw(name).filter(|raw| *raw != "null")?;
+        // Every value was read once at parse time: it parses.
+        serde_json::from_str(raw).ok()
+    }
+
+    /// Whether claim `name` is there and not `null`.
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.raw(name).is_some_and(|raw| raw != "null")
+    }
+
+    /// Claim `name` when it is a string (borrowed unless it has escapes).
+    pub(crate) fn str(&self, name: &str) -> Option<Cow<'_, str>> {
+        string_at(self.raw(name)?)
+    }
+
+    /// The claims as a `C`: from the `Map` once there is one (a payload
+    /// made from a `Map` keeps its numbers exactly: serde_json does not
+    /// promise that a float reads back as written), else from the JSON.
+    pub(crate) fn deserialize<C: DeserializeOwned>(&self) -> serde_json::Result<C> {
+        match self.map.get() {
+            Some(map) => C::deserialize(map),
+            None => serde_json::from_str(&self.json),
+        }
+    }
+
+    /// The whole object, parsed on first use.
+    pub(crate) fn map(&self) -> &Map<String, Value> {
+        // The JSON was read as an object naming each member once: it parses
+        // into the same members.
+        self.map
+            .get_or_init(|| serde_json::from_str(&self.json).unwrap_or_default())
+    }
+
+    /// The whole object, taken out.
+    pub(crate) fn into_map(mut self) -> Map<String, Value> {
+        self.map();
+        self.map.take().unwrap_or_default()
+    }
+
+    /// The JSON, as signed.
+    pub(crate) fn json(&self) -> &str {
+        &self.json
+    }
+
+    /// The bytes it holds before anything is parsed from it: the JSON and
+    /// the places of its members.
+    pub(crate) fn held_bytes(&self) -> usize {
+        self.json.len() + self.members.len() * std::mem::size_of::<Member>()
+    }
+}
+
+/// The name of `member` of `json`.
+fn member_name<'a>(json: &'a str, member: &'a Member) -> &'a str {
+    match &member.name {
+        MemberName::At(at) => &json[at.clone()],
+        MemberName::Decoded(name) => name,
+    }
+}
+
+impl fmt::Debug for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Payload").field(&self.json).finish()
+    }
+}
+
+/// A JSON string's text: the bytes between its quotes when it has no
+/// escapes (JSON strings hold no raw control characters), else decoded.
+fn string_at(raw: &str) -> Option<Cow<'_, str>> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') {
+        serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
+    } else {
+        Some(Cow::Borrowed(inner))
+    }
+}
+
+/// The top-level members of `json`, sorted by name; an error unless it is
+/// an object naming each member once at every depth.
+fn read_members(json: &str) -> serde_json::Result<Box<[Member]>> {
+    let Members(found) = serde_json::from_str(json)?;
+    let offset = |text: &str| text.as_ptr() as usize - json.as_ptr() as usize;
+    let mut members: Vec<Member> = found
+        .into_iter()
+        .map(|(name, value)| {
+            let value = value.get();
+            let start = offset(value);
+            Member {
+                name: match name.0 {
+                    Cow::Borrowed(name) => {
+                        let at = offset(name);
+                        MemberName::At(at..at + name.len())
+                    }
+                    Cow::Owned(name) => MemberName::Decoded(name.into()),
+                },
+                value: start..start + value.len(),
+            }
+        })
+        .collect();
+    members.sort_unstable_by(|a, b| member_name(json, a).cmp(member_name(json, b)));
+    let same = |pair: &[Member]| member_name(json, &pair[0]) == member_name(json, &pair[1]);
+    if members.windows(2).any(same) {
+        return Err(de::Error::custom("an object names a member twice"));
+    }
+    Ok(members.into())
+}
+
+/// A JSON object's members as sent: names and the text of their values,
+/// nested objects checked to name each member once.
+struct Members<'a>(Vec<(Name<'a>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Members<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(MembersVisitor)
+    }
+}
+
+struct MembersVisitor;
+
+impl<'de> Visitor<'de> for MembersVisitor {
+    type Value = Members<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::with_capacity(16);
+        while let Some(name) = access.next_key::<Name<'de>>()? {
+            let value: &'de RawValue = access.next_value()?;
+            // Read once more as a value: the raw text is only delimited, so
+            // this is what refuses a number out of range, a bad escape, and
+            // (in objects and arrays) a member named twice.
+            check_unique(value.get()).map_err(de::Error::custom)?;
+            members.push((name, value));
+        }
+        Ok(Members(members))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Payload, jsonwebtoken::errors::Error> {
+        Payload::parse(text.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn finds_each_member_as_sent() {
+        let payload =
+            parse(r#"{ "sub" : "a\"b", "exp":17, "aud":["x","y"], "n":null, "o":{"k":[1]} }"#)
+                .expect("an object");
+        assert_eq!(payload.raw("exp"), Some("17"));
+        assert_eq!(payload.raw("aud"), Some(r#"["x","y"]"#));
+        assert_eq!(payload.raw("o"), Some(r#"{"k":[1]}"#));
+        assert_eq!(payload.str("sub").as_deref(), Some("a\"b"));
+        assert_eq!(payload.str("exp"), None);
+        assert!(payload.raw("n").is_some() && !payload.has("n"));
+        assert_eq!(payload.present("n"), None);
+        assert_eq!(payload.present("exp"), Some(Value::from(17)));
+        assert_eq!(payload.raw("missing"), None);
+        assert_eq!(payload.members.len(), 5);
+    }
+
+    #[test]
+    fn escaped_names_are_found_decoded() {
+        let payload = parse(r#"{"a\u0062c":1,"abd":2}"#).expect("an object");
+        assert_eq!(payload.raw("abc"), Some("1"));
+        assert_eq!(payload.raw("abd"), Some("2"));
+        // The same name, spelled two ways, is the same member twice.
+        assert!(parse(r#"{"abc":1,"a\u0062c":2}"#).is_err());
+    }
+
+    #[test]
+    fn the_map_and_typed_claims_read_the_same_json() {
+        let text = r#"{"sub":"a","roles":["x"],"nested":{"deep":{"k":true}}}"#;
+        let payload = parse(text).expect("an object");
+        let expected: Value = serde_json::from_str(text).expect("JSON");
+        assert_eq!(Value::Object(payload.map().clone()), expected);
+        let typed: Value = payload.deserialize().expect("a Value");
+        assert_eq!(typed, expected);
+        let again = Payload::from_map(payload.map().clone());
+        assert_eq!(again.raw("sub"), Some("\"a\""));
+        assert_eq!(again.map(), payload.map());
+    }
+
+    /// Found by the `request` fuzz target: a float written out and read
+    /// back by serde_json may come back one bit off, so a payload made from
+    /// a `Map` answers from it, never from the JSON made from it.
+    #[test]
+    fn a_payload_from_a_map_keeps_its_numbers_exactly() {
+        let mut map = Map::new();
+        map.insert("sub".into(), Value::from(19000.899999939018_f64));
+        map.insert("exp".into(), Value::from(1.5e9_f64 + 0.1));
+        let payload = Payload::from_map(map.clone());
+        assert_eq!(payload.present("sub"), map.get("sub").cloned());
+        let typed: Map<String, Value> = payload.deserialize().expect("a map");
+        assert_eq!(typed, map);
+    }
+
+    #[test]
+    fn refuses_a_member_named_twice_at_any_depth_and_what_is_no_object() {
+        for text in [
+            r#"{"iss":"a","iss":"b"}"#,
+            r#"{"iss":"a","x":1,"iss":"a"}"#,
+            r#"{"realm":{"roles":[],"roles":["admin"]}}"#,
+            r#"{"list":[{"x":1,"x":2}]}"#,
+            "[]",
+            "1",
+            "\"a\"",
+            "null",
+            "{} {}",
+            // Found by the `token` fuzz target: delimited, but no value.
+            r#"{"exp":-1e400}"#,
+            r#"{"sub":"\ud800"}"#,
+            r#"{"sub":"\q"}"#,
+        ] {
+            assert!(parse(text).is_err(), "{text}");
+        }
+        assert!(parse(r#"{"a":{"x":1},"b":{"x":1}}"#).is_ok());
+        assert!(Payload::parse(vec![b'{', 0xff, b'}']).is_err());
+    }
+}
