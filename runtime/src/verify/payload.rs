@@ -27,7 +27,7 @@ use super::json::{check_unique, Name};
 /// member once, its top-level members found by name without parsing them.
 pub(crate) struct Payload {
     json: Box<str>,
-    /// Top-level members, sorted by name.
+    /// Top-level members (sorted by name, which finds a name given twice).
     members: Box<[Member]>,
     /// The whole object, parsed on first use.
     map: OnceLock<Map<String, Value>>,
@@ -80,11 +80,14 @@ impl Payload {
 
     /// The JSON of claim `name` as sent, if the payload has it (`null` too).
     pub(crate) fn raw(&self, name: &str) -> Option<&str> {
-        let found = self
-            .members
-            .binary_search_by(|member| member_name(&self.json, member).cmp(name))
-            .ok()?;
-        Some(&self.json[self.members[found].value.clone()])
+        // A claims set has tens of members, most of other lengths than
+        // `name`: a scan comparing lengths first beats a binary search's
+        // string comparisons.
+        let found = self.members.iter().find(|member| {
+            let found = member_name(&self.json, member);
+            found.len() == name.len() && found == name
+        })?;
+        Some(&self.json[found.value.clone()])
     }
 
     /// Claim `name` parsed, unless absent or `null` (RFC 7519 gives `null`
