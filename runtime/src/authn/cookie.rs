@@ -29,7 +29,7 @@ use rocket::Request;
 
 use crate::config::CookieConfig;
 use crate::error::AuthError;
-use crate::verify::Verified;
+use crate::verify::{Payload, Verified};
 
 /// What an authentication cookie held: the validator that accepted the
 /// token, and the token's header and payload.
@@ -37,7 +37,7 @@ use crate::verify::Verified;
 pub(crate) struct Restored {
     pub(crate) validator: String,
     pub(crate) header: jsonwebtoken::Header,
-    pub(crate) payload: serde_json::Map<String, serde_json::Value>,
+    pub(crate) payload: Payload,
 }
 
 #[cfg(feature = "cookies")]
@@ -45,7 +45,7 @@ mod jar {
     use rocket::http::{Cookie, SameSite};
     use rocket::time::{Duration, OffsetDateTime};
     use serde::{Deserialize, Serialize};
-    use serde_json::{Map, Value};
+    use serde_json::value::RawValue;
 
     use super::super::credentials::sent_cookie;
     use super::*;
@@ -59,7 +59,9 @@ mod jar {
     struct Stored {
         validator: String,
         header: jsonwebtoken::Header,
-        payload: Map<String, Value>,
+        /// The token's payload JSON as it was signed: kept and restored as
+        /// text, never parsed into a `Map` and written out again.
+        payload: Box<RawValue>,
         exp: u64,
     }
 
@@ -72,10 +74,14 @@ mod jar {
         token: &Verified,
         now: u64,
     ) {
+        // Verified JSON: it always reads as JSON again.
+        let Ok(payload) = RawValue::from_string(token.payload.json().to_owned()) else {
+            return;
+        };
         let stored = Stored {
             validator: token.validator.to_string(),
             header: token.header.clone(),
-            payload: token.payload.map().clone(),
+            payload,
             exp: now + settings.max_age_secs,
         };
         let stored_exp = stored.exp;
@@ -140,10 +146,13 @@ mod jar {
         if stored.exp <= now {
             return Err(AuthError::CookieExpired);
         }
+        // It decrypted, so this application wrote it from a verified token.
+        let payload = Payload::parse(stored.payload.get().as_bytes().to_vec())
+            .map_err(|_| AuthError::InvalidCookie)?;
         Ok(Some(Restored {
             validator: stored.validator,
             header: stored.header,
-            payload: stored.payload,
+            payload,
         }))
     }
 }

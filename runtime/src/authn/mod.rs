@@ -21,7 +21,7 @@ use credentials::{Credential, SentIn};
 use crate::error::AuthError;
 use crate::identity::Authenticated;
 use crate::validators::{AuthnRules, Revocations, Validators};
-use crate::verify::{Binding, Lookup, Payload, Validator, Verified};
+use crate::verify::{Binding, Lookup, Validator, Verified};
 
 /// The identity `request` authenticates as with `entry` and its chain:
 /// `Ok(None)` when it carries no credentials at all (no token, no cookie).
@@ -185,6 +185,6 @@ async fn from_cookie<'a>(
     let Some((validator, rules)) = found else {
         return Err(AuthError::InvalidCookie);
     };
-    let token = validator.restore(restored.header, Payload::from_map(restored.payload));
+    let token = validator.restore(restored.header, restored.payload);
     identify(request, validator, rules, token).await.map(Some)
 }

@@ -9,8 +9,8 @@
 //! top-level members (no value is built), checked to name each member once
 //! at every depth as before (see `json`), and a claim is parsed when asked
 //! for. The whole `Map` is built on first use only (custom strategies,
-//! revocation lists, `AccessToken::payload`),
-//! once per verified token.
+//! revocation lists, `AccessToken::payload`), once per verified token. The
+//! authentication cookie keeps the JSON as it is.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -59,7 +59,7 @@ impl Payload {
     }
 
     /// The payload of a token whose claims came already parsed (an
-    /// introspection answer, a token restored from its cookie): the `Map`
+    /// introspection answer): the `Map`
     /// is kept and answers for the values; the JSON made from it only
     /// finds the members.
     pub(crate) fn from_map(map: Map<String, Value>) -> Self {
