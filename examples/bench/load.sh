@@ -62,6 +62,18 @@
 #   WARDEN_BENCH_JOBS          cargo build -j value                 (cargo's)
 #   WARDEN_BENCH_OPEN_TOKEN    on | off: off sends /open no token   (on)
 #   WARDEN_BENCH_PEERS         on | off: on also measures the peers (off)
+#   WARDEN_BENCH_PACE_MS       0 | N: with N > 0, each wrk connection waits
+#                              N ms after each answer before it asks
+#                              again (wrk's delay()), so every route and
+#                              server is offered about the same load,
+#                              connections x 1000 / N req/s at most,
+#                              instead of as much as it can take (0)
+# Paced runs answer a question closed-loop runs cannot: at saturation a
+# slower route also leaves wrk idle more often, and the server's sends then
+# wake it (work the kernel charges to the server), so CPU per request grows
+# with more than the route's own work. At one offered load below every
+# server's capacity each request pays the same wake-ups on every route; the
+# difference to /open (the "over /open" rows) is then what the route adds.
 # ROCKET_CONFIG and other ROCKET_* variables reach warden-bench as usual
 # (ROCKET_WORKERS=2, say); with WARDEN_BENCH_CACHE=off, ROCKET_JWT is set here.
 set -euo pipefail
@@ -78,6 +90,7 @@ cache=${WARDEN_BENCH_CACHE:-on}
 open_token=${WARDEN_BENCH_OPEN_TOKEN:-on}
 peers=${WARDEN_BENCH_PEERS:-off}
 port=${WARDEN_BENCH_PORT:-8088}
+pace=${WARDEN_BENCH_PACE_MS:-0}
 server_cpu=${WARDEN_BENCH_SERVER_CPU:-0}
 load_cpu=${WARDEN_BENCH_LOAD_CPU:-1}
 reporter=examples/bench/report.lua
@@ -87,7 +100,7 @@ die() {
     exit 1
 }
 
-for setting in duration warmup rounds connections port server_cpu load_cpu; do
+for setting in duration warmup rounds connections port server_cpu load_cpu pace; do
     [[ ${!setting} =~ ^[0-9]+$ ]] || die "$setting must be a whole number, not '${!setting}'"
 done
 ((duration > 0 && rounds > 0 && connections > 0)) || die "duration, rounds and connections must be > 0"
@@ -269,7 +282,7 @@ run() {
     local out auth before after
     auth_args "$2"
     before=$(cpu_ticks "${pids[$1]}")
-    out=$(taskset -c "$load_cpu" wrk -t1 -c"$connections" -d"${3}s" --latency \
+    out=$(WARDEN_BENCH_PACE_MS=$pace taskset -c "$load_cpu" wrk -t1 -c"$connections" -d"${3}s" --latency \
         -s "$reporter" "${auth[@]}" "$(url "$1" "$2")")
     after=$(cpu_ticks "${pids[$1]}")
     awk -v ticks=$((after - before)) '$1 == "WARDEN_BENCH" {
@@ -393,6 +406,9 @@ if [[ $peers == on ]]; then
     echo "         (all three run throughout, each idle but while it is measured)"
 fi
 echo "load:    wrk -t1 -c$connections on CPU $load_cpu; $rounds round(s) x ${duration} s per route (+${warmup} s warm-up each)"
+if ((pace > 0)); then
+    echo "         paced: each connection waits $pace ms after each answer (at most $((connections * 1000 / pace)) req/s offered)"
+fi
 echo "tokens:  ${#tokens[hs]}/${#tokens[rs]}/${#tokens[es]} bytes (hs/rs/es); /open sent one: $open_token"
 echo "load average (1, 5, 15 min): before the runs $load_before, after $load_after; the runs want an idle machine"
 echo
@@ -424,6 +440,15 @@ if [[ $peers == on ]]; then
         printf '%-18s' "/$route"
         for server in "${servers[@]}"; do
             printf '%24s' "${rps_ratio[$server,$route]} / ${cpu_ratio[$server,$route]}"
+        done
+        echo
+    done
+    echo "server CPU per request over its own /open's (µs)"
+    for route in hs rs es; do
+        printf '%-18s' "/$route"
+        for server in "${servers[@]}"; do
+            printf '%24s' "$(awk -v a="${med_cpu[$server,$route]}" -v b="${med_cpu[$server,open]}" \
+                'BEGIN { printf "%+.2f", a - b }')"
         done
         echo
     done

@@ -1,5 +1,6 @@
 //! The fairing: builds the validators at ignite and answers refusals.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use rocket::fairing::{self, AdHoc, Fairing, Info, Kind};
@@ -42,6 +43,10 @@ pub struct Warden {
     replay: Option<SharedReplayStore>,
     revocations: Vec<Arc<dyn Revocation>>,
     trust: TrustHooks,
+    /// Whether a validator of the application takes DPoP proofs, set at
+    /// ignite: without one no guard offers a nonce, and responses skip the
+    /// look for one (a header lookup on every response, `/open` included).
+    dpop_in_use: AtomicBool,
 }
 
 impl std::fmt::Debug for Warden {
@@ -167,20 +172,24 @@ impl Fairing for Warden {
                 );
                 Err(rocket)
             }
-            (Ok(validators), documents) => Ok(self
-                .revocations
-                .iter()
-                .fold(rocket, |rocket, list| {
-                    Revocations::register(rocket, list.clone())
-                })
-                .manage(validators)
-                .mount("/", documents.and_then(Result::ok).unwrap_or_default())
-                // Attached now, it runs after every ignite fairing attached
-                // before launch, so it sees the routes those mount too.
-                .attach(AdHoc::try_on_ignite(
-                    ROUTES_FAIRING,
-                    routes::build_route_table,
-                ))),
+            (Ok(validators), documents) => {
+                let dpop = validators.iter().any(|v| v.dpop_mode().is_some());
+                self.dpop_in_use.store(dpop, Ordering::Relaxed);
+                Ok(self
+                    .revocations
+                    .iter()
+                    .fold(rocket, |rocket, list| {
+                        Revocations::register(rocket, list.clone())
+                    })
+                    .manage(validators)
+                    .mount("/", documents.and_then(Result::ok).unwrap_or_default())
+                    // Attached now, it runs after every ignite fairing attached
+                    // before launch, so it sees the routes those mount too.
+                    .attach(AdHoc::try_on_ignite(
+                        ROUTES_FAIRING,
+                        routes::build_route_table,
+                    )))
+            }
             (Err(errors), _) => {
                 for error in errors.iter() {
                     tracing::error!(target: "rocket_warden", "invalid configuration: {error}");
@@ -218,6 +227,8 @@ impl Fairing for Warden {
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
         respond::render(request, response);
-        respond::write_nonce(request, response);
+        if self.dpop_in_use.load(Ordering::Relaxed) {
+            respond::write_nonce(request, response);
+        }
     }
 }
