@@ -60,9 +60,8 @@ impl Payload {
     }
 
     /// The payload of a token whose claims came already parsed (an
-    /// introspection answer): the `Map`
-    /// is kept and answers for the values; the JSON made from it only
-    /// finds the members.
+    /// introspection answer): the `Map` is kept and answers for the values;
+    /// the JSON made from it only finds the members.
     pub(crate) fn from_map(map: Map<String, Value>) -> Self {
         // A `Map` always serializes, and names each member once.
         let json = serde_json::to_string(&map).unwrap_or_default();
