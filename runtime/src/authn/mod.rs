@@ -56,7 +56,9 @@ pub(crate) async fn authenticate(
         Some(credential) => bearer(request, chain, credential, entry_rules)
             .await
             .map(Some),
-        None => from_cookie(request, chain).await,
+        // Boxed: restoring a cookie's identity is a large future, and
+        // most requests carry a token.
+        None => Box::pin(from_cookie(request, chain)).await,
     }
 }
 
@@ -77,15 +79,25 @@ async fn bearer<'a>(
             continue;
         }
         // A cache hit is the very bytes of a token that passed the syntax
-        // check; a miss is checked (once) before anything decodes it.
+        // check. A miss is checked once, before introspection sends it on.
+        // A JWT validator checks the compact shape before it decodes
+        // anything, and base64url is within b64token: only a token it
+        // refused can fail the syntax check (which then answers, as if first).
         let verified = match validator.lookup(credential.token) {
             Lookup::Hit(result) => result,
             Lookup::Miss(miss) => {
-                if !syntax_checked {
+                if !syntax_checked && validator.introspects() {
                     credentials::check_syntax(credential.token)?;
                     syntax_checked = true;
                 }
-                validator.verify_missed(credential.token, miss).await
+                let verified = validator.verify_missed(credential.token, miss).await;
+                if !syntax_checked {
+                    if verified.is_err() {
+                        credentials::check_syntax(credential.token)?;
+                    }
+                    syntax_checked = true;
+                }
+                verified
             }
         };
         match verified {

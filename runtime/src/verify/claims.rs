@@ -16,6 +16,12 @@ pub(crate) trait ClaimSet {
     /// The claim `name`, unless absent or `null` (RFC 7519 gives `null` no
     /// meaning; jsonwebtoken and this crate treat it as absent).
     fn claim(&self, name: &str) -> Option<Cow<'_, Value>>;
+
+    /// The claim `name` when it is a whole number that fits a `u64` (what
+    /// time claims are), read without building a `Value`.
+    fn whole_number(&self, name: &str) -> Option<u64> {
+        self.claim(name)?.as_u64()
+    }
 }
 
 impl ClaimSet for Map<String, Value> {
@@ -29,6 +35,12 @@ impl ClaimSet for Map<String, Value> {
 impl ClaimSet for Payload {
     fn claim(&self, name: &str) -> Option<Cow<'_, Value>> {
         self.present(name).map(Cow::Owned)
+    }
+
+    fn whole_number(&self, name: &str) -> Option<u64> {
+        // The value is valid JSON: digits alone are a whole number, and
+        // read as serde_json reads them.
+        self.raw(name)?.parse().ok()
     }
 }
 

@@ -9,10 +9,14 @@
 //! parsed exactly once. The claim checks that `decode` would make are the
 //! validator's own (see `verify::validator`).
 
+use std::borrow::Cow;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::DecodeSliceError;
 use base64::Engine as _;
 use jsonwebtoken::errors::{Error, ErrorKind};
-use jsonwebtoken::{Algorithm, DecodingKey, Header};
+use jsonwebtoken::{Algorithm, DecodingKey, Extras, Header};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::json::UniqueObject;
@@ -26,7 +30,7 @@ use crate::keys::algorithm_named;
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
 /// The three parts of a compact JWS, still encoded.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Compact<'t> {
     /// `header.payload`: what the signature signs.
     signed: &'t str,
@@ -62,8 +66,20 @@ impl<'t> Compact<'t> {
     /// them) fails here, as JSON that does not fit a [`Header`]; RFC 9864's
     /// `Ed25519` is read as `EdDSA` (see [`algorithm_named`]).
     pub(crate) fn header(&self) -> Result<Header, Error> {
-        let json = URL_SAFE_NO_PAD.decode(self.header)?;
-        // The common case parses once; only a failed parse looks again.
+        // Headers are tens of bytes: decoded on the stack, not into an
+        // allocation of their own, unless large (an `x5c` chain, say).
+        let mut buffer = [0u8; 384];
+        let json = match URL_SAFE_NO_PAD.decode_slice(self.header, &mut buffer) {
+            Ok(len) => Cow::Borrowed(&buffer[..len]),
+            Err(DecodeSliceError::OutputSliceTooSmall) => {
+                Cow::Owned(URL_SAFE_NO_PAD.decode(self.header)?)
+            }
+            Err(DecodeSliceError::DecodeError(error)) => return Err(error.into()),
+        };
+        if let Ok(common) = serde_json::from_slice::<CommonHeader<'_>>(&json) {
+            return Ok(common.into_header());
+        }
+        // Only a failed parse looks again.
         serde_json::from_slice(&json).or_else(|error| fully_specified(&json).ok_or(error.into()))
     }
 
@@ -85,6 +101,44 @@ impl<'t> Compact<'t> {
     }
 }
 
+/// A header of only `alg`, `typ` and `kid`, each named once: what access
+/// tokens carry. [`Header`] gathers the members it does not name into
+/// `extras`, and serde does that by buffering every member first; a header
+/// that has no others is read directly, into the same `Header`. Any other
+/// header fails this reading and is read as a `Header`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommonHeader<'a> {
+    alg: Algorithm,
+    #[serde(borrow, default)]
+    typ: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    kid: Option<Cow<'a, str>>,
+}
+
+impl CommonHeader<'_> {
+    fn into_header(self) -> Header {
+        Header {
+            typ: self.typ.map(Cow::into_owned),
+            alg: self.alg,
+            cty: None,
+            jku: None,
+            jwk: None,
+            kid: self.kid.map(Cow::into_owned),
+            x5u: None,
+            x5c: None,
+            x5t: None,
+            x5t_s256: None,
+            crit: None,
+            enc: None,
+            zip: None,
+            url: None,
+            nonce: None,
+            extras: Extras::default(),
+        }
+    }
+}
+
 /// A header whose `alg` is `Ed25519`, read as the same header with `EdDSA`.
 /// Members are read with the claims' reader, so a name given twice is still
 /// refused; `None` for anything else (the first parse's error then stands).
@@ -101,36 +155,68 @@ fn fully_specified(json: &[u8]) -> Option<Header> {
 /// Checks the compact serialization before any decoding: size, three
 /// non-empty base64url parts, the refusals in the order a reader expects:
 /// too large, not three parts (five: encrypted), unsigned, not base64url.
-/// Every cold request's token comes through here: the byte scans have no
-/// early exits, which the compiler turns into vector code.
-pub(crate) fn check_shape(token: &str) -> Result<(), TokenError> {
+/// Returns the token split at its dots.
+pub(crate) fn check_shape(token: &str) -> Result<Compact<'_>, TokenError> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(TokenError::TooLarge);
     }
-    match token.bytes().filter(|&b| b == b'.').count() {
+    let (dots, base64url) = scan(token.as_bytes());
+    match dots {
         2 => {}
         4 => return Err(TokenError::Encrypted),
         _ => return Err(TokenError::Malformed("a token has three parts")),
     }
-    let (header, payload, signature) = Compact::split(token)
-        .map(|c| (c.header, c.payload, c.signature))
+    // Two dots, counted: the first and the last are the only ones.
+    let (signed, signature) = token
+        .rsplit_once('.')
+        .ok_or(TokenError::Malformed("a token has three parts"))?;
+    let (header, payload) = signed
+        .split_once('.')
         .ok_or(TokenError::Malformed("a token has three parts"))?;
     // `header.payload.`: the signature left off (`alg: none`).
     if signature.is_empty() && !header.is_empty() && !payload.is_empty() {
         return Err(TokenError::Unsigned);
     }
-    let base64url_or_dot =
-        |b: u8| b.is_ascii_alphanumeric() | (b == b'-') | (b == b'_') | (b == b'.');
-    let base64url = token
-        .as_bytes()
-        .chunks(32)
-        .all(|chunk| chunk.iter().fold(true, |ok, &b| ok & base64url_or_dot(b)));
     let non_empty = !header.is_empty() && !payload.is_empty() && !signature.is_empty();
     if base64url && non_empty {
-        Ok(())
+        Ok(Compact {
+            signed,
+            header,
+            payload,
+            signature,
+        })
     } else {
         Err(TokenError::Malformed("token is not valid base64url"))
     }
+}
+
+/// The dots in `bytes`, and whether every byte is base64url or a dot: one
+/// pass, since every cold request's token comes through here. Blocks of 64
+/// bytes are read without early exits or branches, which the compiler turns
+/// into vector code (a block's dot count fits a byte).
+fn scan(bytes: &[u8]) -> (usize, bool) {
+    let (mut dots, mut stray) = (0, 0u8);
+    for block in bytes.chunks(64) {
+        let (block_dots, block_stray) = block.iter().fold((0u8, 0u8), |(dots, stray), &b| {
+            let dot = b == b'.';
+            (
+                dots + u8::from(dot),
+                stray | u8::from(!(dot | is_base64url(b))),
+            )
+        });
+        dots += usize::from(block_dots);
+        stray |= block_stray;
+    }
+    (dots, stray == 0)
+}
+
+/// `ALPHA / DIGIT / "-" / "_"` (RFC 4648 §5), without branches.
+fn is_base64url(b: u8) -> bool {
+    (b.wrapping_sub(b'a') < 26)
+        | (b.wrapping_sub(b'A') < 26)
+        | (b.wrapping_sub(b'0') < 10)
+        | (b == b'-')
+        | (b == b'_')
 }
 
 /// Whether the token's header is a JSON object whose `alg` names an algorithm
@@ -192,6 +278,35 @@ mod tests {
     }
 
     #[test]
+    fn a_header_reads_as_jsonwebtoken_reads_it() {
+        let large_kid = "k".repeat(600);
+        let large = format!(r#"{{"alg":"RS256","kid":"{large_kid}"}}"#);
+        for json in [
+            r#"{"alg":"HS256"}"#,
+            r#"{"alg":"RS256","typ":"at+jwt","kid":"2024-a"}"#,
+            r#"{"kid":"a\u0062","typ":null,"alg":"ES256"}"#,
+            r#"{"alg":"HS256","cty":"JWT","x5t":"abc","custom":[1,{"n":true}]}"#,
+            r#"{"alg":"HS256","crit":["exp"],"exp":1}"#,
+            large.as_str(),
+        ] {
+            let expected: Header = serde_json::from_str(json).expect(json);
+            let token = with_header(json);
+            let header = Compact::split(&token).expect("three parts").header();
+            assert_eq!(header.expect(json), expected, "{json}");
+        }
+        for json in [
+            r#"{"alg":"HS256","alg":"HS256"}"#,
+            r#"{"alg":"HS256","kid":7}"#,
+            r#"{"typ":"JWT"}"#,
+            r#"{"alg":"none"}"#,
+        ] {
+            let token = with_header(json);
+            let compact = Compact::split(&token).expect("three parts");
+            assert!(compact.header().is_err(), "{json}");
+        }
+    }
+
+    #[test]
     fn ed25519_is_read_as_eddsa_and_nothing_else_is_renamed() {
         let token = with_header(r#"{"alg":"Ed25519","kid":"k"}"#);
         let header = Compact::split(&token).expect("three parts").header();
@@ -219,7 +334,8 @@ mod tests {
 
     #[test]
     fn shape_counts_parts_before_reading_them() {
-        assert_eq!(check_shape("a.b.c"), Ok(()));
+        let parts = check_shape("ab.c.d").map(|c| (c.signed, c.header, c.payload, c.signature));
+        assert_eq!(parts, Ok(("ab.c", "ab", "c", "d")));
         assert_eq!(check_shape("a..c.d.e"), Err(TokenError::Encrypted));
         assert_eq!(
             check_shape("a.b"),

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 use url::{Position, Url};
 
-use super::compact::{check_shape, Compact};
+use super::compact::check_shape;
 use super::json::UniqueObject;
 use super::nonce::Nonces;
 use crate::config::DpopConfig;
@@ -100,8 +100,7 @@ impl ProofRules {
 
     /// Checks `proof` against the request it came with.
     pub(crate) fn check(&self, proof: &str, expected: &Expected<'_>) -> Result<Proof, DpopError> {
-        check_shape(proof).map_err(|_| DpopError::Malformed)?;
-        let compact = Compact::split(proof).ok_or(DpopError::Malformed)?;
+        let compact = check_shape(proof).map_err(|_| DpopError::Malformed)?;
         let header = object(compact_part(proof, 0))?;
         let (alg, jwk) = self.header(&header)?;
         let key = DecodingKey::from_jwk(&jwk).map_err(|_| DpopError::BadKey)?;

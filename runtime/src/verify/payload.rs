@@ -17,7 +17,7 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -27,8 +27,7 @@ use super::json::{check_unique, Name};
 /// member once, its top-level members found by name without parsing them.
 pub(crate) struct Payload {
     json: Box<str>,
-    /// Top-level members, sorted by [`name_order`] (which finds a name
-    /// given twice).
+    /// Top-level members, in the order sent.
     members: Box<[Member]>,
     /// The whole object, parsed on first use.
     map: OnceLock<Map<String, Value>>,
@@ -180,24 +179,58 @@ fn same_name(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
-/// An order of member names in which equal names sit side by side: by
-/// length, then byte by byte (inline, as in [`same_name`]).
-fn name_order(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.bytes().cmp(b.bytes()))
-}
-
-/// The top-level members of `json`, sorted by [`name_order`]; an error unless it is
+/// The top-level members of `json`, in the order sent; an error unless it is
 /// an object naming each member once at every depth.
 fn read_members(json: &str) -> serde_json::Result<Box<[Member]>> {
-    let Members(found) = serde_json::from_str(json)?;
-    let offset = |text: &str| text.as_ptr() as usize - json.as_ptr() as usize;
-    let mut members: Vec<Member> = found
-        .into_iter()
-        .map(|(name, value)| {
-            let value = value.get();
+    let mut reader = serde_json::Deserializer::from_str(json);
+    let members = MembersSeed { json }.deserialize(&mut reader)?;
+    reader.end()?;
+    Ok(members.into_boxed_slice())
+}
+
+/// Reads a JSON object's members into their places in `json` (the text the
+/// deserializer reads), nested objects checked to name each member once.
+struct MembersSeed<'a> {
+    json: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for MembersSeed<'de> {
+    type Value = Vec<Member>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MembersSeed<'de> {
+    type Value = Vec<Member>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let offset = |text: &str| text.as_ptr() as usize - self.json.as_ptr() as usize;
+        let mut members: Vec<Member> = Vec::with_capacity(16);
+        let mut seen = NameFilter::default();
+        while let Some(Name(name)) = access.next_key::<Name<'de>>()? {
+            if seen.may_hold(&name)
+                && members
+                    .iter()
+                    .any(|m| same_name(member_name(self.json, m), &name))
+            {
+                return Err(de::Error::custom("an object names a member twice"));
+            }
+            let value = access.next_value::<&'de RawValue>()?.get();
+            // The raw text is only delimited: read it once more as a value
+            // where that can refuse it (a number out of range, a bad escape,
+            // in objects and arrays a member named twice).
+            if !delimiting_checks(value) {
+                check_unique(value).map_err(de::Error::custom)?;
+            }
             let start = offset(value);
-            Member {
-                name: match name.0 {
+            members.push(Member {
+                name: match name {
                     Cow::Borrowed(name) => {
                         let at = offset(name);
                         MemberName::At(at..at + name.len())
@@ -205,48 +238,43 @@ fn read_members(json: &str) -> serde_json::Result<Box<[Member]>> {
                     Cow::Owned(name) => MemberName::Decoded(name.into()),
                 },
                 value: start..start + value.len(),
-            }
-        })
-        .collect();
-    members.sort_unstable_by(|a, b| name_order(member_name(json, a), member_name(json, b)));
-    let same =
-        |pair: &[Member]| same_name(member_name(json, &pair[0]), member_name(json, &pair[1]));
-    if members.windows(2).any(same) {
-        return Err(de::Error::custom("an object names a member twice"));
-    }
-    Ok(members.into())
-}
-
-/// A JSON object's members as sent: names and the text of their values,
-/// nested objects checked to name each member once.
-struct Members<'a>(Vec<(Name<'a>, &'a RawValue)>);
-
-impl<'de> Deserialize<'de> for Members<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(MembersVisitor)
-    }
-}
-
-struct MembersVisitor;
-
-impl<'de> Visitor<'de> for MembersVisitor {
-    type Value = Members<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-        let mut members = Vec::with_capacity(16);
-        while let Some(name) = access.next_key::<Name<'de>>()? {
-            let value: &'de RawValue = access.next_value()?;
-            // Read once more as a value: the raw text is only delimited, so
-            // this is what refuses a number out of range, a bad escape, and
-            // (in objects and arrays) a member named twice.
-            check_unique(value.get()).map_err(de::Error::custom)?;
-            members.push((name, value));
+            });
         }
-        Ok(Members(members))
+        Ok(members)
+    }
+}
+
+/// Whether delimiting the JSON value `raw` already checked all that reading
+/// it would: a string without escapes (delimiting refuses control
+/// characters), `true`, `false`, `null`, or an integer short enough to be in
+/// range whatever its digits.
+fn delimiting_checks(raw: &str) -> bool {
+    match raw.as_bytes().first() {
+        Some(b'"') => !raw.contains('\\'),
+        Some(b't' | b'f' | b'n') => true,
+        Some(b'-' | b'0'..=b'9') => {
+            raw.len() <= 18 && raw.bytes().all(|b| b == b'-' || b.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
+/// The member names an object has shown so far, as a set of bits keyed by
+/// a name's length and last byte: a name whose bit is clear is new, so the
+/// members read so far are searched only when a bit is shared (a claims set
+/// has tens of members; comparing each name to every other would cost more
+/// than reading them).
+#[derive(Default)]
+struct NameFilter(u64);
+
+impl NameFilter {
+    /// Adds `name`; whether it may have been added before.
+    fn may_hold(&mut self, name: &str) -> bool {
+        let last = name.as_bytes().last().copied().unwrap_or(0);
+        let bit = 1u64 << ((name.len().wrapping_mul(7) ^ usize::from(last)) % 64);
+        let held = self.0 & bit != 0;
+        self.0 |= bit;
+        held
     }
 }
 
@@ -327,10 +355,15 @@ mod tests {
             r#"{"exp":-1e400}"#,
             r#"{"sub":"\ud800"}"#,
             r#"{"sub":"\q"}"#,
+            // Names that share a length and a last byte, one given twice.
+            r#"{"exp":1,"azp":"a","exp":2}"#,
         ] {
             assert!(parse(text).is_err(), "{text}");
         }
+        let too_long = format!(r#"{{"exp":1{}}}"#, "0".repeat(400));
+        assert!(parse(&too_long).is_err());
         assert!(parse(r#"{"a":{"x":1},"b":{"x":1}}"#).is_ok());
+        assert!(parse(r#"{"exp":1,"azp":"a","sup":2,"sub":"b"}"#).is_ok());
         assert!(Payload::parse(vec![b'{', 0xff, b'}']).is_err());
     }
 }

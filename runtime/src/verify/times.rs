@@ -23,23 +23,26 @@ impl Times {
     pub(crate) fn read(claims: &(impl ClaimSet + ?Sized)) -> Result<Self, TokenError> {
         let exp = numeric_date(claims, "exp")?;
         let nbf = numeric_date(claims, "nbf")?;
-        let iat = match claims.claim("iat") {
-            None => None,
-            Some(iat) => Some(
-                iat.as_f64()
-                    .ok_or_else(|| TokenError::MalformedClaim("iat".into()))?,
-            ),
+        let iat = match claims.whole_number("iat") {
+            Some(iat) => Some(iat as f64),
+            None => match claims.claim("iat") {
+                None => None,
+                Some(iat) => Some(
+                    iat.as_f64()
+                        .ok_or_else(|| TokenError::MalformedClaim("iat".into()))?,
+                ),
+            },
         };
         Ok(Self { exp, nbf, iat })
     }
 
-    /// Checks the claims at `now` (seconds since the epoch), allowing
-    /// `leeway` seconds of clock skew either way.
     /// `exp`, if the claims have one.
     pub(crate) fn exp(&self) -> Option<u64> {
         self.exp
     }
 
+    /// Checks the claims at `now` (seconds since the epoch), allowing
+    /// `leeway` seconds of clock skew either way.
     pub(crate) fn check(&self, now: u64, leeway: u64) -> Result<(), TokenError> {
         if self.exp.is_some_and(|exp| exp < now.saturating_sub(leeway)) {
             return Err(TokenError::Expired);
@@ -62,12 +65,12 @@ pub(crate) fn numeric_date(
     claims: &(impl ClaimSet + ?Sized),
     name: &str,
 ) -> Result<Option<u64>, TokenError> {
+    if let Some(secs) = claims.whole_number(name) {
+        return Ok(Some(secs));
+    }
     let Some(value) = claims.claim(name) else {
         return Ok(None);
     };
-    if let Some(secs) = value.as_u64() {
-        return Ok(Some(secs));
-    }
     match value.as_f64() {
         Some(secs) if secs.is_finite() && secs >= 0.0 && secs < u64::MAX as f64 => {
             Ok(Some(secs.round() as u64))

@@ -23,7 +23,7 @@ use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value};
 
 use super::cache::{Entry, TokenCache, TokenCacheStats};
-use super::compact::{check_shape, has_known_alg, Compact};
+use super::compact::{check_shape, has_known_alg};
 use super::ecdsa::is_high_s;
 use super::payload::Payload;
 use super::tenants::{Build, Issuers, Keys, TrustHooks};
@@ -239,7 +239,10 @@ impl Validator {
         }
         // Only the signature and what it signs are needed: a hit is compared
         // byte for byte with a token that was split and checked in full.
-        let (Some(cache), Some((signed, signature))) = (&self.cache, token.rsplit_once('.')) else {
+        let Some(cache) = &self.cache else {
+            return miss;
+        };
+        let Some((signed, signature)) = token.rsplit_once('.') else {
             return miss;
         };
         let digest = TokenCache::digest(signature);
@@ -268,11 +271,12 @@ impl Validator {
         token: &str,
         miss: Miss,
     ) -> Result<Arc<Verified>, AuthError> {
+        // Each boxed: verifying may fetch keys or ask the introspection
+        // endpoint, futures of kilobytes that would otherwise make every
+        // request's authentication that large, cache hits included.
         if let Issuers::Introspected { introspection, .. } = &self.issuers {
-            return introspection.verify(self, token).await;
+            return Box::pin(introspection.verify(self, token)).await;
         }
-        // Boxed: verifying may fetch keys, a large future that would
-        // otherwise be moved around with every request's guard.
         let entry = Box::pin(self.verify_fully(token)).await?;
         let verified = entry.verified.clone();
         if let (Some(cache), Some(digest)) = (&self.cache, miss.digest) {
@@ -300,9 +304,7 @@ impl Validator {
 
     /// Validates `token` with no help from the cache.
     async fn verify_fully(&self, token: &str) -> Result<Entry, AuthError> {
-        check_shape(token)?;
-        let compact =
-            Compact::split(token).ok_or(TokenError::Malformed("a token has three parts"))?;
+        let compact = check_shape(token)?;
         let header = compact.header().map_err(|e| self.explain(token, e))?;
         if !self.algorithms.contains(&header.alg) {
             return Err(TokenError::AlgorithmNotAllowed.into());
