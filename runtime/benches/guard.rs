@@ -39,6 +39,7 @@ use rocket::tokio::runtime::Runtime;
 use rocket_warden::dpop::{ReplayStore, StoreUnavailable};
 use rocket_warden::policy::{Policy, RoutePolicy};
 use rocket_warden::revocation::{Revocation, RevocationUnavailable};
+use rocket_warden::__private_v0_1_0::ValidatorSlot;
 use rocket_warden::{Jwt, Warden};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -217,12 +218,19 @@ fn dpop_token_and_proof(cases: &[Case]) -> (String, String) {
     (token, format!("{signed}.{signature}"))
 }
 
-/// A route policy per validator, as `#[jwt_auth(validator = "…")]` makes.
+/// A route policy per validator, as `#[jwt_auth(validator = "…")]` makes:
+/// with a slot of its own, so a request finds its validator without looking
+/// its name up.
 macro_rules! policies {
     ($($policy:ident => $validator:literal),* $(,)?) => {$(
         struct $policy;
         impl Policy for $policy {
             const POLICY: RoutePolicy = RoutePolicy::new().validator($validator);
+
+            fn validator_slot() -> Option<&'static ValidatorSlot> {
+                static SLOT: ValidatorSlot = ValidatorSlot::new();
+                Some(&SLOT)
+            }
         }
     )*};
 }

@@ -63,7 +63,9 @@ pub(crate) async fn guard<P: Policy, G>(
         .await;
     // A second validator on the same request (unusual) authenticates again.
     let fresh;
-    let authentication = if *cached.validator == *validator.name() {
+    let same = Arc::ptr_eq(&cached.validator, validator.shared_name())
+        || *cached.validator == *validator.name();
+    let authentication = if same {
         cached
     } else {
         fresh = Box::pin(Authentication::run(request, validators, validator)).await;
