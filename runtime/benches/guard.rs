@@ -36,10 +36,11 @@ use rocket::http::Header as HttpHeader;
 use rocket::local::asynchronous::Client;
 use rocket::request::FromRequest;
 use rocket::tokio::runtime::Runtime;
+// What `#[jwt_auth]` expands to (not a public API): the policies below mirror it.
+use rocket_warden::__private_v0_1_0::ValidatorSlot;
 use rocket_warden::dpop::{ReplayStore, StoreUnavailable};
 use rocket_warden::policy::{Policy, RoutePolicy};
 use rocket_warden::revocation::{Revocation, RevocationUnavailable};
-use rocket_warden::__private_v0_1_0::ValidatorSlot;
 use rocket_warden::{Jwt, Warden};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
