@@ -125,18 +125,21 @@ impl<'a> Input<'a> {
     fn has_cookie(&self, name: &str) -> bool {
         self.cookie_json.is_some() && name == AUTH_COOKIE
             || self.cookies.is_some_and(|header| {
+                // A pair without `=` is no cookie (RFC 6265 §5.2: ignored).
                 header.split(';').any(|pair| {
-                    let sent = pair.split_once('=').map_or(pair, |(name, _)| name).trim();
-                    sent == name || decode(sent) == name
+                    pair.split_once('=').is_some_and(|(sent, _)| {
+                        let sent = sent.trim();
+                        sent == name || decode(sent) == name
+                    })
                 })
             })
     }
 }
 
 /// `text` percent-decoded, with `+` as a space (a query's form encoding);
-/// invalid sequences kept as given.
+/// invalid sequences kept as given, and `&` as a character, not a separator.
 fn decode(text: &str) -> String {
-    let bytes = text.replace('+', " ");
+    let bytes = text.replace('+', " ").replace('&', "%26");
     url::form_urlencoded::parse(format!("x={bytes}").as_bytes())
         .next()
         .map(|(_, value)| value.into_owned())

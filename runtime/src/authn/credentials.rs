@@ -9,7 +9,7 @@ use rocket::http::RawStr;
 use rocket::Request;
 
 use crate::error::AuthError;
-use crate::verify::MAX_TOKEN_BYTES;
+use crate::verify::{is_base64url, MAX_TOKEN_BYTES};
 
 /// `Bearer` plus the separating spaces a client may reasonably send.
 const MAX_HEADER_BYTES: usize = MAX_TOKEN_BYTES + 64;
@@ -258,17 +258,10 @@ fn is_b64token(token: &str) -> bool {
             .all(|chunk| chunk.iter().fold(true, |ok, &b| ok & is_b64token_byte(b)))
 }
 
-/// `ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"`, without branches.
+/// `ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"`, without branches:
+/// base64url's alphabet and four more.
 fn is_b64token_byte(b: u8) -> bool {
-    (b.wrapping_sub(b'a') < 26)
-        | (b.wrapping_sub(b'A') < 26)
-        | (b.wrapping_sub(b'0') < 10)
-        | (b == b'-')
-        | (b == b'.')
-        | (b == b'_')
-        | (b == b'~')
-        | (b == b'+')
-        | (b == b'/')
+    is_base64url(b) | (b == b'.') | (b == b'~') | (b == b'+') | (b == b'/')
 }
 
 #[cfg(test)]

@@ -211,7 +211,7 @@ fn scan(bytes: &[u8]) -> (usize, bool) {
 }
 
 /// `ALPHA / DIGIT / "-" / "_"` (RFC 4648 §5), without branches.
-fn is_base64url(b: u8) -> bool {
+pub(crate) fn is_base64url(b: u8) -> bool {
     (b.wrapping_sub(b'a') < 26)
         | (b.wrapping_sub(b'A') < 26)
         | (b.wrapping_sub(b'0') < 10)

@@ -24,6 +24,7 @@ mod verified;
 
 pub use cache::TokenCacheStats;
 pub(crate) use claims::{check_audience, ClaimSet};
+pub(crate) use compact::is_base64url;
 pub use compact::MAX_TOKEN_BYTES;
 pub(crate) use dpop::{Expected, ProofRules};
 pub(crate) use payload::Payload;

@@ -355,6 +355,8 @@ mod tests {
             r#"{"exp":-1e400}"#,
             r#"{"sub":"\ud800"}"#,
             r#"{"sub":"\q"}"#,
+            // A raw control character: delimiting a string refuses it.
+            "{\"sub\":\"a\u{1}b\"}",
             // Names that share a length and a last byte, one given twice.
             r#"{"exp":1,"azp":"a","exp":2}"#,
         ] {
