@@ -91,12 +91,11 @@ async fn bearer<'a>(
                     syntax_checked = true;
                 }
                 let verified = validator.verify_missed(credential.token, miss).await;
-                if !syntax_checked {
-                    if verified.is_err() {
-                        credentials::check_syntax(credential.token)?;
-                    }
-                    syntax_checked = true;
+                if verified.is_err() && !syntax_checked {
+                    credentials::check_syntax(credential.token)?;
                 }
+                // Accepted, or checked just now: either way it passes.
+                syntax_checked = true;
                 verified
             }
         };

@@ -25,13 +25,13 @@ impl Times {
         let nbf = numeric_date(claims, "nbf")?;
         let iat = match claims.whole_number("iat") {
             Some(iat) => Some(iat as f64),
-            None => match claims.claim("iat") {
-                None => None,
-                Some(iat) => Some(
+            None => claims
+                .claim("iat")
+                .map(|iat| {
                     iat.as_f64()
-                        .ok_or_else(|| TokenError::MalformedClaim("iat".into()))?,
-                ),
-            },
+                        .ok_or_else(|| TokenError::MalformedClaim("iat".into()))
+                })
+                .transpose()?,
         };
         Ok(Self { exp, nbf, iat })
     }
