@@ -14,6 +14,7 @@ use base64::Engine as _;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{Map, Value};
 
+use crate::crypto::VerifyingKey;
 use crate::keys::{algorithm_named, KeyKind, MIN_RSA_BITS};
 
 /// One usable public key of a set.
@@ -22,7 +23,7 @@ pub(crate) struct RemoteKey {
     pub(crate) kind: KeyKind,
     /// The JWK's `alg`, when it names one: then only that algorithm verifies.
     pub(crate) alg: Option<Algorithm>,
-    pub(crate) key: DecodingKey,
+    pub(crate) key: VerifyingKey,
     /// The JWK's `issuer`, which multi-tenant providers (Entra ID) publish
     /// beside each key: only that issuer's tokens may be verified with it.
     /// It may hold a `{tenantid}` placeholder.
@@ -54,7 +55,7 @@ impl RemoteKey {
                 && self.kind == other.kind
                 && self.alg == other.alg
                 && self.issuer == other.issuer
-                && same_material(&self.key, &other.key))
+                && same_material(self.key.decoding(), other.key.decoding()))
     }
 }
 
@@ -247,7 +248,7 @@ fn read_jwk(jwk: &Value) -> Result<RemoteKey, String> {
         kid,
         kind,
         alg,
-        key,
+        key: key.into(),
         issuer,
     })
 }

@@ -3,24 +3,24 @@
 //!
 //! jsonwebtoken's `decode` parses the header twice and the claims twice (once
 //! to validate them, once into the caller's type); on an HMAC token that JSON
-//! work costs more than the signature. Here jsonwebtoken still checks the
-//! signature ([`jsonwebtoken::crypto::verify`], with its process-wide crypto
-//! provider) and still defines the [`Header`], but each part is decoded and
-//! parsed exactly once. The claim checks that `decode` would make are the
+//! work costs more than the signature. Here the signature is checked with a
+//! [`VerifyingKey`] (jsonwebtoken's crypto provider, its per-key setup made
+//! once) and jsonwebtoken still defines the [`Header`], but each part is
+//! decoded and parsed exactly once. The claim checks that `decode` would make are the
 //! validator's own (see `verify::validator`).
 
 use std::borrow::Cow;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::DecodeSliceError;
 use base64::Engine as _;
 use jsonwebtoken::errors::{Error, ErrorKind};
-use jsonwebtoken::{Algorithm, DecodingKey, Extras, Header};
+use jsonwebtoken::{Algorithm, Extras, Header};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::json::UniqueObject;
 use super::payload::Payload;
+use crate::crypto::{decode_base64url, VerifyingKey};
 use crate::error::TokenError;
 use crate::keys::algorithm_named;
 
@@ -69,13 +69,7 @@ impl<'t> Compact<'t> {
         // Headers are tens of bytes: decoded on the stack, not into an
         // allocation of their own, unless large (an `x5c` chain, say).
         let mut buffer = [0u8; 384];
-        let json = match URL_SAFE_NO_PAD.decode_slice(self.header, &mut buffer) {
-            Ok(len) => Cow::Borrowed(&buffer[..len]),
-            Err(DecodeSliceError::OutputSliceTooSmall) => {
-                Cow::Owned(URL_SAFE_NO_PAD.decode(self.header)?)
-            }
-            Err(DecodeSliceError::DecodeError(error)) => return Err(error.into()),
-        };
+        let json = decode_base64url(self.header, &mut buffer)?;
         if let Ok(common) = serde_json::from_slice::<CommonHeader<'_>>(&json) {
             return Ok(common.into_header());
         }
@@ -84,8 +78,8 @@ impl<'t> Compact<'t> {
     }
 
     /// Checks the signature over `header.payload` with `key`, for `alg`.
-    pub(crate) fn verify(&self, key: &DecodingKey, alg: Algorithm) -> Result<(), Error> {
-        let valid = jsonwebtoken::crypto::verify(self.signature, self.signed.as_bytes(), key, alg)?;
+    pub(crate) fn verify(&self, key: &VerifyingKey, alg: Algorithm) -> Result<(), Error> {
+        let valid = key.verify(self.signature, self.signed.as_bytes(), alg)?;
         if valid {
             Ok(())
         } else {
@@ -256,19 +250,19 @@ mod tests {
         let token = jsonwebtoken::encode(&Header::default(), &claims, &key).expect("signs");
         let compact = Compact::split(&token).expect("three parts");
         let error = compact
-            .verify(
-                &DecodingKey::from_secret(b"other").expect("a usable HMAC secret"),
-                Algorithm::HS256,
-            )
+            .verify(&secret(b"other"), Algorithm::HS256)
             .expect_err("refused");
         assert_eq!(error.kind(), &ErrorKind::InvalidSignature);
-        let verified = compact.verify(
-            &DecodingKey::from_secret(b"secret").expect("a usable HMAC secret"),
-            Algorithm::HS256,
-        );
+        let verified = compact.verify(&secret(b"secret"), Algorithm::HS256);
         assert!(verified.is_ok());
         assert_eq!(compact.header().expect("header").alg, Algorithm::HS256);
         assert_eq!(compact.payload().expect("claims").raw("sub"), Some("\"a\""));
+    }
+
+    fn secret(secret: &[u8]) -> VerifyingKey {
+        jsonwebtoken::DecodingKey::from_secret(secret)
+            .expect("a usable HMAC secret")
+            .into()
     }
 
     /// A compact token whose header is `json` (payload and signature are

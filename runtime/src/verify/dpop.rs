@@ -20,6 +20,7 @@ use super::compact::check_shape;
 use super::json::UniqueObject;
 use super::nonce::Nonces;
 use crate::config::DpopConfig;
+use crate::crypto::VerifyingKey;
 use crate::error::DpopError;
 use crate::keys::algorithm_named;
 
@@ -103,7 +104,9 @@ impl ProofRules {
         let compact = check_shape(proof).map_err(|_| DpopError::Malformed)?;
         let header = object(compact_part(proof, 0))?;
         let (alg, jwk) = self.header(&header)?;
-        let key = DecodingKey::from_jwk(&jwk).map_err(|_| DpopError::BadKey)?;
+        let key: VerifyingKey = DecodingKey::from_jwk(&jwk)
+            .map_err(|_| DpopError::BadKey)?
+            .into();
         // A key of another family than `alg` is an error, not a mismatch.
         compact
             .verify(&key, alg)

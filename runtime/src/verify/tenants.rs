@@ -12,7 +12,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use jsonwebtoken::DecodingKey;
 use quick_cache::sync::Cache;
 
 use crate::clock::SharedClock;
@@ -20,6 +19,7 @@ use crate::config::{
     IssuersConfig, KeyConfig, KeySetSource, RemoteConfig, RemoteTuning, TemplateConfig,
     TenantsConfig,
 };
+use crate::crypto::VerifyingKey;
 use crate::error::{AuthError, TokenError};
 use crate::keys::KeyKind;
 use crate::remote::{Introspector, RemoteKey, RemoteKeys};
@@ -38,7 +38,11 @@ const KEY_TENANT_PLACEHOLDER: &str = "{tenantid}";
 
 /// The keys that verify one issuer's tokens.
 pub(crate) enum Keys {
-    Static { kind: KeyKind, key: DecodingKey },
+    Static {
+        kind: KeyKind,
+        // Boxed: a prepared key is a few hundred bytes, a remote set a pointer.
+        key: Box<VerifyingKey>,
+    },
     Remote(Arc<RemoteKeys>),
 }
 
@@ -207,7 +211,7 @@ impl Build<'_> {
         Arc::new(match key {
             KeyConfig::Static(key) => Keys::Static {
                 kind: key.kind,
-                key: key.key,
+                key: Box::new(key.key.into()),
             },
             KeyConfig::Remote(remote) => Keys::Remote(self.remote(remote)),
         })
@@ -514,12 +518,18 @@ impl Trust {
 mod tests {
     use super::*;
 
+    fn secret() -> VerifyingKey {
+        jsonwebtoken::DecodingKey::from_secret(b"k")
+            .expect("a secret")
+            .into()
+    }
+
     fn issuer(iss: &str, tenant: Option<(&str, &str)>) -> Issuer {
         Issuer {
             iss: iss.into(),
             keys: Arc::new(Keys::Static {
                 kind: KeyKind::Hmac,
-                key: DecodingKey::from_secret(b"k").expect("a secret"),
+                key: Box::new(secret()),
             }),
             tenant: tenant.map(|(claim, id)| (claim.into(), id.into())),
         }
@@ -551,7 +561,7 @@ mod tests {
             kid: None,
             kind: KeyKind::Hmac,
             alg: None,
-            key: DecodingKey::from_secret(b"k").expect("a secret"),
+            key: secret(),
             issuer: Some(issuer.into()),
         };
         let shared = key("https://login.example.com/{tenantid}/v2.0");
