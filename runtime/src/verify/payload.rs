@@ -27,8 +27,10 @@ use super::json::{check_unique, Name};
 /// member once, its top-level members found by name without parsing them.
 pub(crate) struct Payload {
     json: Box<str>,
-    /// Top-level members, in the order sent.
-    members: Box<[Member]>,
+    /// Top-level members, in the order sent. Kept as read: shrinking the
+    /// vector to fit moved it to another size class of the allocator, and
+    /// the next token's vector then missed glibc's thread cache.
+    members: Vec<Member>,
     /// The whole object, parsed on first use.
     map: OnceLock<Map<String, Value>>,
 }
@@ -72,7 +74,7 @@ impl Payload {
     fn empty() -> Self {
         Self {
             json: "{}".into(),
-            members: Box::new([]),
+            members: Vec::new(),
             map: OnceLock::new(),
         }
     }
@@ -181,11 +183,11 @@ fn same_name(a: &str, b: &str) -> bool {
 
 /// The top-level members of `json`, in the order sent; an error unless it is
 /// an object naming each member once at every depth.
-fn read_members(json: &str) -> serde_json::Result<Box<[Member]>> {
+fn read_members(json: &str) -> serde_json::Result<Vec<Member>> {
     let mut reader = serde_json::Deserializer::from_str(json);
     let members = MembersSeed { json }.deserialize(&mut reader)?;
     reader.end()?;
-    Ok(members.into_boxed_slice())
+    Ok(members)
 }
 
 /// Reads a JSON object's members into their places in `json` (the text the

@@ -23,14 +23,15 @@ use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value};
 
 use super::cache::{Entry, TokenCache, TokenCacheStats};
-use super::compact::{check_shape, has_known_alg};
+use super::compact::{check_shape, has_known_alg, Compact};
 use super::ecdsa::is_high_s;
 use super::payload::Payload;
-use super::tenants::{Build, Issuers, Keys, TrustHooks};
+use super::tenants::{Build, Issuer, Issuers, Keys, TrustHooks};
 use super::times::Times;
 use super::verified::Verified;
 use crate::clock::SharedClock;
 use crate::config::{AccessRules, DpopMode, ResourceConfig, ValidatorConfig};
+use crate::crypto::VerifyingKey;
 use crate::error::{AuthError, TokenError};
 use crate::remote::{KeyStats, Missing, RemoteKey, RemoteKeys};
 use crate::telemetry;
@@ -277,7 +278,10 @@ impl Validator {
         if let Issuers::Introspected { introspection, .. } = &self.issuers {
             return Box::pin(introspection.verify(self, token)).await;
         }
-        let entry = Box::pin(self.verify_fully(token)).await?;
+        let entry = match self.static_key() {
+            Some((issuer, key)) => self.verify_with_static_key(token, issuer, key)?,
+            None => Box::pin(self.verify_fully(token)).await?,
+        };
         let verified = entry.verified.clone();
         if let (Some(cache), Some(digest)) = (&self.cache, miss.digest) {
             cache.insert(digest, entry);
@@ -304,16 +308,7 @@ impl Validator {
 
     /// Validates `token` with no help from the cache.
     async fn verify_fully(&self, token: &str) -> Result<Entry, AuthError> {
-        let compact = check_shape(token)?;
-        let header = compact.header().map_err(|e| self.explain(token, e))?;
-        if !self.algorithms.contains(&header.alg) {
-            return Err(TokenError::AlgorithmNotAllowed.into());
-        }
-        // Before the signature: a high-S signature is refused whether or not
-        // it verifies, and the check costs less than verifying.
-        if self.require_low_s && is_high_s(header.alg, compact.signature()) {
-            return Err(TokenError::HighS.into());
-        }
+        let (compact, header) = self.read(token)?;
         // A tenants validator reads the issuer before the signature: the
         // issuer says whose keys may verify it. Nothing else is trusted yet.
         let (issuer, payload) = match &self.issuers {
@@ -347,6 +342,65 @@ impl Validator {
                 Some(key)
             }
         };
+        self.conclude(token, compact, header, issuer, payload, remote_key)
+    }
+
+    /// [`Self::verify_fully`] for a validator of one issuer whose key is
+    /// configured: nothing in it waits, so it runs without a future (one of
+    /// over a kilobyte, allocated per token, that glibc serves outside its
+    /// thread cache).
+    fn verify_with_static_key(
+        &self,
+        token: &str,
+        issuer: &Arc<Issuer>,
+        key: &VerifyingKey,
+    ) -> Result<Entry, AuthError> {
+        let (compact, header) = self.read(token)?;
+        compact
+            .verify(key, header.alg)
+            .map_err(|e| self.explain(token, e))?;
+        self.conclude(token, compact, header, issuer.clone(), None, None)
+    }
+
+    /// The one issuer and its configured key, when that is how this
+    /// validator verifies.
+    fn static_key(&self) -> Option<(&Arc<Issuer>, &VerifyingKey)> {
+        match &self.issuers {
+            Issuers::One(issuer) => match &*issuer.keys {
+                Keys::Static { key, .. } => Some((issuer, key)),
+                Keys::Remote(_) => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// What comes before any key: the shape, the header, the algorithm
+    /// allowed, a high-S signature refused.
+    fn read<'t>(&self, token: &'t str) -> Result<(Compact<'t>, Header), AuthError> {
+        let compact = check_shape(token)?;
+        let header = compact.header().map_err(|e| self.explain(token, e))?;
+        if !self.algorithms.contains(&header.alg) {
+            return Err(TokenError::AlgorithmNotAllowed.into());
+        }
+        // Before the signature: a high-S signature is refused whether or not
+        // it verifies, and the check costs less than verifying.
+        if self.require_low_s && is_high_s(header.alg, compact.signature()) {
+            return Err(TokenError::HighS.into());
+        }
+        Ok((compact, header))
+    }
+
+    /// What comes after the signature verified: the claims read and checked,
+    /// the token made ready to share and to cache.
+    fn conclude(
+        &self,
+        token: &str,
+        compact: Compact<'_>,
+        header: Header,
+        issuer: Arc<Issuer>,
+        payload: Option<Payload>,
+        remote_key: Option<Arc<RemoteKey>>,
+    ) -> Result<Entry, AuthError> {
         let payload = match payload {
             Some(payload) => payload,
             None => compact.payload().map_err(|e| self.explain(token, e))?,
