@@ -89,7 +89,8 @@ mod aws_lc {
     use crate::crypto::{aws_lc_verifies, decode_base64url};
 
     /// One slot per algorithm jsonwebtoken knows. `None` in a filled slot
-    /// means "not prepared here": jsonwebtoken verifies, and refuses.
+    /// means "not prepared here": jsonwebtoken verifies instead (and refuses,
+    /// for a key of another family or one aws-lc does not parse).
     #[derive(Default)]
     pub(super) struct Slots([OnceLock<Option<Box<Ready>>>; 12]);
 
