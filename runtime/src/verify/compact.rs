@@ -6,8 +6,8 @@
 //! work costs more than the signature. Here the signature is checked with a
 //! [`VerifyingKey`] (jsonwebtoken's crypto provider, its per-key setup made
 //! once) and jsonwebtoken still defines the [`Header`], but each part is
-//! decoded and parsed exactly once. The claim checks that `decode` would make are the
-//! validator's own (see `verify::validator`).
+//! decoded and parsed exactly once. The claim checks that `decode` would
+//! make are the validator's own (see `verify::validator`).
 
 use std::borrow::Cow;
 

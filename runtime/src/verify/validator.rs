@@ -329,16 +329,12 @@ impl Validator {
         };
         let remote_key = match &*issuer.keys {
             Keys::Static { key, .. } => {
-                compact
-                    .verify(key, header.alg)
-                    .map_err(|e| self.explain(token, e))?;
+                self.check_signature(token, &compact, key, &header)?;
                 None
             }
             Keys::Remote(remote) => {
                 let key = remote_key(remote, &header).await?;
-                compact
-                    .verify(&key.key, header.alg)
-                    .map_err(|e| self.explain(token, e))?;
+                self.check_signature(token, &compact, &key.key, &header)?;
                 Some(key)
             }
         };
@@ -356,10 +352,22 @@ impl Validator {
         key: &VerifyingKey,
     ) -> Result<Entry, AuthError> {
         let (compact, header) = self.read(token)?;
+        self.check_signature(token, &compact, key, &header)?;
+        self.conclude(token, compact, header, issuer.clone(), None, None)
+    }
+
+    /// The signature over `compact`, checked with `key` for the header's
+    /// algorithm.
+    fn check_signature(
+        &self,
+        token: &str,
+        compact: &Compact<'_>,
+        key: &VerifyingKey,
+        header: &Header,
+    ) -> Result<(), TokenError> {
         compact
             .verify(key, header.alg)
-            .map_err(|e| self.explain(token, e))?;
-        self.conclude(token, compact, header, issuer.clone(), None, None)
+            .map_err(|e| self.explain(token, e))
     }
 
     /// The one issuer and its configured key, when that is how this
