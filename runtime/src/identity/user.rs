@@ -1,5 +1,6 @@
 //! User strategies: which user id a request runs as.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -95,7 +96,11 @@ impl UserResolver {
     pub(crate) fn user_in_claims(&self, claims: &(impl ClaimSet + ?Sized)) -> Option<String> {
         match self {
             Self::Static(user) => Some(user.to_string()),
-            Self::Claim(claim) => id_from_claim(claims.claim(claim).as_deref()),
+            Self::Claim(claim) => match claims.claim(claim)? {
+                // A payload's claim is made for the asking: its string is taken.
+                Cow::Owned(Value::String(id)) => (!id.is_empty()).then_some(id),
+                value => id_from_claim(Some(&value)),
+            },
             Self::Custom { .. } => None,
         }
     }

@@ -420,7 +420,12 @@ impl Validator {
         self.check_header(&header)?;
         self.check_claims(&payload)?;
         Ok(Entry {
-            signed: compact.signed().into(),
+            // Kept for the cache to compare a hit with; without a cache,
+            // not copied (no allocation: an empty box).
+            signed: match self.cache {
+                Some(_) => compact.signed().into(),
+                None => Box::default(),
+            },
             verified: Verified::new(self.name.clone(), header, payload, self.access.clone()),
             times,
             key: remote_key,
