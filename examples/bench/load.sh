@@ -81,6 +81,8 @@ shopt -s inherit_errexit # a failure inside $(...) fails it
 export LC_ALL=C # awk and sort: a dot for decimals
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# shellcheck source=examples/bench/servers.sh
+source examples/bench/servers.sh
 
 duration=${WARDEN_BENCH_DURATION:-10}
 warmup=${WARDEN_BENCH_WARMUP:-2}
@@ -109,7 +111,7 @@ case $cache in
 on) ;;
 off)
     # Merged by figment over Rocket.toml: the validated-token cache off.
-    export ROCKET_JWT='{validators={bench_hs={token_cache_size=0},bench_rs={token_cache_size=0},bench_es={token_cache_size=0}}}'
+    export ROCKET_JWT=$cache_off_jwt
     ;;
 *) die "WARDEN_BENCH_CACHE must be on or off, not '$cache'" ;;
 esac
@@ -122,8 +124,7 @@ esac
 
 # The servers: warden-bench, then (WARDEN_BENCH_PEERS=on) the peers, each on
 # its own port.
-declare -A label ports bins pids
-label=([warden]="rocket_warden" [rocket-jwt]="rocket + jsonwebtoken" [axum-jwt]="axum + jwt-authorizer")
+declare -A ports bins pids
 case $peers in
 off) servers=(warden) ;;
 on) servers=(warden rocket-jwt axum-jwt) ;;
@@ -144,49 +145,15 @@ fi
 
 # --- tools -----------------------------------------------------------------
 
-if ! command -v wrk >/dev/null; then
-    echo "load.sh: installing wrk from Debian" >&2
-    as_root=()
-    if (($(id -u) != 0)); then
-        as_root=(sudo)
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    "${as_root[@]}" apt-get install -y wrk ||
-        { "${as_root[@]}" apt-get update && "${as_root[@]}" apt-get install -y wrk; }
-fi
+install_from_debian wrk wrk
 command -v taskset >/dev/null || die "taskset (util-linux) is needed to pin the processes"
 command -v curl >/dev/null || die "curl is needed to check the routes before measuring"
 
-jobs=()
-if [[ -n ${WARDEN_BENCH_JOBS:-} ]]; then
-    jobs=(-j "$WARDEN_BENCH_JOBS")
-fi
-cargo build --release -p warden-bench "${jobs[@]}"
-bins[warden]="${CARGO_TARGET_DIR:-target}/release/warden-bench"
-if [[ $peers == on ]]; then
-    # Outside the workspace, with their own lock files: one shared target
-    # directory beside the workspace's build.
-    peer_target="${CARGO_TARGET_DIR:-target}/peers"
-    for peer in rocket-jsonwebtoken axum-jwt-authorizer; do
-        cargo build --release --locked "${jobs[@]}" --target-dir "$peer_target" \
-            --manifest-path "examples/bench/peers/$peer/Cargo.toml"
-    done
-    bins[rocket-jwt]="$peer_target/release/bench-peer-rocket-jsonwebtoken"
-    bins[axum-jwt]="$peer_target/release/bench-peer-axum-jwt-authorizer"
-fi
-for server in "${servers[@]}"; do
-    [[ -x ${bins[$server]} ]] || die "no binary at ${bins[$server]}"
-done
+build_servers
 
 # --- tokens and servers ----------------------------------------------------
 
-declare -A tokens
-while IFS='=' read -r route token; do
-    tokens[$route]=$token
-done < <("${bins[warden]}" tokens)
-for route in hs rs es; do
-    [[ -n ${tokens[$route]:-} ]] || die "warden-bench tokens printed no token for /$route"
-done
+read_tokens
 
 for server in "${servers[@]}"; do
     if curl -s -o /dev/null "http://127.0.0.1:${ports[$server]}/"; then
