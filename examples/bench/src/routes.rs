@@ -50,7 +50,10 @@ fn noop(_guard: Noop) -> &'static str {
 
 /// A request guard that reads the bearer token and checks nothing else:
 /// the floor of what any token guard costs (finding the header, taking the
-/// token out of it), which the load benchmark measures as `/floor`.
+/// token out of it), which the load benchmark measures as `/floor`. It finds
+/// the header as rocket_warden does, walking the headers (cheaper than
+/// Rocket's lookup by name, which hashes the name byte by byte), so that it
+/// stays a floor.
 #[derive(Debug)]
 pub(crate) struct BearerOnly;
 
@@ -61,7 +64,9 @@ impl<'r> FromRequest<'r> for BearerOnly {
     async fn from_request(request: &'r Request<'_>) -> Outcome<Self, Self::Error> {
         let header = request
             .headers()
-            .get_one("Authorization")
+            .iter()
+            .find(|header| header.name.as_str().eq_ignore_ascii_case("authorization"))
+            .map(|header| header.value)
             .unwrap_or_default();
         match header.get(..7) {
             Some(scheme) if scheme.eq_ignore_ascii_case("bearer ") && header.len() > 7 => {
