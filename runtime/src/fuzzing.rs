@@ -49,7 +49,7 @@ pub async fn verify(validator: &Validator, token: &str) -> Result<Accepted, Auth
     let verified = validator.verify(token).await?;
     check_audience(&verified.rules, verified.audience.as_ref(), None)?;
     Ok(Accepted {
-        header: verified.header.clone(),
+        header: (*verified.header).clone(),
         payload: verified.payload.map().clone(),
         roles: verified
             .grants()

@@ -80,7 +80,7 @@ mod jar {
         };
         let stored = Stored {
             validator: token.validator.to_string(),
-            header: token.header.clone(),
+            header: (*token.header).clone(),
             payload,
             exp: now + settings.max_age_secs,
         };

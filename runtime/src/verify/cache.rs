@@ -323,7 +323,7 @@ mod tests {
             times: Times::read(&payload).expect("times"),
             verified: Verified::new(
                 "v".into(),
-                header,
+                Box::new(header),
                 payload,
                 Arc::new(AccessRules::default()),
             ),

@@ -384,7 +384,7 @@ impl Validator {
 
     /// What comes before any key: the shape, the header, the algorithm
     /// allowed, a high-S signature refused.
-    fn read<'t>(&self, token: &'t str) -> Result<(Compact<'t>, Header), AuthError> {
+    fn read<'t>(&self, token: &'t str) -> Result<(Compact<'t>, Box<Header>), AuthError> {
         let compact = check_shape(token)?;
         let header = compact.header().map_err(|e| self.explain(token, e))?;
         if !self.algorithms.contains(&header.alg) {
@@ -404,7 +404,7 @@ impl Validator {
         &self,
         token: &str,
         compact: Compact<'_>,
-        header: Header,
+        header: Box<Header>,
         issuer: Arc<Issuer>,
         payload: Option<Payload>,
         remote_key: Option<Arc<RemoteKey>>,
@@ -497,7 +497,12 @@ impl Validator {
     /// A token this validator verified on an earlier request, restored from
     /// the authentication cookie that kept it (cookie mode).
     pub(crate) fn restore(&self, header: Header, payload: Payload) -> Arc<Verified> {
-        Verified::new(self.name.clone(), header, payload, self.access.clone())
+        Verified::new(
+            self.name.clone(),
+            Box::new(header),
+            payload,
+            self.access.clone(),
+        )
     }
 
     /// Turns a jsonwebtoken error into the refusal to give. Runs only on the
