@@ -9,6 +9,7 @@
 pub mod clock;
 mod crypto;
 pub mod error;
+mod headers;
 mod keys;
 mod respond;
 mod telemetry;

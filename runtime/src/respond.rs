@@ -15,6 +15,7 @@ use rocket::http::{ContentType, Header};
 use rocket::{Request, Response};
 
 use crate::error::{AuthError, Denial, StepUp};
+use crate::headers;
 
 impl AuthError {
     /// The `WWW-Authenticate` value for this refusal in `realm`.
@@ -247,7 +248,7 @@ pub(crate) fn offer_nonce(request: &Request<'_>, nonce: String) {
 pub(crate) fn write_nonce<'r>(request: &'r Request<'_>, response: &mut Response<'r>) {
     // Guards offer one only to requests with a proof; checking first keeps
     // every other response from touching the request-local cache.
-    if !request.headers().contains("DPoP") {
+    if !headers::has(request.headers(), "dpop") {
         return;
     }
     if let Some(DpopNonce(nonce)) = request.local_cache(|| None::<DpopNonce>) {

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 /// Modules of one layer do not import each other.
 const LAYERS: &[&[&str]] = &[
     // vocabulary
-    &["error", "clock", "keys", "crypto", "telemetry"],
+    &["error", "clock", "keys", "crypto", "telemetry", "headers"],
     // the wire form of a refusal
     &["respond"],
     // configuration: figment in, checked plain data out

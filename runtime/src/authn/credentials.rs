@@ -4,13 +4,12 @@
 //! Only syntax is checked here, and sizes before anything else, so oversized
 //! or hostile input is refused before any decoding.
 
-use std::borrow::Cow;
-
 use rocket::http::uri::Origin;
-use rocket::http::{HeaderMap, RawStr};
+use rocket::http::RawStr;
 use rocket::Request;
 
 use crate::error::AuthError;
+use crate::headers::{self, MoreThanOne};
 use crate::verify::{is_base64url, MAX_TOKEN_BYTES};
 
 /// `Bearer` plus the separating spaces a client may reasonably send.
@@ -49,7 +48,7 @@ pub(crate) fn credential<'r>(
     dpop: bool,
 ) -> Result<Option<Credential<'r>>, AuthError> {
     let query = query_token(request, query_params)?;
-    if query.is_some() && request.headers().contains("Authorization") {
+    if query.is_some() && headers::has(request.headers(), "authorization") {
         return Err(AuthError::InvalidRequest(
             "token in both the Authorization header and the query",
         ));
@@ -189,50 +188,13 @@ fn header_token<'r>(
     request: &'r Request<'_>,
     dpop: bool,
 ) -> Result<Option<(&'r str, bool)>, AuthError> {
-    match authorization(request.headers())? {
-        Some(value) => parse_authorization(value, dpop).map(Some),
-        None => Ok(None),
+    match headers::only(request.headers(), "authorization") {
+        Ok(Some(value)) => parse_authorization(value, dpop).map(Some),
+        Ok(None) => Ok(None),
+        Err(MoreThanOne) => Err(AuthError::InvalidRequest(
+            "more than one Authorization header",
+        )),
     }
-}
-
-/// The value of the `Authorization` header in `headers`, `Ok(None)` without
-/// one; more than one is a 400 `invalid_request`.
-///
-/// The headers are walked rather than asked by name: `HeaderMap::get`
-/// hashes the name with SipHash one lowercased byte at a time, about 1 000
-/// instructions for `Authorization`, a tenth of a validated-token cache hit,
-/// where a request has a handful of headers (hyper parses at most 100), and a
-/// name of another length is passed over on its length.
-fn authorization<'r>(headers: &'r HeaderMap<'_>) -> Result<Option<&'r str>, AuthError> {
-    let mut found = None;
-    for header in headers.iter() {
-        if !header.name.as_str().eq_ignore_ascii_case("authorization") {
-            continue;
-        }
-        // Rocket's headers lend their values; should one ever come owned,
-        // it cannot outlive this loop, so the map is asked by name instead.
-        let Cow::Borrowed(value) = header.value else {
-            return authorization_by_name(headers);
-        };
-        if found.replace(value).is_some() {
-            return Err(more_than_one_authorization());
-        }
-    }
-    Ok(found)
-}
-
-/// [`authorization`], asking the map by name.
-fn authorization_by_name<'r>(headers: &'r HeaderMap<'_>) -> Result<Option<&'r str>, AuthError> {
-    let mut values = headers.get("Authorization");
-    let value = values.next();
-    match values.next() {
-        Some(_) => Err(more_than_one_authorization()),
-        None => Ok(value),
-    }
-}
-
-fn more_than_one_authorization() -> AuthError {
-    AuthError::InvalidRequest("more than one Authorization header")
 }
 
 /// Parses an `Authorization` value of the form `Bearer <b64token>` (RFC 6750
@@ -391,50 +353,5 @@ mod tests {
             refused(&value),
             AuthError::MalformedCredentials("token too large")
         );
-    }
-
-    /// A map with these headers, in this order, as Rocket keeps them.
-    fn headers(sent: &[(&'static str, &'static str)]) -> HeaderMap<'static> {
-        let mut headers = HeaderMap::new();
-        for (name, value) in sent {
-            headers.add_raw(*name, *value);
-        }
-        headers
-    }
-
-    #[test]
-    fn the_authorization_header_is_found_among_others_in_any_case() {
-        for name in ["Authorization", "authorization", "AUTHORIZATION"] {
-            // `Cache-Control` and `If-None-Match` have its length, not its name.
-            let sent = headers(&[
-                ("Host", "api.example.com"),
-                ("Cache-Control", "no-cache"),
-                (name, "Bearer a.b.c"),
-                ("If-None-Match", "\"x\""),
-            ]);
-            assert_eq!(authorization(&sent), Ok(Some("Bearer a.b.c")), "{name}");
-            assert_eq!(authorization(&sent), authorization_by_name(&sent), "{name}");
-        }
-    }
-
-    #[test]
-    fn no_authorization_header_is_none() {
-        let sent = headers(&[("Host", "api.example.com"), ("Cache-Control", "no-cache")]);
-        assert_eq!(authorization(&sent), Ok(None));
-        assert_eq!(authorization(&HeaderMap::new()), Ok(None));
-    }
-
-    #[test]
-    fn two_authorization_headers_are_refused_whatever_their_case() {
-        let sent = headers(&[
-            ("Authorization", "Bearer a.b.c"),
-            ("Host", "api.example.com"),
-            ("authorization", "Bearer d.e.f"),
-        ]);
-        let refused = Err(AuthError::InvalidRequest(
-            "more than one Authorization header",
-        ));
-        assert_eq!(authorization(&sent), refused);
-        assert_eq!(authorization_by_name(&sent), refused);
     }
 }

@@ -29,6 +29,7 @@ use crate::authn::authenticate;
 use crate::authz::{AccessToken, Policy};
 use crate::config::DpopMode;
 use crate::error::{AuthError, Denial};
+use crate::headers;
 use crate::identity::Authenticated;
 use crate::respond::{self, DpopChallenge, Refusal};
 use crate::telemetry::{self, Outcome as Reported};
@@ -319,7 +320,7 @@ fn conclude<P: Policy, T>(
     validator: &Validator,
     result: Result<T, AuthError>,
 ) -> Outcome<T, AuthError> {
-    if validator.dpop_mode().is_some() && request.headers().contains("DPoP") {
+    if validator.dpop_mode().is_some() && headers::has(request.headers(), "dpop") {
         offer_nonce(request, validator);
     }
     match result {
