@@ -9,6 +9,7 @@
 //! (`fuzz/run`).
 
 pub mod fixtures;
+pub mod provider;
 pub mod reference;
 pub mod routes;
 pub mod seeds;

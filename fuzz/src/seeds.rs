@@ -11,7 +11,9 @@ use jsonwebtoken::{Algorithm, Header};
 use rocket_warden::testing::TestKey;
 use serde_json::{json, Value};
 
-use crate::fixtures::{good_claims, Family, AUTH_COOKIE, ISSUER, NOW, QUERY_PARAM, SESSION_COOKIE};
+use crate::fixtures::{
+    good_claims, Family, AUTH_COOKIE, ISSUER, NOW, QUERY_PARAM, SECRET, SESSION_COOKIE,
+};
 use crate::reference::STEP_UP_ACR;
 use crate::routes::PATHS;
 use crate::targets::{sign, DPOP_ACCESS_TOKEN, DPOP_METHOD, DPOP_PATH};
@@ -28,6 +30,7 @@ pub fn of(name: &str) -> Vec<Vec<u8>> {
         "discovery" => discovery(),
         "request" => request(),
         "dpop" => dpop(),
+        "provider" => provider(),
         other => panic!("no target called {other}"),
     }
 }
@@ -293,5 +296,117 @@ fn dpop() -> Vec<Vec<u8>> {
         let text = format!("{header}\0{claims}");
         seeds.push([&[1u8], text.as_bytes()].concat());
     }
+    seeds
+}
+
+/// Requests to each of the provider's endpoints: good ones, and near misses
+/// (see `targets::provider` for the encoding).
+fn provider() -> Vec<Vec<u8>> {
+    use crate::provider::{challenge, REDIRECT, VERIFIER};
+    use crate::targets::CODE_MARK;
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine as _;
+
+    let redirect: String = url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect();
+    let basic =
+        |id: &str, secret: &str| format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")));
+    let (signed_in, with_header) = (1u8 << 3, 1u8 << 4);
+    let authorize = [
+        format!("response_type=code&client_id=first&redirect_uri={redirect}&scope=openid%20email&state=xyz"),
+        format!("response_type=code&client_id=rp&redirect_uri={redirect}&scope=openid%20profile&nonce=n"),
+        format!(
+            "response_type=code&client_id=spa&redirect_uri={redirect}&scope=openid\
+             &code_challenge={}&code_challenge_method=S256",
+            challenge()
+        ),
+        format!("response_type=code%20id_token&client_id=first&redirect_uri={redirect}&scope=openid&nonce=n&response_mode=form_post"),
+        format!("response_type=code&client_id=first&redirect_uri={redirect}&scope=openid&prompt=none&max_age=10"),
+        format!("response_type=token&client_id=first&redirect_uri={redirect}&scope=openid"),
+        format!("response_type=code&client_id=first&client_id=rp&redirect_uri={redirect}"),
+        "response_type=code&client_id=first&redirect_uri=https%3A%2F%2Fevil.example%2F".to_owned(),
+        "response_type=code&client_id=nobody".to_owned(),
+    ];
+    let mut seeds = Vec::new();
+    let mut push = |choice: u8, text: &str, authorization: &str| {
+        seeds.push([&[choice], text.as_bytes(), &[0], authorization.as_bytes()].concat());
+    };
+    for query in &authorize {
+        for choice in [0, signed_in, 1, 1 | signed_in] {
+            push(choice, query, "");
+        }
+    }
+    let token = 2 | with_header;
+    push(
+        token,
+        "grant_type=client_credentials",
+        &basic("service", SECRET),
+    );
+    push(
+        token,
+        "grant_type=client_credentials&scope=orders",
+        &basic("service", SECRET),
+    );
+    push(
+        token,
+        "grant_type=client_credentials&scope=openid",
+        &basic("service", SECRET),
+    );
+    push(
+        token,
+        "grant_type=client_credentials",
+        &basic("service", "wrong"),
+    );
+    push(token, "grant_type=client_credentials", &basic("rp", SECRET));
+    push(
+        token,
+        "grant_type=refresh_token&refresh_token=abc",
+        &basic("rp", SECRET),
+    );
+    push(
+        token,
+        &format!("grant_type=authorization_code&code=abc&redirect_uri={redirect}"),
+        &basic("rp", SECRET),
+    );
+    push(
+        2,
+        &format!("grant_type=client_credentials&client_id=service&client_secret={SECRET}"),
+        "",
+    );
+    push(
+        2,
+        "grant_type=authorization_code&code=abc&client_id=spa&code_verifier=v",
+        "",
+    );
+    push(2 | 1 << 5, "grant_type=client_credentials", "");
+    for choice in [3, 4] {
+        push(
+            choice | with_header,
+            "token=abc&token_type_hint=refresh_token",
+            &basic("rp", SECRET),
+        );
+        push(choice, "token=abc", "");
+    }
+    push(5 | with_header, "", "Bearer abc.def.ghi");
+    push(5, "", "");
+    push(6 | signed_in, "csrf=abc&decision=allow", "");
+    let exchange = |verifier: &str, client: &str| {
+        format!(
+            "grant_type=authorization_code&code={CODE_MARK}&redirect_uri={redirect}\
+             &code_verifier={verifier}{client}"
+        )
+    };
+    let post = format!("&client_id=first&client_secret={SECRET}");
+    push(7, &exchange(VERIFIER, &post), "");
+    push(
+        7,
+        &exchange("wrong-verifier-0123456789-0123456789-01234", &post),
+        "",
+    );
+    push(7, &exchange(VERIFIER, ""), "");
+    push(
+        7 | with_header,
+        &exchange(VERIFIER, ""),
+        &basic("first", SECRET),
+    );
     seeds
 }

@@ -207,6 +207,32 @@ fn dpop() {
     });
 }
 
+#[test]
+fn provider() {
+    on_a_large_stack(|| {
+        assert!(replay("provider") > 0);
+        let reached = generate("provider", 1_500, grammar::provider_input());
+        assert_reached(
+            &reached,
+            &[
+                "authorize login",
+                "authorize issued",
+                "authorize error invalid_scope",
+                "authorize 400",
+                "token issued",
+                "token 400 invalid_request",
+                "token 401 invalid_client",
+                "token 400 unsupported_grant_type",
+                "exchange issued",
+                "exchange 400 invalid_grant",
+                "introspect 200 inactive",
+                "revoke 200",
+                "userinfo 401",
+            ],
+        );
+    });
+}
+
 /// Runs `test` on a thread with a 64 MiB stack. A debug build keeps the
 /// whole of Rocket's request future on the stack of the thread that blocks
 /// on it (the `request` target's local client), with frames many times

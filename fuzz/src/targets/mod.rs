@@ -8,6 +8,7 @@ mod authorization;
 mod discovery;
 mod dpop;
 mod jwk_set;
+mod provider;
 mod request;
 mod token;
 
@@ -15,6 +16,7 @@ pub use authorization::authorization;
 pub use discovery::discovery;
 pub use dpop::{dpop, ACCESS_TOKEN as DPOP_ACCESS_TOKEN, METHOD as DPOP_METHOD, PATH as DPOP_PATH};
 pub use jwk_set::jwk_set;
+pub use provider::{provider, CODE_MARK};
 pub use request::request;
 pub use token::{sign, token};
 
@@ -41,13 +43,14 @@ fn case(error: &rocket_warden::AuthError) -> Outcome {
 }
 
 /// Every target, with the name its corpus folder and libFuzzer binary carry.
-pub const ALL: [(&str, Target); 6] = [
+pub const ALL: [(&str, Target); 7] = [
     ("authorization", authorization),
     ("token", token),
     ("jwk_set", jwk_set),
     ("discovery", discovery),
     ("request", request),
     ("dpop", dpop),
+    ("provider", provider),
 ];
 
 /// Whether `text` is plain words, which no token or proof is: libFuzzer

@@ -9,12 +9,14 @@ use base64::Engine as _;
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::json;
+use warden_fuzz::fixtures::SECRET;
 use warden_fuzz::fixtures::{
     Family, AUDIENCE, AUTH_COOKIE, ISSUER, NOW, QUERY_PARAM, SESSION_COOKIE,
 };
+use warden_fuzz::provider::{challenge, REDIRECT, VERIFIER};
 use warden_fuzz::reference::STEP_UP_ACR;
 use warden_fuzz::seeds;
-use warden_fuzz::targets::sign;
+use warden_fuzz::targets::{sign, CODE_MARK};
 
 /// A JSON value of the kinds that trip readers: numbers at and beyond the
 /// edges, strings with escapes, nesting deeper than parsers allow.
@@ -698,4 +700,155 @@ fn proof_claims(family: Family) -> impl Strategy<Value = String> {
         }
         object(pairs)
     })
+}
+
+/// A request for the `provider` target: one of its seeds (good requests to
+/// each endpoint, and near misses), edited: parameters dropped, given
+/// another value (good values, near misses, odd encodings) or a second
+/// time, added; the sign-in, header and content-type bits flipped; the
+/// `Authorization` value replaced by HTTP Basic with a known or unknown
+/// client and secret, a bearer token, or anything.
+pub(crate) fn provider_input() -> impl Strategy<Value = Vec<u8>> {
+    let redirect: String = url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect();
+    let name = select(vec![
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+        "nonce",
+        "code_challenge",
+        "code_challenge_method",
+        "prompt",
+        "max_age",
+        "response_mode",
+        "acr_values",
+        "login_hint",
+        "warden_login_after",
+        "grant_type",
+        "code",
+        "code_verifier",
+        "refresh_token",
+        "client_secret",
+        "token",
+        "token_type_hint",
+        "csrf",
+        "decision",
+        "client%5Fid",
+    ]);
+    let value = prop_oneof![
+        4 => select(vec![
+            "code".to_owned(),
+            "code%20id_token".to_owned(),
+            "code+id_token+token".to_owned(),
+            "token".to_owned(),
+            "id_token".to_owned(),
+            "first".to_owned(),
+            "rp".to_owned(),
+            "spa".to_owned(),
+            "service".to_owned(),
+            redirect.clone(),
+            format!("{redirect}%3Fx%3D1"),
+            "https%3A%2F%2Fevil.example%2F".to_owned(),
+            "openid".to_owned(),
+            "openid%20offline_access%20orders".to_owned(),
+            "orders+reports".to_owned(),
+            challenge(),
+            "S256".to_owned(),
+            "plain".to_owned(),
+            VERIFIER.to_owned(),
+            "none".to_owned(),
+            "login%20consent".to_owned(),
+            "0".to_owned(),
+            "-1".to_owned(),
+            "18446744073709551616".to_owned(),
+            "form_post".to_owned(),
+            "fragment".to_owned(),
+            "query".to_owned(),
+            "authorization_code".to_owned(),
+            "refresh_token".to_owned(),
+            "client_credentials".to_owned(),
+            CODE_MARK.to_owned(),
+            SECRET.to_owned(),
+            "allow".to_owned(),
+            "deny".to_owned(),
+        ]),
+        1 => "[A-Za-z0-9%+._~&=-]{0,24}",
+        1 => Just("%C3%28".to_owned()),
+        1 => Just("%00".to_owned()),
+    ];
+    let client = select(vec![
+        "rp", "first", "spa", "service", "nobody", "", "r%70", "rp:x",
+    ]);
+    let secret = prop_oneof![
+        3 => Just(SECRET.to_owned()),
+        1 => Just(format!("{SECRET}&x")),
+        1 => Just(format!("{SECRET}%00")),
+        1 => "[A-Za-z0-9%+&=:-]{0,12}",
+    ];
+    let authorization = prop_oneof![
+        4 => (client, secret).prop_map(|(id, secret)| {
+            format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
+        }),
+        1 => token_text().prop_map(|token| format!("Bearer {token}")),
+        1 => "(Basic|basic|Bearer|DPoP) [A-Za-z0-9+/=.]{0,30}",
+        1 => Just(String::new()),
+    ];
+    let edit = prop_oneof![
+        2 => (any::<usize>(), value.clone()).prop_map(|(at, value)| FormEdit::Value(at, value)),
+        1 => any::<usize>().prop_map(FormEdit::Drop),
+        1 => any::<usize>().prop_map(FormEdit::Twice),
+        2 => (name, value).prop_map(|(name, value)| FormEdit::Add(format!("{name}={value}"))),
+    ];
+    let flip = select(vec![0u8, 0, 0, 1 << 3, 1 << 4, 1 << 5]);
+    (
+        select(seeds::of("provider")),
+        prop::collection::vec(edit, 0..4),
+        flip,
+        prop::option::weighted(0.3, authorization),
+    )
+        .prop_map(|(seed, edits, flip, authorization)| {
+            let (&choice, rest) = seed.split_first().unwrap_or((&0, &[]));
+            let mut fields = rest.split(|&b| b == 0);
+            let text = fields.next().unwrap_or_default();
+            let header = fields.next().unwrap_or_default();
+            let mut pairs: Vec<String> = String::from_utf8_lossy(text)
+                .split('&')
+                .filter(|pair| !pair.is_empty())
+                .map(str::to_owned)
+                .collect();
+            for edit in edits {
+                edit.apply(&mut pairs);
+            }
+            let header = authorization.map_or_else(|| header.to_vec(), String::into_bytes);
+            [&[choice ^ flip], pairs.join("&").as_bytes(), &[0], &header].concat()
+        })
+}
+
+/// An edit of a form's parameters (positions taken modulo their count).
+#[derive(Debug, Clone)]
+enum FormEdit {
+    Value(usize, String),
+    Drop(usize),
+    Twice(usize),
+    Add(String),
+}
+
+impl FormEdit {
+    fn apply(self, pairs: &mut Vec<String>) {
+        let len = pairs.len();
+        match self {
+            Self::Add(pair) => pairs.push(pair),
+            _ if len == 0 => {}
+            Self::Value(at, value) => {
+                let pair = &mut pairs[at % len];
+                let name = pair.split('=').next().unwrap_or_default().to_owned();
+                *pair = format!("{name}={value}");
+            }
+            Self::Drop(at) => {
+                pairs.remove(at % len);
+            }
+            Self::Twice(at) => pairs.push(pairs[at % len].clone()),
+        }
+    }
 }

@@ -96,8 +96,12 @@ fn basic_credentials(header: &str) -> Option<(String, String)> {
     let decoded = STANDARD.decode(encoded.trim()).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
+    // Each part is decoded whole: a form parser would end the value at an
+    // `&`, so `secret&anything` would pass for `secret`. Escaped, an `&` is
+    // read back as itself.
     let unescape = |part: &str| {
-        url::form_urlencoded::parse(format!("x={part}").as_bytes())
+        let escaped = part.replace('&', "%26");
+        url::form_urlencoded::parse(format!("x={escaped}").as_bytes())
             .next()
             .map(|(_, value)| value.into_owned())
     };
@@ -116,6 +120,13 @@ mod tests {
         assert_eq!(
             basic_credentials(&header),
             Some(("my:client".to_owned(), "p@ss word".to_owned()))
+        );
+        // An `&` or `=` is part of the value, not the end of it (found by
+        // the `provider` fuzz target: `secret&x` authenticated as `secret`).
+        let header = format!("Basic {}", STANDARD.encode("client&x=1:secret&x=y"));
+        assert_eq!(
+            basic_credentials(&header),
+            Some(("client&x=1".to_owned(), "secret&x=y".to_owned()))
         );
         assert_eq!(basic_credentials("Bearer abc"), None);
         assert_eq!(basic_credentials("Basic !!!"), None);

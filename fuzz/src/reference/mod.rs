@@ -18,6 +18,12 @@ use serde_json::{Map, Value};
 
 use crate::fixtures::{Family, AUDIENCE, ISSUER, NOW};
 
+mod provider;
+
+pub use provider::{
+    client_authenticates, client_credentials, exchanges, form, label, provider_token,
+};
+
 /// The claims of `token` if `family`'s validator must accept it, or why not.
 pub fn accepts(family: Family, token: &str) -> Result<Map<String, Value>, String> {
     if token.len() > MAX_TOKEN_BYTES {
