@@ -190,7 +190,32 @@ pub fn jwt_config() -> Value {
         }
         validators.insert(family.validator(), validator);
     }
+    validators.insert(INTROSPECTION, introspection_validator());
     json!({ "validators": validators })
+}
+
+/// The introspection validator's name.
+pub const INTROSPECTION: &str = "in";
+/// The client id it introspects as: the audience of its JWT answers.
+pub const INTROSPECTION_CLIENT: &str = "fuzz-client";
+
+/// A validator of opaque tokens: it asks an introspection endpoint (never
+/// reached: the `introspection` target hands it answers directly), with the
+/// claim rules of the others, and the ES256 key for JWT answers (RFC 9701).
+fn introspection_validator() -> Value {
+    json!({
+        "issuer": ISSUER,
+        "audiences": [AUDIENCE],
+        "algorithms": ["ES256"],
+        "required_claims": ["exp", "sub"],
+        "read_only_scopes": ["viewer"],
+        "user_strategy": "claim",
+        "introspection": true,
+        "introspection_endpoint": "http://127.0.0.1:9/introspect",
+        "client_id": INTROSPECTION_CLIENT,
+        "client_secret": SECRET,
+        "public_key_pem": Family::Ec.public_pem(),
+    })
 }
 
 /// Rocket's configuration for the fuzz application: quiet, with the

@@ -31,6 +31,7 @@ pub fn of(name: &str) -> Vec<Vec<u8>> {
         "request" => request(),
         "dpop" => dpop(),
         "provider" => provider(),
+        "introspection" => introspection(),
         other => panic!("no target called {other}"),
     }
 }
@@ -408,5 +409,51 @@ fn provider() -> Vec<Vec<u8>> {
         &exchange(VERIFIER, ""),
         &basic("first", SECRET),
     );
+    seeds
+}
+
+/// Answers of an introspection endpoint: good ones as JSON and as JWTs
+/// (signed here, and as sent), and near misses one rule at a time.
+fn introspection() -> Vec<Vec<u8>> {
+    use crate::fixtures::INTROSPECTION_CLIENT;
+
+    let mut good = good_claims();
+    good["active"] = json!(true);
+    good["token_type"] = json!("access_token");
+    let mut answers = vec![good.clone()];
+    let mut edit = |change: &dyn Fn(&mut Value)| {
+        let mut answer = good.clone();
+        change(&mut answer);
+        answers.push(answer);
+    };
+    edit(&|a| a["active"] = json!(false));
+    edit(&|a| a["active"] = json!("true"));
+    edit(&|a| a["token_type"] = json!("refresh_token"));
+    edit(&|a| a["exp"] = json!(NOW - 1));
+    edit(&|a| a["aud"] = json!("other"));
+    edit(&|a| a["iss"] = json!("https://evil.example"));
+    edit(&|a| {
+        a.as_object_mut().map(|a| a.remove("iss"));
+    });
+    edit(&|a| {
+        a.as_object_mut().map(|a| a.remove("sub"));
+    });
+    let header = json!({"alg": "ES256", "typ": "token-introspection+jwt"}).to_string();
+    let mut seeds = Vec::new();
+    for answer in answers {
+        seeds.push([&[0u8], answer.to_string().as_bytes()].concat());
+        let envelope = json!({
+            "iss": ISSUER,
+            "aud": INTROSPECTION_CLIENT,
+            "iat": NOW,
+            "token_introspection": answer,
+        })
+        .to_string();
+        seeds.push([&[2u8], header.as_bytes(), &[0], envelope.as_bytes()].concat());
+        let signed = sign(Family::Ec, header.as_bytes(), envelope.as_bytes());
+        seeds.push([&[1u8], signed.as_bytes()].concat());
+    }
+    seeds.push(b"\x00{\"active\":true,\"active\":false}".to_vec());
+    seeds.push(b"\x00[]".to_vec());
     seeds
 }

@@ -233,6 +233,27 @@ fn provider() {
     });
 }
 
+#[test]
+fn introspection() {
+    on_a_large_stack(|| {
+        assert!(replay("introspection") > 0);
+        let reached = generate("introspection", 3_000, grammar::introspection_input());
+        assert_reached(
+            &reached,
+            &[
+                "accepted",
+                "refused: Inactive",
+                "refused: UntrustedIntrospection",
+                "refused: WrongType",
+                "refused: WrongIssuer",
+                "refused: WrongAudience",
+                "refused: Expired",
+                "refused: MissingClaim",
+            ],
+        );
+    });
+}
+
 /// Runs `test` on a thread with a 64 MiB stack. A debug build keeps the
 /// whole of Rocket's request future on the stack of the thread that blocks
 /// on it (the `request` target's local client), with frames many times

@@ -13,6 +13,7 @@
 //! | a JWK set document | `remote::jwks` | [`jwk_set`] |
 //! | an OIDC discovery document | `remote::fetch` | [`discovery`] |
 //! | a DPoP proof | `verify::dpop` | [`dpop_proof`] |
+//! | an introspection answer (JSON, or an RFC 9701 JWT) | `verify::introspection` | [`introspection_answer`] |
 //!
 //! Query tokens and cookies are read from a whole Rocket request; the
 //! `request` target sends those through a local Rocket client instead.
@@ -23,7 +24,7 @@ use serde_json::{Map, Value};
 use crate::authn::parse_bearer;
 use crate::config::{DpopConfig, DpopMode};
 use crate::error::{AuthError, DpopError};
-use crate::remote::{jwks_uri_from_discovery, KeyDescription, KeySet, Picked};
+use crate::remote::{jwks_uri_from_discovery, Answer, KeyDescription, KeySet, Picked};
 use crate::verify::{check_audience, Expected, ProofRules, Validator};
 
 /// The token of an `Authorization` header value, as the guards read it.
@@ -47,6 +48,46 @@ pub struct Accepted {
 /// the roles it grants.
 pub async fn verify(validator: &Validator, token: &str) -> Result<Accepted, AuthError> {
     let verified = validator.verify(token).await?;
+    check_audience(&verified.rules, verified.audience.as_ref(), None)?;
+    Ok(Accepted {
+        header: (*verified.header).clone(),
+        payload: verified.payload.map().clone(),
+        roles: verified
+            .grants()
+            .roles
+            .iter()
+            .map(|role| role.to_string())
+            .collect(),
+    })
+}
+
+/// Reads an introspection endpoint's answer about a token, as
+/// `validator` (an introspection validator) reads one it has just received:
+/// `body` is the JSON answer, or, when `jwt`, the text of a JWT answer (RFC
+/// 9701). Then, as [`verify`] does, the audience and the roles. Nothing is
+/// remembered.
+pub async fn introspection_answer(
+    validator: &Validator,
+    body: &[u8],
+    jwt: bool,
+) -> Result<Accepted, AuthError> {
+    let introspection = validator
+        .introspection()
+        .unwrap_or_else(|| panic!("validator `{}` does not introspect", validator.name()));
+    let answer = match jwt {
+        // As the client reads a JWT answer; one that is not text is no
+        // answer, which `ask` turns into this refusal.
+        true => match std::str::from_utf8(body) {
+            Ok(text) => Answer::Jwt(text.trim().to_owned()),
+            Err(_) => {
+                return Err(AuthError::IntrospectionUnavailable {
+                    retry_after_secs: 1,
+                })
+            }
+        },
+        false => Answer::Json(body.to_vec()),
+    };
+    let verified = introspection.read_answer(validator, answer).await?;
     check_audience(&verified.rules, verified.audience.as_ref(), None)?;
     Ok(Accepted {
         header: (*verified.header).clone(),

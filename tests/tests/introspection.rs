@@ -31,6 +31,8 @@ const CLIENT_SECRET: &str = "an introspection secret: with colon";
 #[derive(Clone)]
 enum Reply {
     Json(Value),
+    /// JSON text as written (a member may be named twice).
+    Text(String),
     Jwt(String),
     Status(u16),
     /// This JSON, after a delay.
@@ -96,6 +98,7 @@ async fn introspect(
     let reply = endpoint.reply.lock().expect("lock").clone();
     match reply {
         Reply::Json(value) => (Status::Ok, (ContentType::JSON, value.to_string())),
+        Reply::Text(text) => (Status::Ok, (ContentType::JSON, text)),
         Reply::Jwt(jwt) => {
             let media = ContentType::new("application", "token-introspection+jwt");
             (Status::Ok, (media, jwt))
@@ -262,6 +265,24 @@ async fn answers_that_lie_or_cannot_be_read_are_refused() {
     assert_refused(&client, "token-d", "token not confirmed by its issuer").await;
     endpoint.answer(Reply::Json(json!(["active", true])));
     assert_refused(&client, "token-e", "token not confirmed by its issuer").await;
+    // A member named twice, at the top or deeper, has two readings: refused
+    // as a token's claims are (found by the `introspection` fuzz target).
+    let answer = active(&clock, json!({"realm": {"roles": ["user"]}})).to_string();
+    for twice in [
+        answer.replacen('{', r#"{"sub":"mallory","#, 1),
+        answer.replacen(r#""roles":"#, r#""roles":["admin"],"roles":"#, 1),
+    ] {
+        assert_ne!(twice, answer);
+        endpoint.answer(Reply::Text(twice));
+        assert_refused(&client, "token-f", "token not confirmed by its issuer").await;
+    }
+    endpoint.answer(Reply::Text(answer));
+    let response = get(&client, "/jwt", Some("token-g")).await;
+    assert_eq!(
+        response.status(),
+        Status::Ok,
+        "the same answer, each member once"
+    );
 }
 
 #[tokio::test]

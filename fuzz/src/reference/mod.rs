@@ -18,7 +18,10 @@ use serde_json::{Map, Value};
 
 use crate::fixtures::{Family, AUDIENCE, ISSUER, NOW};
 
+mod introspection;
 mod provider;
+
+pub use introspection::introspection_accepts;
 
 pub use provider::{
     client_authenticates, client_credentials, exchanges, form, label, provider_token,
@@ -134,9 +137,13 @@ pub fn check_claims(claims: &Map<String, Value>) -> Result<(), String> {
     let seconds = |name: &str| -> Result<Option<f64>, String> {
         match present(name) {
             None => Ok(None),
-            Some(value) => match value.as_f64() {
-                // Whole seconds that fit in 64 bits, as the README says.
-                Some(secs) if (0.0..TWO_TO_THE_64).contains(&secs) => Ok(Some(secs.round())),
+            // Whole seconds that fit in 64 bits, as the README says: a whole
+            // number read exactly (as a float, 2⁶⁴ − 1 would round to 2⁶⁴).
+            Some(value) => match (value.as_u64(), value.as_f64()) {
+                (Some(secs), _) => Ok(Some(secs as f64)),
+                (None, Some(secs)) if (0.0..TWO_TO_THE_64).contains(&secs) => {
+                    Ok(Some(secs.round()))
+                }
                 _ => Err(format!("{name} is not a time")),
             },
         }

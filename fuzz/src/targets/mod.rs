@@ -7,6 +7,7 @@
 mod authorization;
 mod discovery;
 mod dpop;
+mod introspection;
 mod jwk_set;
 mod provider;
 mod request;
@@ -15,6 +16,7 @@ mod token;
 pub use authorization::authorization;
 pub use discovery::discovery;
 pub use dpop::{dpop, ACCESS_TOKEN as DPOP_ACCESS_TOKEN, METHOD as DPOP_METHOD, PATH as DPOP_PATH};
+pub use introspection::introspection;
 pub use jwk_set::jwk_set;
 pub use provider::{provider, CODE_MARK};
 pub use request::request;
@@ -43,7 +45,7 @@ fn case(error: &rocket_warden::AuthError) -> Outcome {
 }
 
 /// Every target, with the name its corpus folder and libFuzzer binary carry.
-pub const ALL: [(&str, Target); 7] = [
+pub const ALL: [(&str, Target); 8] = [
     ("authorization", authorization),
     ("token", token),
     ("jwk_set", jwk_set),
@@ -51,6 +53,7 @@ pub const ALL: [(&str, Target); 7] = [
     ("request", request),
     ("dpop", dpop),
     ("provider", provider),
+    ("introspection", introspection),
 ];
 
 /// Whether `text` is plain words, which no token or proof is: libFuzzer

@@ -9,10 +9,10 @@ use base64::Engine as _;
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::json;
-use warden_fuzz::fixtures::SECRET;
 use warden_fuzz::fixtures::{
     Family, AUDIENCE, AUTH_COOKIE, ISSUER, NOW, QUERY_PARAM, SESSION_COOKIE,
 };
+use warden_fuzz::fixtures::{INTROSPECTION_CLIENT, SECRET};
 use warden_fuzz::provider::{challenge, REDIRECT, VERIFIER};
 use warden_fuzz::reference::STEP_UP_ACR;
 use warden_fuzz::seeds;
@@ -851,4 +851,99 @@ impl FormEdit {
             Self::Twice(at) => pairs.push(pairs[at % len].clone()),
         }
     }
+}
+
+/// An answer for the `introspection` target: its mode byte, then a JSON
+/// answer (mode 0), the text of a JWT answer with one byte changed (1), or
+/// a JWT answer's header and claims for the target to sign (2). The members
+/// are claims as `claims_json` draws them, with `active` (usually `true`,
+/// sometimes not a boolean), now and then a `token_type` and no `iss`; a
+/// JWT answer's envelope has a good or wrong `typ`, `iss` and `aud`, and
+/// sometimes holds the members unwrapped.
+pub(crate) fn introspection_input() -> impl Strategy<Value = Vec<u8>> {
+    let active = select(vec![
+        "true", "true", "true", "true", "true", "true", "true", "true", "false", "\"true\"", "1",
+        "null",
+    ]);
+    let kind = select(vec![
+        None,
+        None,
+        None,
+        Some("\"access_token\""),
+        Some("\"refresh_token\""),
+        Some("\"Refresh_Token\""),
+        Some("7"),
+    ]);
+    let members = (active, kind, claims_json(), any::<bool>())
+        .prop_map(|(active, kind, claims, without_iss)| {
+            let mut extra = format!("\"active\":{active}");
+            if let Some(kind) = kind {
+                extra.push_str(&format!(",\"token_type\":{kind}"));
+            }
+            let claims = match without_iss {
+                true => claims.replacen(&format!("\"iss\":{}", json!(ISSUER)), "\"x\":0", 1),
+                false => claims,
+            };
+            let rest = claims.strip_prefix('{').unwrap_or(&claims);
+            match rest.starts_with('}') {
+                true => format!("{{{extra}}}"),
+                false => format!("{{{extra},{rest}"),
+            }
+        })
+        .boxed();
+    let header = prop_oneof![
+        8 => Just(r#"{"alg":"ES256","typ":"token-introspection+jwt"}"#.to_owned()),
+        1 => Just(r#"{"alg":"ES256","typ":"Token-Introspection+JWT"}"#.to_owned()),
+        1 => Just(r#"{"alg":"ES256","typ":"JWT"}"#.to_owned()),
+        1 => Just(r#"{"alg":"ES256"}"#.to_owned()),
+        1 => header_json(),
+    ];
+    let iss = select(vec![
+        json!(ISSUER),
+        json!(ISSUER),
+        json!(ISSUER),
+        json!(ISSUER),
+        json!("https://evil.example"),
+        json!(null),
+    ]);
+    let aud = select(vec![
+        json!(INTROSPECTION_CLIENT),
+        json!(INTROSPECTION_CLIENT),
+        json!(INTROSPECTION_CLIENT),
+        json!(INTROSPECTION_CLIENT),
+        json!(["other", INTROSPECTION_CLIENT]),
+        json!([1, INTROSPECTION_CLIENT]),
+        json!("other"),
+        json!(AUDIENCE),
+    ]);
+    let envelope = (
+        header,
+        iss,
+        aud,
+        members.clone(),
+        prop::bool::weighted(0.85),
+    )
+        .prop_map(|(header, iss, aud, members, wrapped)| {
+            let claims = match wrapped {
+                true => format!(
+                    r#"{{"iss":{iss},"aud":{aud},"iat":{NOW},"token_introspection":{members}}}"#
+                ),
+                false => members,
+            };
+            (header, claims)
+        })
+        .boxed();
+    prop_oneof![
+        3 => members.prop_map(|members| [&[0u8], members.as_bytes()].concat()),
+        3 => envelope.clone().prop_map(|(header, claims)| {
+            [&[2u8], header.as_bytes(), &[0], claims.as_bytes()].concat()
+        }),
+        1 => (envelope, any::<usize>(), any::<u8>()).prop_map(|((header, claims), at, byte)| {
+            let mut text = sign(Family::Ec, header.as_bytes(), claims.as_bytes()).into_bytes();
+            let at = at % text.len();
+            text[at] = byte;
+            [&[1u8], &text[..]].concat()
+        }),
+        1 => odd_value().prop_map(|value| [&[0u8], value.as_bytes()].concat()),
+    ]
 }

@@ -191,6 +191,16 @@ impl Validator {
         }
     }
 
+    /// Its introspection client, for an introspection validator: the fuzz
+    /// targets read answers through it.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn introspection(&self) -> Option<&super::introspection::Introspection> {
+        match &self.issuers {
+            Issuers::Introspected { introspection, .. } => Some(introspection),
+            _ => None,
+        }
+    }
+
     /// The counters of its validated-token cache; `None` when the cache is
     /// off (`token_cache_size = 0`).
     pub fn token_cache_stats(&self) -> Option<TokenCacheStats> {
