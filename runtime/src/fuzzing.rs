@@ -25,7 +25,7 @@ use crate::authn::parse_bearer;
 use crate::config::{DpopConfig, DpopMode};
 use crate::error::{AuthError, DpopError};
 use crate::remote::{jwks_uri_from_discovery, Answer, KeyDescription, KeySet, Picked};
-use crate::verify::{check_audience, Expected, ProofRules, Validator};
+use crate::verify::{check_audience, Expected, ProofRules, Validator, Verified};
 
 /// The token of an `Authorization` header value, as the guards read it.
 pub fn bearer(value: &str) -> Result<&str, AuthError> {
@@ -48,6 +48,12 @@ pub struct Accepted {
 /// the roles it grants.
 pub async fn verify(validator: &Validator, token: &str) -> Result<Accepted, AuthError> {
     let verified = validator.verify(token).await?;
+    accept(&verified)
+}
+
+/// What a route is handed of `verified`, once its audience is checked
+/// against the validator's own audiences.
+fn accept(verified: &Verified) -> Result<Accepted, AuthError> {
     check_audience(&verified.rules, verified.audience.as_ref(), None)?;
     Ok(Accepted {
         header: (*verified.header).clone(),
@@ -88,17 +94,7 @@ pub async fn introspection_answer(
         false => Answer::Json(body.to_vec()),
     };
     let verified = introspection.read_answer(validator, answer).await?;
-    check_audience(&verified.rules, verified.audience.as_ref(), None)?;
-    Ok(Accepted {
-        header: (*verified.header).clone(),
-        payload: verified.payload.map().clone(),
-        roles: verified
-            .grants()
-            .roles
-            .iter()
-            .map(|role| role.to_string())
-            .collect(),
-    })
+    accept(&verified)
 }
 
 /// A JWK set document as a remote key source reads it: each usable key's
