@@ -304,7 +304,7 @@ fn dpop() -> Vec<Vec<u8>> {
 /// (see `targets::provider` for the encoding).
 fn provider() -> Vec<Vec<u8>> {
     use crate::provider::{challenge, REDIRECT, VERIFIER};
-    use crate::targets::CODE_MARK;
+    use crate::targets::{CODE_MARK, REFRESH_MARK};
     use base64::engine::general_purpose::STANDARD;
     use base64::Engine as _;
 
@@ -409,6 +409,14 @@ fn provider() -> Vec<Vec<u8>> {
         &exchange(VERIFIER, ""),
         &basic("first", SECRET),
     );
+    let refresh = 7 | 1 << 6;
+    let form =
+        |extra: &str| format!("grant_type=refresh_token&refresh_token={REFRESH_MARK}{extra}");
+    push(refresh, &form(&post), "");
+    push(refresh, &form(&format!("{post}&scope=openid")), "");
+    push(refresh, &form(&format!("{post}&scope=openid%20orders")), "");
+    push(refresh | with_header, &form(""), &basic("rp", SECRET));
+    push(refresh, &form("&client_id=spa"), "");
     seeds
 }
 

@@ -24,7 +24,7 @@ mod provider;
 pub use introspection::introspection_accepts;
 
 pub use provider::{
-    client_authenticates, client_credentials, exchanges, form, label, provider_token,
+    client_authenticates, client_credentials, exchanges, form, label, provider_token, refreshes,
 };
 
 /// The claims of `token` if `family`'s validator must accept it, or why not.

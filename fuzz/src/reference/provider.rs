@@ -114,6 +114,22 @@ pub fn exchanges(
         && given("code_verifier") == Some(verifier)
 }
 
+/// Whether `form` refreshes with `token`, a refresh token of `granted`
+/// scope: `scope`, if given, may narrow it, never widen it (RFC 6749 §6).
+pub fn refreshes(form: Option<&BTreeMap<String, String>>, token: &str, granted: &str) -> bool {
+    let Some(form) = form else {
+        return false;
+    };
+    let given = |name: &str| form.get(name).map(String::as_str);
+    let narrows = given("scope").is_none_or(|scope| {
+        scope
+            .split(' ')
+            .filter(|word| !word.is_empty())
+            .all(|word| granted.split(' ').any(|granted| granted == word))
+    });
+    given("grant_type") == Some("refresh_token") && given("refresh_token") == Some(token) && narrows
+}
+
 /// Whether `form` asks for a client-credentials token the `service` client
 /// may have: its scopes (`orders`, `reports`) or fewer.
 pub fn client_credentials(form: Option<&BTreeMap<String, String>>) -> bool {

@@ -18,6 +18,12 @@ use crate::reference;
 
 /// What the target's text replaces with the code of its flow mode.
 pub const CODE_MARK: &str = "@code@";
+/// What the target's text replaces with the refresh token of its refresh
+/// mode.
+pub const REFRESH_MARK: &str = "@refresh@";
+
+/// The scope of the flow modes' grant.
+const FLOW_SCOPE: &str = "openid offline_access";
 
 /// The endpoints, picked by the input's first byte (low three bits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +45,10 @@ enum Endpoint {
     /// `POST /oauth2/token` after a genuine authorization request of the
     /// `first` client: [`CODE_MARK`] in the text stands for its code.
     Exchange,
+    /// `POST /oauth2/token` after a genuine authorization request and code
+    /// exchange of the `first` client: [`REFRESH_MARK`] stands for the
+    /// refresh token it was issued (chosen by bit 6 over [`Self::Exchange`]).
+    Refresh,
 }
 
 impl Endpoint {
@@ -56,7 +66,7 @@ impl Endpoint {
     fn path(self) -> &'static str {
         match self {
             Self::AuthorizeGet | Self::AuthorizePost => "/oauth2/authorize",
-            Self::Token | Self::Exchange => "/oauth2/token",
+            Self::Token | Self::Exchange | Self::Refresh => "/oauth2/token",
             Self::Introspect => "/oauth2/introspect",
             Self::Revoke => "/oauth2/revoke",
             Self::UserInfo => "/oauth2/userinfo",
@@ -74,6 +84,7 @@ impl Endpoint {
             Self::UserInfo => "userinfo",
             Self::Consent => "consent",
             Self::Exchange => "exchange",
+            Self::Refresh => "refresh",
         }
     }
 
@@ -82,7 +93,7 @@ impl Endpoint {
     fn answers_oauth_errors(self) -> bool {
         matches!(
             self,
-            Self::Token | Self::Exchange | Self::Introspect | Self::Revoke
+            Self::Token | Self::Exchange | Self::Refresh | Self::Introspect | Self::Revoke
         )
     }
 }
@@ -100,10 +111,11 @@ const OAUTH_ERRORS: [&str; 7] = [
 ];
 
 /// A request to the provider, from bytes: the first picks the endpoint (low
-/// three bits) and what the request carries (bit 3: the login cookie of
-/// [`USER`]; bit 4: an `Authorization` header, the second field; bit 5: a
-/// POST body without the form content type). The text (query or form) is
-/// the first field; fields are separated by NUL bytes.
+/// three bits; with 7, bit 6 picks the refresh mode over the code exchange)
+/// and what the request carries (bit 3: the login cookie of [`USER`]; bit
+/// 4: an `Authorization` header, the second field; bit 5: a POST body
+/// without the form content type). The text (query or form) is the first
+/// field; fields are separated by NUL bytes.
 ///
 /// The answer must be a 200, 303, 400 or 401 (403 from the consent form);
 /// a redirect goes only to the registered redirect URI or the login page,
@@ -112,12 +124,16 @@ const OAUTH_ERRORS: [&str; 7] = [
 /// errors in JSON, a 401 with a challenge; no answer holds the client
 /// secret unless the request did; tokens are issued only for a grant the
 /// reference accepts, and verify with the provider's published keys; and a
-/// user's token opens UserInfo for that user.
+/// user's token opens UserInfo for that user; a code or refresh token works
+/// once, and a refresh token used twice revokes the one its first use gave.
 pub fn provider(data: &[u8]) -> super::Outcome {
     let Some(input) = Input::read(data) else {
         return "skipped".into();
     };
-    let endpoint = Endpoint::ALL[usize::from(input.choice & 7)];
+    let endpoint = match Endpoint::ALL[usize::from(input.choice & 7)] {
+        Endpoint::Exchange if input.choice & (1 << 6) != 0 => Endpoint::Refresh,
+        endpoint => endpoint,
+    };
     if endpoint == Endpoint::AuthorizeGet
         && Origin::parse_owned(format!("{}?{}", endpoint.path(), input.text)).is_err()
     {
@@ -125,37 +141,44 @@ pub fn provider(data: &[u8]) -> super::Outcome {
     }
     with_provider(|runtime, client| {
         runtime.block_on(async {
-            let code = match endpoint {
-                Endpoint::Exchange => Some(authorization_code(client).await),
-                _ => None,
+            let grant = match endpoint {
+                Endpoint::Exchange => Grant::Code(authorization_code(client).await),
+                Endpoint::Refresh => Grant::Refresh(refresh_token(client).await),
+                _ => Grant::None,
             };
             let sent = Sent {
-                text: mark(input.text, code.as_deref()),
-                authorization: input.authorization.map(|a| mark(a, code.as_deref())),
+                text: grant.mark(input.text),
+                authorization: input.authorization.map(|a| grant.mark(a)),
                 signed_in: input.choice & (1 << 3) != 0,
-                code,
+                form_type: input.choice & (1 << 5) == 0,
+                grant,
             };
-            let mut request = match endpoint {
-                Endpoint::AuthorizeGet => client.get(format!("{}?{}", endpoint.path(), sent.text)),
-                Endpoint::UserInfo => client.get(endpoint.path()),
-                _ => {
-                    let request = client.post(endpoint.path()).body(sent.text.clone());
-                    match input.choice & (1 << 5) {
-                        0 => request.header(ContentType::Form),
-                        _ => request,
-                    }
-                }
-            };
-            if sent.signed_in {
-                request = request.cookie(Cookie::new(USER_COOKIE, USER));
-            }
-            if let Some(value) = &sent.authorization {
-                request = request.header(Header::new("Authorization", value.clone()));
-            }
-            let response = request.dispatch().await;
+            let response = send(client, endpoint, &sent).await;
             judge(client, endpoint, &sent, response).await
         })
     })
+}
+
+/// Sends what was `sent` to `endpoint`.
+async fn send<'c>(client: &'c Client, endpoint: Endpoint, sent: &Sent) -> LocalResponse<'c> {
+    let mut request = match endpoint {
+        Endpoint::AuthorizeGet => client.get(format!("{}?{}", endpoint.path(), sent.text)),
+        Endpoint::UserInfo => client.get(endpoint.path()),
+        _ => {
+            let request = client.post(endpoint.path()).body(sent.text.clone());
+            match sent.form_type {
+                true => request.header(ContentType::Form),
+                false => request,
+            }
+        }
+    };
+    if sent.signed_in {
+        request = request.cookie(Cookie::new(USER_COOKIE, USER));
+    }
+    if let Some(value) = &sent.authorization {
+        request = request.header(Header::new("Authorization", value.clone()));
+    }
+    request.dispatch().await
 }
 
 /// One request's parts, as the target reads them from bytes.
@@ -193,8 +216,28 @@ struct Sent {
     text: String,
     authorization: Option<String>,
     signed_in: bool,
-    /// The genuine code of the flow mode.
-    code: Option<String>,
+    /// Whether a POST body said it is a form.
+    form_type: bool,
+    grant: Grant,
+}
+
+/// The genuine grant a flow mode obtained before its request.
+#[derive(Debug)]
+enum Grant {
+    None,
+    Code(String),
+    Refresh(String),
+}
+
+impl Grant {
+    /// `text` with the grant's mark replaced by it, form-encoded.
+    fn mark(&self, text: &str) -> String {
+        match self {
+            Self::None => text.to_owned(),
+            Self::Code(code) => text.replace(CODE_MARK, &encode(code)),
+            Self::Refresh(token) => text.replace(REFRESH_MARK, &encode(token)),
+        }
+    }
 }
 
 impl Sent {
@@ -215,14 +258,6 @@ fn basic_holds(value: &str, secret: &str) -> bool {
         .is_ok_and(|bytes| String::from_utf8_lossy(&bytes).contains(secret))
 }
 
-/// `text` with [`CODE_MARK`] replaced by `code`, form-encoded.
-fn mark(text: &str, code: Option<&str>) -> String {
-    match code {
-        Some(code) => text.replace(CODE_MARK, &encode(code)),
-        None => text.to_owned(),
-    }
-}
-
 fn encode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
@@ -231,9 +266,10 @@ fn encode(value: &str) -> String {
 /// [`USER`], with [`VERIFIER`]'s challenge and scope `openid offline_access`.
 async fn authorization_code(client: &Client) -> String {
     let query = format!(
-        "response_type=code&client_id=first&redirect_uri={}&scope=openid%20offline_access\
+        "response_type=code&client_id=first&redirect_uri={}&scope={}\
          &state=s&code_challenge={}&code_challenge_method=S256",
         encode(REDIRECT),
+        encode(FLOW_SCOPE),
         challenge()
     );
     let response = client
@@ -251,6 +287,35 @@ async fn authorization_code(client: &Client) -> String {
         .find(|(name, _)| name == "code")
         .map(|(_, code)| code.into_owned())
         .unwrap_or_else(|| panic!("no code in {location}"))
+}
+
+/// A refresh token for the `first` client: a code, exchanged as the client
+/// would.
+async fn refresh_token(client: &Client) -> String {
+    let code = authorization_code(client).await;
+    let form = exchange_form(&code);
+    let response = client
+        .post("/oauth2/token")
+        .header(ContentType::Form)
+        .body(form)
+        .dispatch()
+        .await;
+    let answer = response.into_json::<Value>().await.unwrap_or_default();
+    answer["refresh_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the flow's code exchange gave no refresh token: {answer}"))
+        .to_owned()
+}
+
+/// The form with which the `first` client exchanges `code`.
+fn exchange_form(code: &str) -> String {
+    format!(
+        "grant_type=authorization_code&code={}&redirect_uri={}&code_verifier={VERIFIER}\
+         &client_id=first&client_secret={}",
+        encode(code),
+        encode(REDIRECT),
+        encode(SECRET)
+    )
 }
 
 /// Checks the answer to what was `sent` to `endpoint`.
@@ -308,7 +373,9 @@ async fn judge(
         return format!("{name} {}", status.code);
     }
     match endpoint {
-        Endpoint::Token | Endpoint::Exchange => issued(client, endpoint, sent, &body).await,
+        Endpoint::Token | Endpoint::Exchange | Endpoint::Refresh => {
+            issued(client, endpoint, sent, &body).await
+        }
         Endpoint::Introspect => {
             let answer = serde_json::from_str::<Value>(&body).unwrap_or_default();
             assert_eq!(answer["active"], false, "introspect: active for {sent:?}");
@@ -357,11 +424,14 @@ async fn issued(client: &Client, endpoint: Endpoint, sent: &Sent, body: &str) ->
     let form = reference::form(&sent.text);
     let authenticated =
         reference::client_authenticates(form.as_ref(), sent.authorization.as_deref());
-    let expected = match (endpoint, &sent.code) {
-        (Endpoint::Exchange, Some(code)) => {
+    let expected = match &sent.grant {
+        Grant::Code(code) => {
             reference::exchanges(form.as_ref(), code, VERIFIER, REDIRECT).then_some("first")
         }
-        _ => reference::client_credentials(form.as_ref()).then_some("service"),
+        Grant::Refresh(token) => {
+            reference::refreshes(form.as_ref(), token, FLOW_SCOPE).then_some("first")
+        }
+        Grant::None => reference::client_credentials(form.as_ref()).then_some("service"),
     };
     assert!(
         expected.is_some() && authenticated.as_deref() == expected,
@@ -389,7 +459,47 @@ async fn issued(client: &Client, endpoint: Endpoint, sent: &Sent, body: &str) ->
         let info = response.into_json::<Value>().await.unwrap_or_default();
         assert_eq!(info["sub"], USER, "userinfo answers for another user");
     }
+    // Last: a code used twice revokes what it issued.
+    if !matches!(sent.grant, Grant::None) {
+        single_use(client, endpoint, sent, &answer).await;
+    }
     format!("{} issued", endpoint.name())
+}
+
+/// Checks that a code or refresh token works once: the same request again
+/// is `invalid_grant`; a refresh token used twice revokes its family, so the
+/// one the first use issued is refused too (RFC 6749 §10.4, §4.1.2).
+async fn single_use(client: &Client, endpoint: Endpoint, sent: &Sent, answer: &Value) {
+    let again = send(client, endpoint, sent).await;
+    let status = again.status();
+    let error = again.into_json::<Value>().await.unwrap_or_default();
+    assert_eq!(
+        (status, error["error"].as_str()),
+        (Status::BadRequest, Some("invalid_grant")),
+        "{}: a grant used twice",
+        endpoint.name()
+    );
+    let Some(next) = answer["refresh_token"].as_str() else {
+        return;
+    };
+    if endpoint == Endpoint::Refresh {
+        let form = format!(
+            "grant_type=refresh_token&refresh_token={}&client_id=first&client_secret={}",
+            encode(next),
+            encode(SECRET)
+        );
+        let response = client
+            .post("/oauth2/token")
+            .header(ContentType::Form)
+            .body(form)
+            .dispatch()
+            .await;
+        assert_eq!(
+            response.status(),
+            Status::BadRequest,
+            "a rotated refresh token outlives its family's revocation"
+        );
+    }
 }
 
 /// The `action` of each form in an HTML page.

@@ -16,7 +16,7 @@ use warden_fuzz::fixtures::{INTROSPECTION_CLIENT, SECRET};
 use warden_fuzz::provider::{challenge, REDIRECT, VERIFIER};
 use warden_fuzz::reference::STEP_UP_ACR;
 use warden_fuzz::seeds;
-use warden_fuzz::targets::{sign, CODE_MARK};
+use warden_fuzz::targets::{sign, CODE_MARK, REFRESH_MARK};
 
 /// A JSON value of the kinds that trip readers: numbers at and beyond the
 /// edges, strings with escapes, nesting deeper than parsers allow.
@@ -769,6 +769,7 @@ pub(crate) fn provider_input() -> impl Strategy<Value = Vec<u8>> {
             "refresh_token".to_owned(),
             "client_credentials".to_owned(),
             CODE_MARK.to_owned(),
+            REFRESH_MARK.to_owned(),
             SECRET.to_owned(),
             "allow".to_owned(),
             "deny".to_owned(),
@@ -800,7 +801,7 @@ pub(crate) fn provider_input() -> impl Strategy<Value = Vec<u8>> {
         1 => any::<usize>().prop_map(FormEdit::Twice),
         2 => (name, value).prop_map(|(name, value)| FormEdit::Add(format!("{name}={value}"))),
     ];
-    let flip = select(vec![0u8, 0, 0, 1 << 3, 1 << 4, 1 << 5]);
+    let flip = select(vec![0u8, 0, 0, 1 << 3, 1 << 4, 1 << 5, 1 << 6]);
     (
         select(seeds::of("provider")),
         prop::collection::vec(edit, 0..4),
