@@ -304,7 +304,7 @@ fn dpop() -> Vec<Vec<u8>> {
 /// (see `targets::provider` for the encoding).
 fn provider() -> Vec<Vec<u8>> {
     use crate::provider::{challenge, REDIRECT, VERIFIER};
-    use crate::targets::{CODE_MARK, REFRESH_MARK};
+    use crate::targets::{CODE_MARK, CSRF_MARK, REFRESH_MARK};
     use base64::engine::general_purpose::STANDARD;
     use base64::Engine as _;
 
@@ -417,6 +417,21 @@ fn provider() -> Vec<Vec<u8>> {
     push(refresh, &form(&format!("{post}&scope=openid%20orders")), "");
     push(refresh | with_header, &form(""), &basic("rp", SECRET));
     push(refresh, &form("&client_id=spa"), "");
+    let consent = 6 | 1 << 6 | signed_in;
+    let asked = format!(
+        "response_type=code&client_id=rp&redirect_uri={redirect}&scope=openid%20profile\
+         &state=s&prompt=consent&csrf_token={CSRF_MARK}"
+    );
+    for (choice, decision) in [
+        (consent, "&decision=approve"),
+        (consent, "&decision=deny"),
+        (consent, "&decision=maybe"),
+        (consent & !signed_in, "&decision=approve"),
+        (consent, "&decision=approve&client_id=first"),
+    ] {
+        push(choice, &format!("{asked}{decision}"), "");
+    }
+    push(consent, "csrf_token=abc&decision=approve", "");
     seeds
 }
 

@@ -18,7 +18,7 @@ pub use discovery::discovery;
 pub use dpop::{dpop, ACCESS_TOKEN as DPOP_ACCESS_TOKEN, METHOD as DPOP_METHOD, PATH as DPOP_PATH};
 pub use introspection::introspection;
 pub use jwk_set::jwk_set;
-pub use provider::{provider, CODE_MARK, REFRESH_MARK};
+pub use provider::{provider, CODE_MARK, CSRF_MARK, REFRESH_MARK};
 pub use request::request;
 pub use token::{sign, token};
 

@@ -22,6 +22,12 @@ pub const CODE_MARK: &str = "@code@";
 /// mode.
 pub const REFRESH_MARK: &str = "@refresh@";
 
+/// What the target's text replaces with the CSRF token of its consent
+/// mode's page.
+pub const CSRF_MARK: &str = "@csrf@";
+/// The provider's CSRF cookie (a private cookie).
+const CSRF_COOKIE: &str = "rocket_warden_csrf";
+
 /// The scope of the flow modes' grant.
 const FLOW_SCOPE: &str = "openid offline_access";
 
@@ -49,6 +55,11 @@ enum Endpoint {
     /// exchange of the `first` client: [`REFRESH_MARK`] stands for the
     /// refresh token it was issued (chosen by bit 6 over [`Self::Exchange`]).
     Refresh,
+    /// `POST /oauth2/consent` after the consent page of a genuine
+    /// authorization request of the `rp` client, with the page's CSRF
+    /// cookie: [`CSRF_MARK`] stands for its token (chosen by bit 6 over
+    /// [`Self::Consent`]).
+    ConsentFlow,
 }
 
 impl Endpoint {
@@ -70,7 +81,7 @@ impl Endpoint {
             Self::Introspect => "/oauth2/introspect",
             Self::Revoke => "/oauth2/revoke",
             Self::UserInfo => "/oauth2/userinfo",
-            Self::Consent => "/oauth2/consent",
+            Self::Consent | Self::ConsentFlow => "/oauth2/consent",
         }
     }
 
@@ -85,6 +96,7 @@ impl Endpoint {
             Self::Consent => "consent",
             Self::Exchange => "exchange",
             Self::Refresh => "refresh",
+            Self::ConsentFlow => "consent-flow",
         }
     }
 
@@ -132,6 +144,7 @@ pub fn provider(data: &[u8]) -> super::Outcome {
     };
     let endpoint = match Endpoint::ALL[usize::from(input.choice & 7)] {
         Endpoint::Exchange if input.choice & (1 << 6) != 0 => Endpoint::Refresh,
+        Endpoint::Consent if input.choice & (1 << 6) != 0 => Endpoint::ConsentFlow,
         endpoint => endpoint,
     };
     if endpoint == Endpoint::AuthorizeGet
@@ -144,6 +157,7 @@ pub fn provider(data: &[u8]) -> super::Outcome {
             let grant = match endpoint {
                 Endpoint::Exchange => Grant::Code(authorization_code(client).await),
                 Endpoint::Refresh => Grant::Refresh(refresh_token(client).await),
+                Endpoint::ConsentFlow => consent_page(client).await,
                 _ => Grant::None,
             };
             let sent = Sent {
@@ -177,6 +191,9 @@ async fn send<'c>(client: &'c Client, endpoint: Endpoint, sent: &Sent) -> LocalR
     }
     if let Some(value) = &sent.authorization {
         request = request.header(Header::new("Authorization", value.clone()));
+    }
+    if let Grant::Consent { cookie, .. } = &sent.grant {
+        request = request.cookie(cookie.clone());
     }
     request.dispatch().await
 }
@@ -227,6 +244,11 @@ enum Grant {
     None,
     Code(String),
     Refresh(String),
+    /// The consent page's CSRF token and cookie.
+    Consent {
+        csrf: String,
+        cookie: Cookie<'static>,
+    },
 }
 
 impl Grant {
@@ -236,6 +258,7 @@ impl Grant {
             Self::None => text.to_owned(),
             Self::Code(code) => text.replace(CODE_MARK, &encode(code)),
             Self::Refresh(token) => text.replace(REFRESH_MARK, &encode(token)),
+            Self::Consent { csrf, .. } => text.replace(CSRF_MARK, &encode(csrf)),
         }
     }
 }
@@ -289,6 +312,35 @@ async fn authorization_code(client: &Client) -> String {
         .unwrap_or_else(|| panic!("no code in {location}"))
 }
 
+/// The consent page of an authorization request of the `rp` client (not
+/// first party; `prompt=consent`, so an earlier approval does not skip it)
+/// for [`USER`]: its CSRF token and cookie.
+async fn consent_page(client: &Client) -> Grant {
+    let query = format!(
+        "response_type=code&client_id=rp&redirect_uri={}&scope={}&state=s&prompt=consent",
+        encode(REDIRECT),
+        encode("openid profile"),
+    );
+    let response = client
+        .get(format!("/oauth2/authorize?{query}"))
+        .cookie(Cookie::new(USER_COOKIE, USER))
+        .dispatch()
+        .await;
+    let cookie = response
+        .cookies()
+        .get(CSRF_COOKIE)
+        .map(|cookie| cookie.clone().into_owned())
+        .unwrap_or_else(|| panic!("the consent page sets no CSRF cookie"));
+    let page = response.into_string().await.unwrap_or_default();
+    let csrf = page
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no CSRF token in the consent page: {page}"))
+        .to_owned();
+    Grant::Consent { csrf, cookie }
+}
+
 /// A refresh token for the `first` client: a code, exchanged as the client
 /// would.
 async fn refresh_token(client: &Client) -> String {
@@ -332,7 +384,9 @@ async fn judge(
     let body = response.into_string().await.unwrap_or_default();
     let name = endpoint.name();
     let allowed = match endpoint {
-        Endpoint::Consent => matches!(status.code, 200 | 303 | 400 | 401 | 403),
+        Endpoint::Consent | Endpoint::ConsentFlow => {
+            matches!(status.code, 200 | 303 | 400 | 401 | 403)
+        }
         _ => matches!(status.code, 200 | 303 | 400 | 401),
     };
     assert!(allowed, "{name} answered {status}: {body}");
@@ -354,6 +408,9 @@ async fn judge(
         );
     }
     if let Some(location) = &location {
+        if let Grant::Consent { csrf, .. } = &sent.grant {
+            consented(sent, csrf, location);
+        }
         return redirect(name, sent, location);
     }
     if status == Status::Unauthorized {
@@ -418,6 +475,34 @@ fn redirect(name: &str, sent: &Sent, location: &str) -> super::Outcome {
     format!("{name} issued")
 }
 
+/// Checks that the consent form's answer to the client follows from the
+/// form: a code only for the page's CSRF token and `decision=approve`,
+/// `access_denied` only for `deny`, each parameter given once.
+fn consented(sent: &Sent, csrf: &str, location: &str) {
+    if !location.starts_with(REDIRECT) {
+        return; // the login page
+    }
+    let form = reference::form(&sent.text);
+    let given = |name: &str| {
+        form.as_ref()
+            .and_then(|form| form.get(name))
+            .map(String::as_str)
+    };
+    let genuine = given("csrf_token") == Some(csrf);
+    if location.contains("code=") {
+        assert!(
+            genuine && given("decision") == Some("approve"),
+            "consent: a code for a form the reference refuses: {sent:?}"
+        );
+    }
+    if location.contains("error=access_denied") {
+        assert!(
+            genuine && given("decision") == Some("deny"),
+            "consent: denied for a form the reference does not: {sent:?}"
+        );
+    }
+}
+
 /// Checks a token response: the grant is one the reference accepts, and the
 /// access token verifies with the provider's published key.
 async fn issued(client: &Client, endpoint: Endpoint, sent: &Sent, body: &str) -> super::Outcome {
@@ -431,7 +516,9 @@ async fn issued(client: &Client, endpoint: Endpoint, sent: &Sent, body: &str) ->
         Grant::Refresh(token) => {
             reference::refreshes(form.as_ref(), token, FLOW_SCOPE).then_some("first")
         }
-        Grant::None => reference::client_credentials(form.as_ref()).then_some("service"),
+        Grant::None | Grant::Consent { .. } => {
+            reference::client_credentials(form.as_ref()).then_some("service")
+        }
     };
     assert!(
         expected.is_some() && authenticated.as_deref() == expected,
@@ -460,7 +547,7 @@ async fn issued(client: &Client, endpoint: Endpoint, sent: &Sent, body: &str) ->
         assert_eq!(info["sub"], USER, "userinfo answers for another user");
     }
     // Last: a code used twice revokes what it issued.
-    if !matches!(sent.grant, Grant::None) {
+    if matches!(sent.grant, Grant::Code(_) | Grant::Refresh(_)) {
         single_use(client, endpoint, sent, &answer).await;
     }
     format!("{} issued", endpoint.name())

@@ -16,7 +16,7 @@ use warden_fuzz::fixtures::{INTROSPECTION_CLIENT, SECRET};
 use warden_fuzz::provider::{challenge, REDIRECT, VERIFIER};
 use warden_fuzz::reference::STEP_UP_ACR;
 use warden_fuzz::seeds;
-use warden_fuzz::targets::{sign, CODE_MARK, REFRESH_MARK};
+use warden_fuzz::targets::{sign, CODE_MARK, CSRF_MARK, REFRESH_MARK};
 
 /// A JSON value of the kinds that trip readers: numbers at and beyond the
 /// edges, strings with escapes, nesting deeper than parsers allow.
@@ -732,7 +732,7 @@ pub(crate) fn provider_input() -> impl Strategy<Value = Vec<u8>> {
         "client_secret",
         "token",
         "token_type_hint",
-        "csrf",
+        "csrf_token",
         "decision",
         "client%5Fid",
     ]);
@@ -770,6 +770,8 @@ pub(crate) fn provider_input() -> impl Strategy<Value = Vec<u8>> {
             "client_credentials".to_owned(),
             CODE_MARK.to_owned(),
             REFRESH_MARK.to_owned(),
+            CSRF_MARK.to_owned(),
+            "approve".to_owned(),
             SECRET.to_owned(),
             "allow".to_owned(),
             "deny".to_owned(),

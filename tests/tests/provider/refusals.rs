@@ -315,7 +315,7 @@ async fn client_credentials_revocation_and_introspection() {
 }
 
 #[tokio::test]
-async fn a_consent_answer_without_the_csrf_cookie_is_refused() {
+async fn a_consent_answer_without_the_csrf_cookie_or_with_a_parameter_twice_is_refused() {
     let issuer = serve("").await;
     let url = authorize(&issuer, "rp", "&scope=openid");
     let page = browser()
@@ -324,6 +324,10 @@ async fn a_consent_answer_without_the_csrf_cookie_is_refused() {
         .send()
         .await
         .expect("an answer");
+    let page_cookie = page.headers()["set-cookie"]
+        .to_str()
+        .expect("text")
+        .to_owned();
     let html = page.text().await.expect("a page");
     let mut form = super::flows::hidden_fields(&html);
     form.push(("decision".into(), "approve".into()));
@@ -336,6 +340,41 @@ async fn a_consent_answer_without_the_csrf_cookie_is_refused() {
         .expect("an answer");
     assert_eq!(forged.status(), 403);
     assert!(forged.headers().get(LOCATION).is_none());
+    // With the cookie, but a parameter twice: refused with a page, as the
+    // authorization endpoint refuses it, not read from its first value.
+    let cookie = page_cookie.split(';').next().expect("a cookie").to_owned();
+    for (name, value) in [
+        ("client_id", "first"),
+        ("redirect_uri", "https://evil.example/"),
+    ] {
+        let mut twice = form.clone();
+        twice.push((name.into(), value.into()));
+        let answer = browser()
+            .post(format!("{issuer}/oauth2/consent"))
+            .header(COOKIE, format!("test_user=1; {cookie}"))
+            .form(&twice)
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(answer.status(), 400, "{name} twice");
+        assert!(answer.headers().get(LOCATION).is_none(), "{name} twice");
+        let html = answer.text().await.expect("a page");
+        assert!(html.contains("given more than once"), "{html}");
+    }
+    // The same form once each: the approval goes through.
+    let answer = browser()
+        .post(format!("{issuer}/oauth2/consent"))
+        .header(COOKIE, format!("test_user=1; {cookie}"))
+        .form(&form)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), 303);
+    let location = answer.headers()[LOCATION].to_str().expect("text");
+    assert!(
+        location.starts_with(REDIRECT) && location.contains("code="),
+        "{location}"
+    );
     // Denied through the page: access_denied to the client.
     let mut deny = url.clone();
     deny.push_str("&prompt=consent");

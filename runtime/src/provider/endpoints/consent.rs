@@ -100,6 +100,17 @@ pub(super) async fn consent(
             "this form has expired or did not come from this site; start again from the application",
         );
     }
+    // Each parameter once, as at the authorization endpoint: the form is
+    // read again below from first values only, which would otherwise take
+    // a second `client_id` or `redirect_uri` silently (found by the
+    // `provider` fuzz target).
+    if let Some(name) = params.repeated() {
+        return reply::error_page(
+            Status::BadRequest,
+            "invalid_request",
+            &format!("the parameter `{name}` was given more than once"),
+        );
+    }
     let decision = match params.get("decision") {
         Some("approve") => true,
         Some("deny") => false,
