@@ -137,7 +137,8 @@ const OAUTH_ERRORS: [&str; 7] = [
 /// secret unless the request did; tokens are issued only for a grant the
 /// reference accepts, and verify with the provider's published keys; and a
 /// user's token opens UserInfo for that user; a code or refresh token works
-/// once, and a refresh token used twice revokes the one its first use gave.
+/// once, a refused request leaves it usable, and a refresh token used twice
+/// revokes the one its first use gave.
 pub fn provider(data: &[u8]) -> super::Outcome {
     let Some(input) = Input::read(data) else {
         return "skipped".into();
@@ -424,6 +425,7 @@ async fn judge(
             OAUTH_ERRORS.contains(&error.as_str()),
             "{name}: refused with {error:?}"
         );
+        still_usable(client, &sent.grant).await;
         return format!("{name} {} {error}", status.code);
     }
     if status != Status::Ok {
@@ -551,6 +553,32 @@ async fn issued(client: &Client, endpoint: Endpoint, sent: &Sent, body: &str) ->
         single_use(client, endpoint, sent, &answer).await;
     }
     format!("{} issued", endpoint.name())
+}
+
+/// Checks that a refused request changed nothing: the flow mode's code or
+/// refresh token still works for its client (README, "Nothing changes on
+/// a refusal").
+async fn still_usable(client: &Client, grant: &Grant) {
+    let form = match grant {
+        Grant::Code(code) => exchange_form(code),
+        Grant::Refresh(token) => format!(
+            "grant_type=refresh_token&refresh_token={}&client_id=first&client_secret={}",
+            encode(token),
+            encode(SECRET)
+        ),
+        Grant::None | Grant::Consent { .. } => return,
+    };
+    let response = client
+        .post("/oauth2/token")
+        .header(ContentType::Form)
+        .body(form)
+        .dispatch()
+        .await;
+    assert_eq!(
+        response.status(),
+        Status::Ok,
+        "a refused request used up the grant: {grant:?}"
+    );
 }
 
 /// Checks that a code or refresh token works once: the same request again
