@@ -121,8 +121,9 @@ mod tests {
             basic_credentials(&header),
             Some(("my:client".to_owned(), "p@ss word".to_owned()))
         );
-        // An `&` or `=` is part of the value, not the end of it (found by
-        // the `provider` fuzz target: `secret&x` authenticated as `secret`).
+        // An `&` or `=` is part of the value, not the end of it: `secret&x`
+        // authenticated as `secret` (found writing the `provider` fuzz
+        // target's reference, docs/SECURITY.md).
         let header = format!("Basic {}", STANDARD.encode("client&x=1:secret&x=y"));
         assert_eq!(
             basic_credentials(&header),
