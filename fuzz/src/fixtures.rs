@@ -191,7 +191,30 @@ pub fn jwt_config() -> Value {
         validators.insert(family.validator(), validator);
     }
     validators.insert(INTROSPECTION, introspection_validator());
+    validators.insert(DPOP, dpop_validator());
     json!({ "validators": validators })
+}
+
+/// The DPoP validator's name.
+pub const DPOP: &str = "dp";
+
+/// A validator that takes DPoP proofs (and bearer tokens that are not
+/// bound), with the HMAC family's secret and claim rules, proofs good for
+/// 60 s, and room in its replay store for every proof a long run accepts
+/// (the fuzz clock never moves, so none expires).
+fn dpop_validator() -> Value {
+    json!({
+        "issuer": ISSUER,
+        "audiences": [AUDIENCE],
+        "algorithms": ["HS256", "HS384", "HS512"],
+        "secret": SECRET,
+        "required_claims": ["exp", "sub"],
+        "user_strategy": "claim",
+        "dpop": "allowed",
+        "dpop_origin": rocket_warden::__fuzz::DPOP_ORIGIN,
+        "dpop_proof_max_age_secs": 60,
+        "dpop_replay_cache_size": 5_000_000,
+    })
 }
 
 /// The introspection validator's name.

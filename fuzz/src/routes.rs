@@ -15,9 +15,13 @@ pub const PATHS: [&str; 6] = [
     "/stepup",
 ];
 
+/// The path of the DPoP route (the `dpop_request` target's; not in
+/// [`PATHS`], whose routes are the `hs` chain's).
+pub const DPOP_PATH: &str = "/dpop";
+
 /// Every route.
 pub fn all() -> Vec<Route> {
-    rocket::routes![required, optional, roles, write, user, step_up]
+    rocket::routes![required, optional, roles, write, user, step_up, dpop]
 }
 
 fn subject<P>(auth: &Jwt<serde_json::Value, P>) -> String {
@@ -60,5 +64,13 @@ fn user(user: AuthUser) -> String {
 #[jwt_auth(validator = "hs", acr = ["urn:fuzz:mfa"], max_age = 300)]
 #[rocket::get("/stepup")]
 fn step_up(auth: Jwt) -> String {
+    subject(&auth)
+}
+
+/// DPoP (RFC 9449) allowed: bearer tokens that are not bound, or a token
+/// with its proof.
+#[jwt_auth(validator = "dp")]
+#[rocket::get("/dpop")]
+fn dpop(auth: Jwt) -> String {
     subject(&auth)
 }

@@ -32,6 +32,7 @@ pub fn of(name: &str) -> Vec<Vec<u8>> {
         "dpop" => dpop(),
         "provider" => provider(),
         "introspection" => introspection(),
+        "dpop_request" => dpop_request(),
         other => panic!("no target called {other}"),
     }
 }
@@ -241,6 +242,18 @@ fn request() -> Vec<Vec<u8>> {
 
 /// The header and claims of a good DPoP proof by `family`'s key (ES256 or
 /// EdDSA) for the `dpop` target's request, at [`NOW`].
+/// The ES256 fixture key's public JWK (as JSON text) and its thumbprint:
+/// the proof key of the `dpop_request` target.
+pub fn proof_jwk() -> (String, String) {
+    let jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(Family::Ec.signing_key(), Family::Ec.alg())
+        .unwrap_or_else(|e| panic!("no public JWK for the ES256 key: {e}"));
+    let jkt = jwk
+        .thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)
+        .unwrap_or_else(|e| panic!("no thumbprint for the ES256 key: {e}"));
+    let (header, _) = proof_parts(Family::Ec);
+    (header["jwk"].to_string(), jkt)
+}
+
 pub fn proof_parts(family: Family) -> (Value, Value) {
     use base64::Engine as _;
     use sha2::Digest as _;
@@ -478,5 +491,79 @@ fn introspection() -> Vec<Vec<u8>> {
     }
     seeds.push(b"\x00{\"active\":true,\"active\":false}".to_vec());
     seeds.push(b"\x00[]".to_vec());
+    seeds
+}
+
+/// Requests to the DPoP route: a bound token with its proof, as `Bearer`,
+/// without a proof or with two, an unbound token each way, and proofs one
+/// check off (`ath`, `htm`, `iat`, `jwk`).
+fn dpop_request() -> Vec<Vec<u8>> {
+    use crate::targets::{ATH_MARK, HTU_MARK, JKT_MARK, JWK_MARK};
+
+    let mut bound = good_claims();
+    bound["cnf"] = json!({ "jkt": JKT_MARK });
+    let (bound, unbound) = (bound.to_string(), good_claims().to_string());
+    let header = format!(r#"{{"typ":"dpop+jwt","alg":"ES256","jwk":{JWK_MARK}}}"#);
+    let proof = |jti: &str, htm: &str, iat: u64, ath: &str| {
+        json!({ "jti": jti, "htm": htm, "htu": HTU_MARK, "iat": iat, "ath": ath }).to_string()
+    };
+    let good = proof("seed-1", "GET", NOW - 5, ATH_MARK);
+    let (dpop, bearer, one, two) = (1u8, 0u8, 2u8, 6u8);
+    let mut seeds = Vec::new();
+    let mut push = |how: u8, claims: &str, header: &str, proof: &str| {
+        seeds.push(
+            [
+                &[how],
+                claims.as_bytes(),
+                &[0],
+                header.as_bytes(),
+                &[0],
+                proof.as_bytes(),
+            ]
+            .concat(),
+        );
+    };
+    push(dpop | one, &bound, &header, &good);
+    push(
+        dpop | one,
+        &bound,
+        &header,
+        &proof("seed-2", "GET", NOW - 5, ATH_MARK),
+    );
+    push(bearer, &bound, &header, &good);
+    push(bearer | one, &bound, &header, &good);
+    push(dpop, &bound, &header, &good);
+    push(dpop | two, &bound, &header, &good);
+    push(bearer, &unbound, &header, &good);
+    push(
+        dpop | one,
+        &unbound,
+        &header,
+        &proof("seed-3", "GET", NOW - 5, ATH_MARK),
+    );
+    push(
+        dpop | one,
+        &bound,
+        &header,
+        &proof("seed-4", "GET", NOW - 5, "AAAA"),
+    );
+    push(
+        dpop | one,
+        &bound,
+        &header,
+        &proof("seed-5", "POST", NOW - 5, ATH_MARK),
+    );
+    push(
+        dpop | one,
+        &bound,
+        &header,
+        &proof("seed-6", "GET", NOW - 61, ATH_MARK),
+    );
+    push(
+        dpop | one,
+        &bound,
+        r#"{"typ":"dpop+jwt","alg":"ES256"}"#,
+        &good,
+    );
     seeds
 }

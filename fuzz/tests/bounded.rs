@@ -260,6 +260,23 @@ fn introspection() {
     });
 }
 
+#[test]
+fn dpop_request() {
+    on_a_large_stack(|| {
+        assert!(replay("dpop_request") > 0);
+        let reached = generate("dpop_request", 1_500, grammar::dpop_request_input());
+        assert_reached(
+            &reached,
+            &[
+                "200 dpop",
+                "200 bearer",
+                "401 invalid_dpop_proof",
+                "401 invalid_token",
+            ],
+        );
+    });
+}
+
 /// Runs `test` on a thread with a 64 MiB stack. A debug build keeps the
 /// whole of Rocket's request future on the stack of the thread that blocks
 /// on it (the `request` target's local client), with frames many times

@@ -7,6 +7,7 @@
 mod authorization;
 mod discovery;
 mod dpop;
+mod dpop_request;
 mod introspection;
 mod jwk_set;
 mod provider;
@@ -16,6 +17,7 @@ mod token;
 pub use authorization::authorization;
 pub use discovery::discovery;
 pub use dpop::{dpop, ACCESS_TOKEN as DPOP_ACCESS_TOKEN, METHOD as DPOP_METHOD, PATH as DPOP_PATH};
+pub use dpop_request::{dpop_request, ATH_MARK, HTU_MARK, JKT_MARK, JWK_MARK};
 pub use introspection::introspection;
 pub use jwk_set::jwk_set;
 pub use provider::{provider, CODE_MARK, CSRF_MARK, REFRESH_MARK};
@@ -45,7 +47,7 @@ fn case(error: &rocket_warden::AuthError) -> Outcome {
 }
 
 /// Every target, with the name its corpus folder and libFuzzer binary carry.
-pub const ALL: [(&str, Target); 8] = [
+pub const ALL: [(&str, Target); 9] = [
     ("authorization", authorization),
     ("token", token),
     ("jwk_set", jwk_set),
@@ -54,6 +56,7 @@ pub const ALL: [(&str, Target); 8] = [
     ("dpop", dpop),
     ("provider", provider),
     ("introspection", introspection),
+    ("dpop_request", dpop_request),
 ];
 
 /// Whether `text` is plain words, which no token or proof is: libFuzzer

@@ -16,7 +16,9 @@ use warden_fuzz::fixtures::{INTROSPECTION_CLIENT, SECRET};
 use warden_fuzz::provider::{challenge, REDIRECT, VERIFIER};
 use warden_fuzz::reference::STEP_UP_ACR;
 use warden_fuzz::seeds;
-use warden_fuzz::targets::{sign, CODE_MARK, CSRF_MARK, REFRESH_MARK};
+use warden_fuzz::targets::{
+    sign, ATH_MARK, CODE_MARK, CSRF_MARK, HTU_MARK, JKT_MARK, JWK_MARK, REFRESH_MARK,
+};
 
 /// A JSON value of the kinds that trip readers: numbers at and beyond the
 /// edges, strings with escapes, nesting deeper than parsers allow.
@@ -949,4 +951,82 @@ pub(crate) fn introspection_input() -> impl Strategy<Value = Vec<u8>> {
         }),
         1 => odd_value().prop_map(|value| [&[0u8], value.as_bytes()].concat()),
     ]
+}
+
+/// A request for the `dpop_request` target: how it is sent (scheme, no,
+/// one or two `DPoP` headers), then the token's claims (as `claims_json`
+/// draws them, usually bound to the proof key, sometimes to another or to
+/// nothing), the proof's header (usually good) and its claims (each
+/// member good or one off; a few `jti`s, so that replays happen).
+pub(crate) fn dpop_request_input() -> impl Strategy<Value = Vec<u8>> {
+    let cnf = select(vec![
+        Some(format!(r#"{{"jkt":"{JKT_MARK}"}}"#)),
+        Some(format!(r#"{{"jkt":"{JKT_MARK}"}}"#)),
+        Some(format!(r#"{{"jkt":"{JKT_MARK}"}}"#)),
+        Some(r#"{"jkt":"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}"#.to_owned()),
+        Some(r#"{"jkt":1}"#.to_owned()),
+        Some(r#"{}"#.to_owned()),
+        None,
+    ]);
+    let claims = (claims_json(), cnf).prop_map(|(claims, cnf)| match cnf {
+        Some(cnf) => match claims.strip_prefix('{') {
+            Some(rest) if rest.starts_with('}') => format!(r#"{{"cnf":{cnf}}}"#),
+            Some(rest) => format!(r#"{{"cnf":{cnf},{rest}"#),
+            None => claims,
+        },
+        None => claims,
+    });
+    let header = prop_oneof![
+        12 => Just(format!(r#"{{"typ":"dpop+jwt","alg":"ES256","jwk":{JWK_MARK}}}"#)),
+        1 => Just(format!(r#"{{"typ":"JWT","alg":"ES256","jwk":{JWK_MARK}}}"#)),
+        1 => Just(format!(r#"{{"typ":"dpop+jwt","alg":"ES384","jwk":{JWK_MARK}}}"#)),
+        1 => Just(r#"{"typ":"dpop+jwt","alg":"ES256"}"#.to_owned()),
+        1 => header_json(),
+    ];
+    let member = |good: String, others: Vec<&'static str>| {
+        let mut values: Vec<String> = vec![good.clone(); 16];
+        values.extend(others.into_iter().map(str::to_owned));
+        select(values)
+    };
+    let proof = (
+        member(
+            "\"j-1\"".to_owned(),
+            vec!["\"j-2\"", "\"j-3\"", "\"\"", "7"],
+        ),
+        member("\"GET\"".to_owned(), vec!["\"POST\"", "\"get\"", "null"]),
+        member(
+            format!("\"{HTU_MARK}\""),
+            vec![
+                "\"https://api.fuzz.example/other\"",
+                "\"https://evil.example/dpop\"",
+            ],
+        ),
+        member(
+            (NOW - 5).to_string(),
+            vec!["1900000001", "1899999939", "\"now\"", "1e400"],
+        ),
+        member(format!("\"{ATH_MARK}\""), vec!["\"AAAA\"", "null"]),
+        any::<u32>(),
+    )
+        .prop_map(|(jti, htm, htu, iat, ath, salt)| {
+            // Now and then a jti of its own, so that most proofs are fresh.
+            let jti = match salt % 4 {
+                0 => jti,
+                _ => format!("\"j-{salt}\""),
+            };
+            format!(r#"{{"jti":{jti},"htm":{htm},"htu":{htu},"iat":{iat},"ath":{ath}}}"#)
+        });
+    // Mostly `DPoP` with one proof, the case with the most checks.
+    let how = select(vec![3u8, 3, 3, 3, 3, 3, 0, 0, 1, 2, 5, 7]);
+    (how, claims, header, proof).prop_map(|(how, claims, header, proof)| {
+        [
+            &[how],
+            claims.as_bytes(),
+            &[0],
+            header.as_bytes(),
+            &[0],
+            proof.as_bytes(),
+        ]
+        .concat()
+    })
 }
