@@ -21,6 +21,14 @@ use crate::targets::{sign, DPOP_ACCESS_TOKEN, DPOP_METHOD, DPOP_PATH};
 /// The public vectors.
 const VECTORS: &str = include_str!("../../tests/vectors/jose.json");
 
+/// An input as the request-like targets read it: a first byte, then
+/// `fields` separated by NUL bytes.
+pub fn input(first: u8, fields: &[&str]) -> Vec<u8> {
+    let mut bytes = vec![first];
+    bytes.extend_from_slice(fields.join("\0").as_bytes());
+    bytes
+}
+
 /// The seeds of the target called `name`.
 pub fn of(name: &str) -> Vec<Vec<u8>> {
     match name {
@@ -342,7 +350,7 @@ fn provider() -> Vec<Vec<u8>> {
     ];
     let mut seeds = Vec::new();
     let mut push = |choice: u8, text: &str, authorization: &str| {
-        seeds.push([&[choice], text.as_bytes(), &[0], authorization.as_bytes()].concat());
+        seeds.push(input(choice, &[text, authorization]));
     };
     for query in &authorize {
         for choice in [0, signed_in, 1, 1 | signed_in] {
@@ -511,17 +519,7 @@ fn dpop_request() -> Vec<Vec<u8>> {
     let (dpop, bearer, one, two) = (1u8, 0u8, 2u8, 6u8);
     let mut seeds = Vec::new();
     let mut push = |how: u8, claims: &str, header: &str, proof: &str| {
-        seeds.push(
-            [
-                &[how],
-                claims.as_bytes(),
-                &[0],
-                header.as_bytes(),
-                &[0],
-                proof.as_bytes(),
-            ]
-            .concat(),
-        );
+        seeds.push(input(how, &[claims, header, proof]));
     };
     push(dpop | one, &bound, &header, &good);
     push(

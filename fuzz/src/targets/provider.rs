@@ -346,18 +346,31 @@ async fn consent_page(client: &Client) -> Grant {
 /// would.
 async fn refresh_token(client: &Client) -> String {
     let code = authorization_code(client).await;
-    let form = exchange_form(&code);
-    let response = client
-        .post("/oauth2/token")
-        .header(ContentType::Form)
-        .body(form)
-        .dispatch()
-        .await;
+    let response = post_token(client, exchange_form(&code)).await;
     let answer = response.into_json::<Value>().await.unwrap_or_default();
     answer["refresh_token"]
         .as_str()
         .unwrap_or_else(|| panic!("the flow's code exchange gave no refresh token: {answer}"))
         .to_owned()
+}
+
+/// `form`, sent to the token endpoint as a client would.
+async fn post_token(client: &Client, form: String) -> LocalResponse<'_> {
+    client
+        .post("/oauth2/token")
+        .header(ContentType::Form)
+        .body(form)
+        .dispatch()
+        .await
+}
+
+/// The form with which the `first` client refreshes with `token`.
+fn refresh_form(token: &str) -> String {
+    format!(
+        "grant_type=refresh_token&refresh_token={}&client_id=first&client_secret={}",
+        encode(token),
+        encode(SECRET)
+    )
 }
 
 /// The form with which the `first` client exchanges `code`.
@@ -561,19 +574,10 @@ async fn issued(client: &Client, endpoint: Endpoint, sent: &Sent, body: &str) ->
 async fn still_usable(client: &Client, grant: &Grant) {
     let form = match grant {
         Grant::Code(code) => exchange_form(code),
-        Grant::Refresh(token) => format!(
-            "grant_type=refresh_token&refresh_token={}&client_id=first&client_secret={}",
-            encode(token),
-            encode(SECRET)
-        ),
+        Grant::Refresh(token) => refresh_form(token),
         Grant::None | Grant::Consent { .. } => return,
     };
-    let response = client
-        .post("/oauth2/token")
-        .header(ContentType::Form)
-        .body(form)
-        .dispatch()
-        .await;
+    let response = post_token(client, form).await;
     assert_eq!(
         response.status(),
         Status::Ok,
@@ -598,17 +602,7 @@ async fn single_use(client: &Client, endpoint: Endpoint, sent: &Sent, answer: &V
         return;
     };
     if endpoint == Endpoint::Refresh {
-        let form = format!(
-            "grant_type=refresh_token&refresh_token={}&client_id=first&client_secret={}",
-            encode(next),
-            encode(SECRET)
-        );
-        let response = client
-            .post("/oauth2/token")
-            .header(ContentType::Form)
-            .body(form)
-            .dispatch()
-            .await;
+        let response = post_token(client, refresh_form(next)).await;
         assert_eq!(
             response.status(),
             Status::BadRequest,

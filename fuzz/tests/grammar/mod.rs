@@ -1018,15 +1018,6 @@ pub(crate) fn dpop_request_input() -> impl Strategy<Value = Vec<u8>> {
         });
     // Mostly `DPoP` with one proof, the case with the most checks.
     let how = select(vec![3u8, 3, 3, 3, 3, 3, 0, 0, 1, 2, 5, 7]);
-    (how, claims, header, proof).prop_map(|(how, claims, header, proof)| {
-        [
-            &[how],
-            claims.as_bytes(),
-            &[0],
-            header.as_bytes(),
-            &[0],
-            proof.as_bytes(),
-        ]
-        .concat()
-    })
+    (how, claims, header, proof)
+        .prop_map(|(how, claims, header, proof)| seeds::input(how, &[&claims, &header, &proof]))
 }
