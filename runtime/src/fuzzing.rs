@@ -15,8 +15,10 @@
 //! | a DPoP proof | `verify::dpop` | [`dpop_proof`] |
 //! | an introspection answer (JSON, or an RFC 9701 JWT) | `verify::introspection` | [`introspection_answer`] |
 //!
-//! Query tokens and cookies are read from a whole Rocket request; the
-//! `request` target sends those through a local Rocket client instead.
+//! Query tokens and cookies, DPoP proofs with their token's binding, and
+//! the provider's forms and query parameters are read from a whole Rocket
+//! request; the `request`, `dpop_request` and `provider` targets send those
+//! through a local Rocket client instead.
 
 use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value};
