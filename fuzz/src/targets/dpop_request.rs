@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -50,8 +51,10 @@ pub fn dpop_request(data: &[u8]) -> super::Outcome {
     let (Some(claims), Some(header), Some(proof_claims)) = (next(), next(), next()) else {
         return "skipped".into();
     };
-    let (jwk, jkt) = proof_jwk();
-    let claims = claims.replace(JKT_MARK, &jkt);
+    // Made once: `proof_jwk` derives the public key from the private one.
+    static KEY: OnceLock<(String, String)> = OnceLock::new();
+    let (jwk, jkt) = KEY.get_or_init(proof_jwk);
+    let claims = claims.replace(JKT_MARK, jkt);
     let token = sign(
         Family::Hmac,
         br#"{"alg":"HS256","typ":"JWT"}"#,
@@ -59,7 +62,7 @@ pub fn dpop_request(data: &[u8]) -> super::Outcome {
     );
     let ath = URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()));
     let htu = format!("{}{DPOP_PATH}", rocket_warden::__fuzz::DPOP_ORIGIN);
-    let header = header.replace(JWK_MARK, &jwk);
+    let header = header.replace(JWK_MARK, jwk);
     let proof_claims = proof_claims.replace(ATH_MARK, &ath).replace(HTU_MARK, &htu);
     let proof = sign(Family::Ec, header.as_bytes(), proof_claims.as_bytes());
     let sent = Sent {
