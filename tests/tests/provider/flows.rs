@@ -82,18 +82,28 @@ pub(crate) async fn decide(issuer: &str, url: &str, sub: &str, decision: &str) -
     assert!(html.contains("asks to use your account"), "{html}");
     let mut form = hidden_fields(&html);
     form.push(("decision".into(), decision.into()));
-    let answer = browser()
-        .post(format!("{issuer}/oauth2/consent"))
-        .header(COOKIE, format!("test_user={sub}; {cookie}"))
-        .form(&form)
-        .send()
-        .await
-        .expect("an answer");
+    let answer = answer_consent(issuer, &format!("test_user={sub}; {cookie}"), &form).await;
     assert_eq!(answer.status(), 303);
     answer.headers()[LOCATION]
         .to_str()
         .expect("text")
         .to_owned()
+}
+
+/// Posts a consent page's `form` to `issuer` with these `cookies` (the
+/// `Cookie` header), as the browser would.
+pub(crate) async fn answer_consent(
+    issuer: &str,
+    cookies: &str,
+    form: &[(String, String)],
+) -> reqwest::Response {
+    browser()
+        .post(format!("{issuer}/oauth2/consent"))
+        .header(COOKIE, cookies)
+        .form(form)
+        .send()
+        .await
+        .expect("an answer")
 }
 
 /// The hidden fields of a page's form, unescaped.

@@ -7,7 +7,7 @@ use reqwest::header::{CACHE_CONTROL, COOKIE, LOCATION};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
-use super::flows::{approve, param, signed_in_redirect};
+use super::flows::{answer_consent, approve, param, signed_in_redirect};
 use super::{browser, serve, REDIRECT, SECRET};
 
 const VERIFIER: &str = "a-verifier-of-at-least-forty-three-characters-0123";
@@ -331,44 +331,27 @@ async fn a_consent_answer_without_the_csrf_cookie_or_with_a_parameter_twice_is_r
     let html = page.text().await.expect("a page");
     let mut form = super::flows::hidden_fields(&html);
     form.push(("decision".into(), "approve".into()));
-    let forged = browser()
-        .post(format!("{issuer}/oauth2/consent"))
-        .header(COOKIE, "test_user=1")
-        .form(&form)
-        .send()
-        .await
-        .expect("an answer");
+    let forged = answer_consent(&issuer, "test_user=1", &form).await;
     assert_eq!(forged.status(), 403);
     assert!(forged.headers().get(LOCATION).is_none());
     // With the cookie, but a parameter twice: refused with a page, as the
     // authorization endpoint refuses it, not read from its first value.
-    let cookie = page_cookie.split(';').next().expect("a cookie").to_owned();
+    let cookie = page_cookie.split(';').next().expect("a cookie");
+    let cookies = format!("test_user=1; {cookie}");
     for (name, value) in [
         ("client_id", "first"),
         ("redirect_uri", "https://evil.example/"),
     ] {
         let mut twice = form.clone();
         twice.push((name.into(), value.into()));
-        let answer = browser()
-            .post(format!("{issuer}/oauth2/consent"))
-            .header(COOKIE, format!("test_user=1; {cookie}"))
-            .form(&twice)
-            .send()
-            .await
-            .expect("an answer");
+        let answer = answer_consent(&issuer, &cookies, &twice).await;
         assert_eq!(answer.status(), 400, "{name} twice");
         assert!(answer.headers().get(LOCATION).is_none(), "{name} twice");
         let html = answer.text().await.expect("a page");
         assert!(html.contains("given more than once"), "{html}");
     }
     // The same form once each: the approval goes through.
-    let answer = browser()
-        .post(format!("{issuer}/oauth2/consent"))
-        .header(COOKIE, format!("test_user=1; {cookie}"))
-        .form(&form)
-        .send()
-        .await
-        .expect("an answer");
+    let answer = answer_consent(&issuer, &cookies, &form).await;
     assert_eq!(answer.status(), 303);
     let location = answer.headers()[LOCATION].to_str().expect("text");
     assert!(

@@ -25,11 +25,7 @@ pub(super) async fn authorization_code(client: &Client) -> String {
         encode(FLOW_SCOPE),
         challenge()
     );
-    let response = client
-        .get(format!("/oauth2/authorize?{query}"))
-        .cookie(Cookie::new(USER_COOKIE, USER))
-        .dispatch()
-        .await;
+    let response = authorize_signed_in(client, &query).await;
     let location = response
         .headers()
         .get_one("Location")
@@ -51,11 +47,7 @@ pub(super) async fn consent_page(client: &Client) -> Grant {
         encode(REDIRECT),
         encode("openid profile"),
     );
-    let response = client
-        .get(format!("/oauth2/authorize?{query}"))
-        .cookie(Cookie::new(USER_COOKIE, USER))
-        .dispatch()
-        .await;
+    let response = authorize_signed_in(client, &query).await;
     let cookie = response
         .cookies()
         .get(CSRF_COOKIE)
@@ -81,6 +73,15 @@ pub(super) async fn refresh_token(client: &Client) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("the flow's code exchange gave no refresh token: {answer}"))
         .to_owned()
+}
+
+/// The authorization request `query`, sent by [`USER`]'s browser.
+async fn authorize_signed_in<'c>(client: &'c Client, query: &str) -> LocalResponse<'c> {
+    client
+        .get(format!("/oauth2/authorize?{query}"))
+        .cookie(Cookie::new(USER_COOKIE, USER))
+        .dispatch()
+        .await
 }
 
 /// `form`, sent to the token endpoint as a client would.
