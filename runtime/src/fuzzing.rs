@@ -26,7 +26,9 @@ use serde_json::{Map, Value};
 use crate::authn::parse_bearer;
 use crate::config::{DpopConfig, DpopMode};
 use crate::error::{AuthError, DpopError};
-use crate::remote::{jwks_uri_from_discovery, Answer, KeyDescription, KeySet, Picked};
+use crate::remote::{
+    discovery_endpoint, Answer, DiscoveryEndpoint, KeyDescription, KeySet, Picked,
+};
 use crate::verify::{check_audience, Expected, ProofRules, Validator, Verified};
 
 /// The token of an `Authorization` header value, as the guards read it.
@@ -120,7 +122,7 @@ pub struct KeySetView {
 
 /// The `jwks_uri` a discovery document names for `issuer`.
 pub fn discovery(issuer: &str, body: &[u8]) -> Result<String, String> {
-    jwks_uri_from_discovery(issuer, body).map(String::from)
+    discovery_endpoint(issuer, body, DiscoveryEndpoint::JwksUri).map(String::from)
 }
 
 /// The DPoP settings [`dpop_proof`] checks proofs with: `dpop_origin`

@@ -10,9 +10,8 @@ use std::time::Duration;
 
 use reqwest::header::{ACCEPT, CACHE_CONTROL};
 use reqwest::Url;
-use serde::Deserialize;
 
-use crate::config::{check_secure, Limits};
+use crate::config::Limits;
 
 /// How long the default client waits for a TCP (and TLS) connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -122,33 +121,6 @@ pub(crate) fn http_problem(error: reqwest::Error) -> String {
     } else {
         format!("request to {url} failed: {error}")
     }
-}
-
-/// The `jwks_uri` a discovery document names, after checking that its
-/// `issuer` is exactly `issuer` (OIDC Discovery §4.3).
-pub(crate) fn jwks_uri_from_discovery(issuer: &str, body: &[u8]) -> Result<Url, String> {
-    #[derive(Deserialize)]
-    struct Document {
-        issuer: Option<String>,
-        jwks_uri: Option<String>,
-    }
-    let document: Document = serde_json::from_slice(body)
-        .map_err(|e| format!("the discovery document is not valid JSON ({e})"))?;
-    match document.issuer {
-        Some(found) if found == issuer => {}
-        Some(found) => {
-            return Err(format!(
-                "the discovery document names issuer {found:?}, not the configured {issuer:?}"
-            ))
-        }
-        None => return Err("the discovery document has no `issuer`".to_owned()),
-    }
-    let uri = document
-        .jwks_uri
-        .ok_or("the discovery document has no `jwks_uri`")?;
-    let url = Url::parse(&uri).map_err(|e| format!("its `jwks_uri` is not a URL: {e}"))?;
-    check_secure(&url).map_err(|problem| format!("its `jwks_uri` {problem}"))?;
-    Ok(url)
 }
 
 #[cfg(test)]

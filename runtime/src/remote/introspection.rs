@@ -13,13 +13,13 @@ use base64::Engine as _;
 use jsonwebtoken::Header;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Url;
-use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::OnceCell;
 
+use super::discovery;
 use super::fetch::{self, http_problem, read_body};
 use crate::clock::SharedClock;
-use crate::config::{check_secure, ClientAuth, Endpoint, IntrospectionConfig, Limits};
+use crate::config::{ClientAuth, Endpoint, IntrospectionConfig, Limits};
 
 /// The media type of a JWT introspection answer (RFC 9701 §5).
 pub(crate) const JWT_ANSWER: &str = "application/token-introspection+jwt";
@@ -162,7 +162,7 @@ impl Introspector {
             max_bytes: MAX_ANSWER_BYTES,
         };
         let fetched = fetch::get(&self.client, document, limits).await?;
-        endpoint_from_discovery(issuer, &fetched.body)
+        discovery::endpoint(issuer, &fetched.body, discovery::Endpoint::Introspection)
     }
 
     /// A `private_key_jwt` assertion for one request (RFC 7523 §3): a minute
@@ -196,30 +196,6 @@ fn basic(client_id: &str, secret: &str) -> String {
         |part: &str| url::form_urlencoded::byte_serialize(part.as_bytes()).collect::<String>();
     let credentials = format!("{}:{}", encode(client_id), encode(secret));
     format!("Basic {}", STANDARD.encode(credentials))
-}
-
-/// The `introspection_endpoint` of a discovery document whose `issuer` is
-/// exactly `issuer`.
-fn endpoint_from_discovery(issuer: &str, body: &[u8]) -> Result<Url, String> {
-    #[derive(Deserialize)]
-    struct Document {
-        issuer: Option<String>,
-        introspection_endpoint: Option<String>,
-    }
-    let document: Document = serde_json::from_slice(body)
-        .map_err(|e| format!("the discovery document is not valid JSON ({e})"))?;
-    if document.issuer.as_deref() != Some(issuer) {
-        return Err(format!(
-            "the discovery document does not name the configured issuer {issuer:?}"
-        ));
-    }
-    let uri = document
-        .introspection_endpoint
-        .ok_or("the discovery document has no `introspection_endpoint`")?;
-    let url =
-        Url::parse(&uri).map_err(|e| format!("its `introspection_endpoint` is not a URL: {e}"))?;
-    check_secure(&url).map_err(|problem| format!("its `introspection_endpoint` {problem}"))?;
-    Ok(url)
 }
 
 #[cfg(test)]

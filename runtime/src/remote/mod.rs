@@ -22,6 +22,7 @@
 //!   never waits for, or fails because of, the provider.
 //! - At most one fetch per validator is ever in flight.
 
+mod discovery;
 mod fetch;
 mod introspection;
 mod jwks;
@@ -39,9 +40,9 @@ use tracing::instrument::WithSubscriber as _;
 use crate::clock::{millis, SharedClock};
 use crate::config::{KeySetSource, RemoteConfig};
 use crate::telemetry;
-pub(crate) use fetch::default_client;
 #[cfg(feature = "fuzzing")]
-pub(crate) use fetch::jwks_uri_from_discovery;
+pub(crate) use discovery::{endpoint as discovery_endpoint, Endpoint as DiscoveryEndpoint};
+pub(crate) use fetch::default_client;
 pub(crate) use introspection::{Answer, Introspector};
 #[cfg(not(feature = "fuzzing"))]
 use jwks::KeySet;
@@ -371,7 +372,8 @@ impl RemoteKeys {
             (Some(known), _) => known.clone(),
             (None, KeySetSource::Discovery { issuer, document }) => {
                 let found = fetch::get(&self.client, document, self.config.tuning.limits).await?;
-                let jwks_uri = fetch::jwks_uri_from_discovery(issuer, &found.body)?;
+                let jwks_uri =
+                    discovery::endpoint(issuer, &found.body, discovery::Endpoint::JwksUri)?;
                 tracing::info!(
                     target: "rocket_warden",
                     validator = &*self.validator,
