@@ -251,6 +251,42 @@ async fn a_second_validator_on_one_route_validates_on_its_own() {
     refusal.assert_invalid_token("staff", "algorithm not allowed");
 }
 
+struct AnyToken;
+
+impl Policy for AnyToken {
+    const POLICY: RoutePolicy = RoutePolicy::new();
+}
+
+struct AdminOnly;
+
+impl Policy for AdminOnly {
+    const POLICY: RoutePolicy = RoutePolicy::new().roles(&["admin"]);
+}
+
+/// Two policies on one request, the second asked for twice.
+#[get("/mixed")]
+fn mixed(
+    _any: Jwt<Value, AnyToken>,
+    _admin: Jwt<Value, AdminOnly>,
+    again: Jwt<Value, AdminOnly>,
+) -> String {
+    again.validator().to_owned()
+}
+
+#[rocket::async_test]
+async fn each_policy_on_one_request_decides_for_itself() {
+    let client = client(&main_validator(), routes![mixed]).await;
+    // The first policy lets this token in; the second must not take that
+    // decision for its own.
+    let user = mint(HS256, &claims_with(json!({ "roles": ["user"] })));
+    let refusal = Refusal::of(get(&client, "/mixed", Some(&user)).await).await;
+    refusal.assert_forbidden("main", "the token lacks a required role", None);
+    let admin = mint(HS256, &claims_with(json!({ "roles": ["admin"] })));
+    let response = get(&client, "/mixed", Some(&admin)).await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(response.into_string().await.as_deref(), Some("main"));
+}
+
 #[rocket::async_test]
 async fn the_header_and_payload_are_exposed() {
     #[get("/header")]

@@ -13,7 +13,7 @@ mod jwt;
 
 use std::any::TypeId;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use rocket::http::Status;
@@ -45,6 +45,16 @@ type MakeGuard<G> = fn(Option<AccessToken>) -> Result<G, AuthError>;
 /// What a request's token came to under one policy: no credentials, a
 /// token that met the policy, or a refusal.
 type Decided = Result<Option<AccessToken>, AuthError>;
+
+/// The decisions of the policies a request's guards applied: a route's
+/// guards share one policy, so the first is kept without allocating (a
+/// mutex, not a `OnceLock`: setting one runs `Once`'s slow path on every
+/// request).
+#[derive(Default)]
+struct Decisions {
+    first: Option<(TypeId, Decided)>,
+    others: Vec<(TypeId, Decided)>,
+}
 
 /// The work of every guard: validate the request's credentials (once per
 /// request) and apply policy `P` (once per request and policy), then `make`
@@ -87,10 +97,8 @@ struct Authentication {
     /// The route's validator, whichever validator of its chain accepted.
     validator: Arc<str>,
     result: Result<Option<Authenticated>, AuthError>,
-    /// The first policy's decision (a route's guards share one policy),
-    /// then any other's.
-    first: OnceLock<(TypeId, Decided)>,
-    others: Mutex<Vec<(TypeId, Decided)>>,
+    /// Each policy's decision, kept for the route's other guards.
+    decisions: Mutex<Decisions>,
     /// The `authenticate` span, and when the work began (read only when a
     /// subscriber or the metrics want the duration).
     span: tracing::Span,
@@ -122,8 +130,7 @@ impl Authentication {
         Self {
             validator: validator.shared_name().clone(),
             result,
-            first: OnceLock::new(),
-            others: Mutex::new(Vec::new()),
+            decisions: Mutex::default(),
             span,
             started,
             reported: AtomicBool::new(false),
@@ -155,21 +162,24 @@ impl Authentication {
 
     /// The decision policy `policy` came to on this request, if it ran.
     fn decided(&self, policy: TypeId) -> Option<Decided> {
-        match self.first.get() {
-            Some((first, decided)) if *first == policy => Some(decided.clone()),
-            Some(_) => {
-                let others = self.others.lock().unwrap_or_else(PoisonError::into_inner);
-                let found = others.iter().find(|(other, _)| *other == policy);
-                found.map(|(_, decided)| decided.clone())
-            }
-            None => None,
-        }
+        let decisions = self
+            .decisions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut all = decisions.first.iter().chain(&decisions.others);
+        let found = all.find(|(other, _)| *other == policy);
+        found.map(|(_, decided)| decided.clone())
     }
 
     fn remember(&self, policy: TypeId, decided: &Decided) {
-        if self.first.set((policy, decided.clone())).is_err() {
-            let mut others = self.others.lock().unwrap_or_else(PoisonError::into_inner);
-            others.push((policy, decided.clone()));
+        let mut decisions = self
+            .decisions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let kept = (policy, decided.clone());
+        match decisions.first {
+            None => decisions.first = Some(kept),
+            Some(_) => decisions.others.push(kept),
         }
     }
 
