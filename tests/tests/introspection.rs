@@ -451,6 +451,69 @@ async fn a_chain_takes_a_jwt_else_introspects() {
     assert_eq!(endpoint.calls(), 1);
 }
 
+/// The issuer's discovery document, as the test sets it.
+#[derive(Clone, Default)]
+struct Document(Arc<Mutex<Value>>);
+
+#[rocket::get("/.well-known/openid-configuration")]
+fn discovery_document(document: &State<Document>) -> (ContentType, String) {
+    let document = document.0.lock().expect("lock").to_string();
+    (ContentType::JSON, document)
+}
+
+#[tokio::test]
+async fn the_endpoint_is_found_through_the_issuers_discovery_document() {
+    let clock = clock();
+    let endpoint = Endpoint::new(Reply::Json(Value::Null));
+    let document = Document::default();
+    let figment = rocket::Config::figment().merge(("log_level", "off"));
+    let server = rocket::custom(figment)
+        .manage(endpoint.clone())
+        .manage(document.clone())
+        .mount("/", routes![introspect, discovery_document]);
+    let issuer = support::serve(server).await;
+    let introspect_at = format!("{issuer}/introspect");
+    let mut answer = active(&clock, json!({}));
+    answer["iss"] = json!(issuer);
+    endpoint.answer(Reply::Json(answer));
+    // A document of another issuer is not believed: nothing is sent to the
+    // endpoint it names, and the request is a 503, retried later.
+    *document.0.lock().expect("lock") = json!({
+        "issuer": "https://impostor.example.com",
+        "introspection_endpoint": introspect_at,
+    });
+    let config = format!(
+        "[jwt.validators.opaque]\nissuer = {issuer:?}\nalgorithms = [\"RS256\"]\n\
+         audiences = [\"api\"]\nintrospection = true\ndiscovery = true\n\
+         client_id = {CLIENT_ID:?}\n{}\n",
+        secret_line()
+    );
+    let client = client_with_clock(&config, routes![jwt], &clock).await;
+    let (log, ()) = support::logged(assert_unavailable(&client, "opaque-token-1")).await;
+    assert_eq!(endpoint.calls(), 0);
+    assert!(
+        log.contains("names issuer \"https://impostor.example.com\", not the configured"),
+        "log: {log}"
+    );
+    // The issuer's own document: its endpoint is asked, and kept.
+    *document.0.lock().expect("lock") = json!({
+        "issuer": issuer,
+        "introspection_endpoint": introspect_at,
+        "jwks_uri": format!("{issuer}/jwks"),
+    });
+    for token in ["opaque-token-1", "opaque-token-2"] {
+        let response = get(&client, "/jwt", Some(token)).await;
+        assert_eq!(response.status(), Status::Ok);
+        let body: Value = response.into_json().await.expect("JSON");
+        assert_eq!(body["sub"], "alice");
+    }
+    assert_eq!(endpoint.calls(), 2);
+    *document.0.lock().expect("lock") = json!({ "issuer": issuer });
+    let response = get(&client, "/jwt", Some("opaque-token-3")).await;
+    assert_eq!(response.status(), Status::Ok, "the endpoint found is kept");
+    assert_eq!(endpoint.calls(), 3);
+}
+
 #[rocket_warden::jwt_auth(validator = "local")]
 #[rocket::get("/local")]
 fn local_route() -> &'static str {
