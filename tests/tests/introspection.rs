@@ -523,16 +523,29 @@ fn local_route() -> &'static str {
 #[tokio::test]
 async fn introspection_settings_are_checked_at_launch() {
     let clock = clock();
-    let cases: [(String, &str); 5] = [
+    let at = "http://127.0.0.1:9/i";
+    let with_secret = |extra: &str| opaque_validator(at, &format!("{}\n{extra}", secret_line()));
+    let dir = tempfile::tempdir().expect("a directory");
+    let key_file = dir.path().join("client.key");
+    std::fs::write(&key_file, keys::RSA_PRIVATE).expect("written");
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "not a key").expect("written");
+    let key_line = |file: &std::path::Path| {
+        format!("client_private_key_file = {:?}", file.display().to_string())
+    };
+    let without_endpoint = format!(
+        "[jwt.validators.opaque]\nissuer = {ISSUER:?}\nalgorithms = [\"RS256\"]\n\
+         introspection = true\nclient_id = \"\"\n{}\n",
+        secret_line()
+    );
+    let cases: Vec<(String, &str)> =
+        vec![
         (
-            opaque_validator(
-                "http://127.0.0.1:9/i",
-                &format!("{}\ntoken_type = \"at+jwt\"", secret_line()),
-            ),
+            with_secret("token_type = \"at+jwt\""),
             "`jwt.validators.opaque.token_type`: applies to JWTs, not to introspected tokens",
         ),
         (
-            opaque_validator("http://127.0.0.1:9/i", ""),
+            opaque_validator(at, ""),
             "`jwt.validators.opaque.client_secret`: required",
         ),
         (
@@ -540,15 +553,71 @@ async fn introspection_settings_are_checked_at_launch() {
             "`jwt.validators.opaque.introspection_endpoint`: must use https",
         ),
         (
-            opaque_validator(
-                "http://127.0.0.1:9/i",
-                &format!("{}\nintrospection_negative_cache_secs = 600", secret_line()),
-            ),
+            with_secret("introspection_negative_cache_secs = 600"),
             "`jwt.validators.opaque.introspection_negative_cache_secs`: at most 60 seconds",
+        ),
+        (
+            with_secret("introspection_cache_secs = 3601"),
+            "`jwt.validators.opaque.introspection_cache_secs`: at most 3600 seconds",
+        ),
+        (
+            with_secret("introspection_timeout_ms = 0"),
+            "`jwt.validators.opaque.introspection_timeout_ms`: between 1 and 60000 milliseconds",
         ),
         (
             validator("plain", Algorithm::HS256, "client_id = \"x\""),
             "`jwt.validators.plain.client_id`: applies only with `introspection = true`",
+        ),
+        (
+            without_endpoint.clone(),
+            "`jwt.validators.opaque.introspection_endpoint`: required, unless `discovery = true` \
+             finds it in the issuer's document",
+        ),
+        (
+            without_endpoint,
+            "`jwt.validators.opaque.client_id`: required: the client the endpoint knows",
+        ),
+        (
+            opaque_validator(at, "client_secret_env = \"WARDEN_TEST_NEVER_SET\""),
+            "`jwt.validators.opaque.client_secret_env`: environment variable \
+             `WARDEN_TEST_NEVER_SET` is not set or not UTF-8",
+        ),
+        (
+            with_secret("client_secret_env = \"PATH\""),
+            "`jwt.validators.opaque.client_secret_env`: conflicts with `client_secret`: set one",
+        ),
+        (
+            with_secret("client_auth = \"tls_client_auth\""),
+            "`jwt.validators.opaque.client_auth`: one of `client_secret_basic`, \
+             `client_secret_post`, `private_key_jwt`",
+        ),
+        (
+            with_secret(&key_line(&key_file)),
+            "`jwt.validators.opaque.client_private_key_file`: conflicts with the client secret: \
+             set one",
+        ),
+        (
+            opaque_validator(
+                at,
+                &format!("client_auth = \"client_secret_post\"\n{}", key_line(&key_file)),
+            ),
+            "`jwt.validators.opaque.client_auth`: `client_secret_post` does not fit the \
+             credentials given",
+        ),
+        (
+            opaque_validator(
+                at,
+                &format!("client_assertion_algorithm = \"HS256\"\n{}", key_line(&key_file)),
+            ),
+            "`jwt.validators.opaque.client_assertion_algorithm`: an asymmetric algorithm",
+        ),
+        (
+            opaque_validator(at, &key_line(&dir.path().join("absent.key"))),
+            "`jwt.validators.opaque.client_private_key_file`: cannot read",
+        ),
+        (
+            opaque_validator(at, &key_line(&not_pem)),
+            "`jwt.validators.opaque.client_private_key_file`: not a PEM private key for RS256",
         ),
     ];
     for (config, message) in cases {
