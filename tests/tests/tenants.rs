@@ -243,7 +243,7 @@ async fn a_trust_hook_is_asked_once_per_issuer_and_fails_closed() {
 #[tokio::test]
 async fn tenants_misconfigured_abort_launch_naming_the_key() {
     let clock = clock();
-    let cases: [(&str, &[&str]); 6] = [
+    let cases: [(&str, &[&str]); 16] = [
         (
             "issuer = \"https://x.test\"\n[jwt.validators.tenants.tenants.a]\n\
              issuer = \"https://a.test\"\nsecret_env = \"NOPE_NOT_SET\"\n",
@@ -271,6 +271,56 @@ async fn tenants_misconfigured_abort_launch_naming_the_key() {
         (
             "trust = \"nobody\"\n",
             &["`jwt.validators.tenants.trust`: names the trust hook `nobody`, which is not registered"],
+        ),
+        (
+            "issuer_template = \"https://login.test/{tenant}/{tenant}\"\njwks_uri = \"http://127.0.0.1:9/k\"\n",
+            &["`jwt.validators.tenants.issuer_template`: must hold `{tenant}` once"],
+        ),
+        (
+            "issuer_template = \"{tenant}.login.test\"\njwks_uri = \"http://127.0.0.1:9/k\"\n",
+            &["`jwt.validators.tenants.issuer_template`: must start with the issuer's scheme and host"],
+        ),
+        (
+            "issuer_template = \"https://login.test/{tenant}\"\njwks_uri = \"http://127.0.0.1:9/k\"\n\
+             tenant_claim = \"\"\n",
+            &["`jwt.validators.tenants.tenant_claim`: cannot be empty"],
+        ),
+        (
+            "jwks_uri = \"http://127.0.0.1:9/k\"\ntenant_claim = \"tid\"\ntenant_cache_size = 5\n\
+             [jwt.validators.tenants.tenants.a]\nissuer = \"https://a.test\"\njwks_uri = \"http://127.0.0.1:9/a\"\n",
+            &[
+                "`jwt.validators.tenants.jwks_uri`: a tenants validator takes each issuer's key from its table",
+                "`jwt.validators.tenants.tenant_claim`: applies only with `issuer_template`",
+                "`jwt.validators.tenants.tenant_cache_size`: applies only with `trust`",
+            ],
+        ),
+        (
+            "trust = \"\"\n",
+            &["`jwt.validators.tenants.trust`: names the hook registered with `Warden::tenant_trust`"],
+        ),
+        (
+            "trust = \"directory\"\ntenant_cache_size = 0\n",
+            &["`jwt.validators.tenants.tenant_cache_size`: between 1 and 1000000"],
+        ),
+        (
+            "tenants = { a = 1 }\n",
+            &["`jwt.validators.tenants.tenants.a`: expected a table, found a number"],
+        ),
+        (
+            "[jwt.validators.tenants.tenants.\"a.b\"]\nissuer = \"https://a.test\"\njwks_uri = \"http://127.0.0.1:9/a\"\n",
+            &["`jwt.validators.tenants.tenants.a.b`: a tenant's name cannot be empty or hold `.`"],
+        ),
+        (
+            "tenants = {}\n",
+            &["`jwt.validators.tenants.tenants`: names no issuer: add a table per issuer, `issuer_template` or `trust`"],
+        ),
+        (
+            "issuer = \"https://x.test\"\nsecret = \"a shared secret of enough length here\"\n\
+             tenant_claim = \"tid\"\ntenant_cache_size = 5\n",
+            &[
+                "`jwt.validators.tenants.tenant_claim`: applies only with `issuer_template`",
+                "`jwt.validators.tenants.tenant_cache_size`: applies only with `trust`",
+            ],
         ),
     ];
     for (body, messages) in cases {
