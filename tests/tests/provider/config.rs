@@ -100,6 +100,74 @@ async fn a_missing_secret_variable_and_a_bad_hash_are_named() {
 }
 
 #[tokio::test]
+async fn every_other_problem_names_its_key_and_client() {
+    assert_aborts(
+        r#"
+        [jwt.provider]
+        issuer = "https://id.example/?tenant=1"
+        access_token_ttl_secs = 0
+        key_rotation_days = 4000
+        [jwt.provider.clients]
+        number = 5
+        [jwt.provider.clients."with space"]
+        grant_types = ["client_credentials"]
+        secret = "a-secret-of-some-length"
+        [jwt.provider.clients.pub]
+        public = true
+        redirect_uris = ["https://pub.example/cb"]
+        grant_types = ["authorization_code", "client_credentials"]
+        scopes = ["a b"]
+        id_token_signing_algorithm = "HS256"
+        [jwt.provider.clients.grants]
+        grant_types = ["password"]
+        secret = "a-secret-of-some-length"
+        [jwt.provider.clients.nogrant]
+        grant_types = []
+        secret = "a-secret-of-some-length"
+        [jwt.provider.clients.method]
+        grant_types = ["client_credentials"]
+        secret = "a-secret-of-some-length"
+        token_endpoint_auth_method = "private_key_jwt"
+        [jwt.provider.clients.none]
+        grant_types = ["client_credentials"]
+        secret = "a-secret-of-some-length"
+        token_endpoint_auth_method = "none"
+        [jwt.provider.clients.types]
+        grant_types = ["client_credentials"]
+        secret = "a-secret-of-some-length"
+        response_types = ["code"]
+        [jwt.provider.clients.unknown_type]
+        redirect_uris = ["https://t.example/cb"]
+        secret = "a-secret-of-some-length"
+        response_types = ["code device"]
+        "#,
+        &[
+            "`jwt.provider.issuer`: must have no query, fragment or user name",
+            "`jwt.provider.access_token_ttl_secs`: must be at least 1",
+            "`jwt.provider.key_rotation_days`: must be at most 3650 (0: never rotate)",
+            "`jwt.provider.clients.number`: expected a table, found a number",
+            "`jwt.provider.clients.with space`: a client_id must be printable ASCII without spaces",
+            "`jwt.provider.clients.pub.grant_types`: a public client cannot use `client_credentials`",
+            "`jwt.provider.clients.pub.scopes`: `a b` is not a scope token (RFC 6749 §3.3)",
+            "`jwt.provider.clients.pub.id_token_signing_algorithm`: `HS256` is not one of",
+            "`jwt.provider.clients.grants.grant_types`: `password` is not one of",
+            "`jwt.provider.clients.nogrant.grant_types`: must name at least one grant",
+            "`jwt.provider.clients.method.token_endpoint_auth_method`: `private_key_jwt` is not one of",
+            "`jwt.provider.clients.none.token_endpoint_auth_method`: must be \"none\" exactly when \
+             the client is public",
+            "`jwt.provider.clients.types.response_types`: need the `authorization_code` grant",
+            "`jwt.provider.clients.unknown_type.response_types`: `code device` is not one of",
+        ],
+    )
+    .await;
+    assert_aborts(
+        "[jwt]\nprovider = 5\n",
+        &["`jwt.provider`: expected a table, found a number"],
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn the_fairing_without_jwt_provider_aborts_launch() {
     assert_aborts("", &["`jwt.provider` is missing"]).await;
 }
