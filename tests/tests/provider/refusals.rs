@@ -88,6 +88,11 @@ async fn bad_authorization_requests_go_back_with_their_error_state_and_iss() {
         ("rp", "&scope=openid%20admin", "invalid_scope"),
         ("rp", "&scope=openid&prompt=none%20login", "invalid_request"),
         ("rp", "&scope=openid&request=eyJ", "request_not_supported"),
+        (
+            "rp",
+            "&scope=openid&request_uri=urn%3Aexample%3Aobject",
+            "request_uri_not_supported",
+        ),
         ("rp", "&scope=openid&scope=email", "invalid_request"),
     ];
     for (client, extra, error) in cases {
@@ -104,6 +109,27 @@ async fn bad_authorization_requests_go_back_with_their_error_state_and_iss() {
         param(&params, "error").as_deref(),
         Some("unsupported_response_type")
     );
+    // A response_type nobody supports, one the client may not use, and
+    // tokens asked for in the query.
+    let response_types = [
+        ("rp", "code%20device", "", "unsupported_response_type"),
+        ("first", "code%20id_token", "", "unauthorized_client"),
+        (
+            "rp",
+            "code%20id_token",
+            "&response_mode=query",
+            "invalid_request",
+        ),
+    ];
+    for (client, response_type, extra, error) in response_types {
+        let url = authorize(&issuer, client, &format!("&scope=openid&nonce=n{extra}")).replace(
+            "response_type=code",
+            &format!("response_type={response_type}"),
+        );
+        let params = signed_in_redirect(&url, "1").await;
+        assert_eq!(param(&params, "error").as_deref(), Some(error), "{url}");
+        assert_eq!(param(&params, "state").as_deref(), Some("s1"));
+    }
     // Nobody signed in and prompt=none: login_required.
     let response = browser()
         .get(authorize(&issuer, "first", "&scope=openid&prompt=none"))
