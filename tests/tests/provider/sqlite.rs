@@ -1,6 +1,7 @@
 //! The SQLite store: the same contract as the memory store, and several
 //! instances of one provider sharing a database file (keys, codes, refresh
-//! families and revocations seen by all).
+//! families and revocations seen by all), and a database that fails under
+//! a running provider (503 `temporarily_unavailable`, nothing issued).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -315,4 +316,92 @@ async fn userinfo(client: &Client, access: &str) -> Status {
         .dispatch()
         .await
         .status()
+}
+
+/// A code for the first-party client `first` (no consent page), with the
+/// PKCE challenge of `verifier`: the redirect's parameters.
+async fn first_party_authorization(client: &Client, verifier: &str) -> Vec<(String, String)> {
+    use sha2::{Digest as _, Sha256};
+    let redirect: String =
+        url::form_urlencoded::byte_serialize(super::REDIRECT.as_bytes()).collect();
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(Sha256::digest(verifier.as_bytes()));
+    let url = format!(
+        "/oauth2/authorize?client_id=first&redirect_uri={redirect}&response_type=code\
+         &scope=openid%20offline_access&state=s1&code_challenge={challenge}&code_challenge_method=S256"
+    );
+    let response = client
+        .get(url)
+        .cookie(rocket::http::Cookie::new("test_user", "8"))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::SeeOther);
+    let location = response.headers().get_one("Location").expect("a redirect");
+    super::flows::redirect_params(location)
+}
+
+/// `POST /oauth2/token` for `first`, its secret in the form.
+async fn first_party_token(client: &Client, form: &str) -> (Status, Value) {
+    let form = format!("client_id=first&client_secret={SECRET}&{form}");
+    let response = client
+        .post("/oauth2/token")
+        .header(ContentType::Form)
+        .body(form)
+        .dispatch()
+        .await;
+    (response.status(), response.into_json().await.expect("JSON"))
+}
+
+#[tokio::test]
+async fn a_failing_database_answers_temporarily_unavailable_and_issues_nothing() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = dir.path().join("provider.sqlite");
+    let client = instance(&path).await;
+    let verifier = "a-verifier-of-at-least-forty-three-characters-0123";
+    let params = first_party_authorization(&client, verifier).await;
+    let code = super::flows::param(&params, "code").expect("a code");
+    let redirect: String =
+        url::form_urlencoded::byte_serialize(super::REDIRECT.as_bytes()).collect();
+    let exchange = format!(
+        "grant_type=authorization_code&code={code}&redirect_uri={redirect}&code_verifier={verifier}"
+    );
+    let (status, tokens) = first_party_token(&client, &exchange).await;
+    assert_eq!(status, Status::Ok, "{tokens}");
+    let access = tokens["access_token"].as_str().expect("an access token");
+    let refresh = tokens["refresh_token"].as_str().expect("a refresh token");
+
+    // The database loses every table but the keys'. The store then fails,
+    // which the client must not take for a bad grant or a bad token.
+    let url = format!("sqlite://{}", path.display());
+    let pool = SqlitePool::connect(&url).await.expect("the database");
+    for table in [
+        "warden_codes",
+        "warden_families",
+        "warden_refresh",
+        "warden_family_access",
+        "warden_revoked",
+        "warden_consents",
+    ] {
+        rocket_db_pools::sqlx::query(&format!("DROP TABLE {table}"))
+            .execute(&pool)
+            .await
+            .expect("dropped");
+    }
+    let unavailable = |(status, body): (Status, Value)| {
+        assert_eq!(status, Status::ServiceUnavailable, "{body}");
+        assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+        assert!(body.get("access_token").is_none(), "{body}");
+    };
+    let refreshing = format!("grant_type=refresh_token&refresh_token={refresh}");
+    unavailable(first_party_token(&client, &refreshing).await);
+    unavailable(first_party_token(&client, &exchange).await);
+    assert_eq!(userinfo(&client, access).await, Status::ServiceUnavailable);
+    // A new authorization goes back to the client with the error, no code.
+    let params = first_party_authorization(&client, verifier).await;
+    assert_eq!(
+        super::flows::param(&params, "error").as_deref(),
+        Some("temporarily_unavailable")
+    );
+    assert_eq!(super::flows::param(&params, "code"), None);
+    assert_eq!(super::flows::param(&params, "state").as_deref(), Some("s1"));
 }
