@@ -40,16 +40,28 @@ async fn first_party_code(issuer: &str, scope: &str) -> String {
 
 /// `POST /oauth2/token` for `first` (secret in the form) with `form`.
 async fn token(issuer: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    let response = as_first(issuer, "token", form).await;
+    let status = response.status().as_u16();
+    assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
+    (status, response.json().await.expect("JSON"))
+}
+
+/// `POST /oauth2/{path}` for `first`, its secret in the form with `form`.
+async fn as_first(issuer: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
     let mut all = vec![("client_id", "first"), ("client_secret", SECRET)];
     all.extend_from_slice(form);
-    let response = browser()
-        .post(format!("{issuer}/oauth2/token"))
+    browser()
+        .post(format!("{issuer}/oauth2/{path}"))
         .form(&all)
         .send()
         .await
-        .expect("an answer");
+        .expect("an answer")
+}
+
+/// `POST /oauth2/{path}` for `first`: the status and the JSON body.
+async fn token_endpoint(issuer: &str, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    let response = as_first(issuer, path, form).await;
     let status = response.status().as_u16();
-    assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
     (status, response.json().await.expect("JSON"))
 }
 
@@ -283,52 +295,23 @@ async fn another_clients_code_is_refused_and_stays_usable_for_its_own() {
 #[tokio::test]
 async fn client_credentials_revocation_and_introspection() {
     let issuer = serve("").await;
-    let service = |form: Vec<(&'static str, String)>, path: &'static str| {
-        let issuer = issuer.clone();
-        async move {
-            let response = browser()
-                .post(format!("{issuer}/oauth2/{path}"))
-                .basic_auth("service", Some(SECRET))
-                .form(&form)
-                .send()
-                .await
-                .expect("an answer");
-            (
-                response.status().as_u16(),
-                response.json::<Value>().await.expect("JSON"),
-            )
-        }
-    };
-    let (status, body) = service(
-        vec![
-            ("grant_type", "client_credentials".into()),
-            ("scope", "orders".into()),
-        ],
-        "token",
-    )
-    .await;
+    let grant = |scope| [("grant_type", "client_credentials"), ("scope", scope)];
+    let (status, body) = as_service(&issuer, "token", &grant("orders")).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.get("id_token").is_none() && body.get("refresh_token").is_none());
     let access = body["access_token"].as_str().expect("a token").to_owned();
-    let (_, wide) = service(
-        vec![
-            ("grant_type", "client_credentials".into()),
-            ("scope", "openid".into()),
-        ],
-        "token",
-    )
-    .await;
+    let (_, wide) = as_service(&issuer, "token", &grant("openid")).await;
     assert_eq!(wide["error"], "invalid_scope");
 
-    let (_, active) = service(vec![("token", access.clone())], "introspect").await;
+    let (_, active) = as_service(&issuer, "introspect", &[("token", &access)]).await;
     assert_eq!(active["active"], true);
     assert_eq!(active["client_id"], "service");
     assert_eq!(active["scope"], "orders");
-    let (status, _) = service(vec![("token", access.clone())], "revoke").await;
+    let (status, _) = as_service(&issuer, "revoke", &[("token", &access)]).await;
     assert_eq!(status, 200);
-    let (_, inactive) = service(vec![("token", access)], "introspect").await;
+    let (_, inactive) = as_service(&issuer, "introspect", &[("token", &access)]).await;
     assert_eq!(inactive, serde_json::json!({"active": false}));
-    let (status, _) = service(vec![("token", "not-a-token".into())], "revoke").await;
+    let (status, _) = as_service(&issuer, "revoke", &[("token", "not-a-token")]).await;
     assert_eq!(status, 200, "unknown tokens are a 200 (RFC 7009 §2.2)");
 
     let anonymous = browser()
@@ -338,6 +321,60 @@ async fn client_credentials_revocation_and_introspection() {
         .await
         .expect("an answer");
     assert_eq!(anonymous.status(), 401);
+}
+
+/// `POST /oauth2/{path}` as `service` (HTTP Basic), with `form`.
+async fn as_service(issuer: &str, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    let response = browser()
+        .post(format!("{issuer}/oauth2/{path}"))
+        .basic_auth("service", Some(SECRET))
+        .form(form)
+        .send()
+        .await
+        .expect("an answer");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON"))
+}
+
+#[tokio::test]
+async fn a_refresh_token_is_described_and_revoked_for_its_own_client_only() {
+    let issuer = serve("").await;
+    let code = first_party_code(&issuer, "openid%20offline_access").await;
+    let (status, tokens) = token(&issuer, &code_form(&code, VERIFIER)).await;
+    assert_eq!(status, 200, "{tokens}");
+    let refresh = tokens["refresh_token"].as_str().expect("a refresh token");
+
+    let (status, described) = token_endpoint(&issuer, "introspect", &[("token", refresh)]).await;
+    assert_eq!(status, 200);
+    assert_eq!(described["active"], true, "{described}");
+    assert_eq!(described["token_type"], "refresh_token");
+    assert_eq!(described["client_id"], "first");
+    assert_eq!(described["sub"], "9");
+    assert_eq!(described["scope"], "openid offline_access");
+    assert_eq!(described["iss"], issuer.as_str());
+    assert!(described["exp"].as_u64().is_some(), "{described}");
+    // Another client learns nothing of it, and cannot revoke it.
+    let (_, foreign) = as_service(&issuer, "introspect", &[("token", refresh)]).await;
+    assert_eq!(foreign, serde_json::json!({"active": false}));
+    let (status, refused) = as_service(&issuer, "revoke", &[("token", refresh)]).await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["error"], "invalid_request");
+    let (_, still) = token_endpoint(&issuer, "introspect", &[("token", refresh)]).await;
+    assert_eq!(
+        still["active"], true,
+        "a refused revocation changes nothing"
+    );
+    // Its own client revokes it: inactive, and it refreshes no more.
+    let (status, _) = token_endpoint(&issuer, "revoke", &[("token", refresh)]).await;
+    assert_eq!(status, 200);
+    let (_, gone) = token_endpoint(&issuer, "introspect", &[("token", refresh)]).await;
+    assert_eq!(gone, serde_json::json!({"active": false}));
+    let refreshing = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
+    let (status, body) = token(&issuer, &refreshing).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (400, &Value::from("invalid_grant"))
+    );
 }
 
 #[tokio::test]
