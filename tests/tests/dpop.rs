@@ -888,7 +888,7 @@ async fn a_route_asking_for_dpop_of_a_validator_without_it_does_not_launch() {
 
 #[rocket::async_test]
 async fn dpop_settings_are_checked_at_launch() {
-    let cases: [(&str, &str); 8] = [
+    let cases: [(&str, &str); 11] = [
         (
             "dpop = \"sometimes\"",
             "`jwt.validators.main.dpop`: `sometimes` is not one of \"disabled\", \"allowed\", \"required\"",
@@ -920,6 +920,18 @@ async fn dpop_settings_are_checked_at_launch() {
         (
             "dpop_origin = \"https://a.test\"",
             "`jwt.validators.main.dpop_origin`: is not used unless `dpop` is \"allowed\" or \"required\"",
+        ),
+        (
+            "dpop = \"allowed\"\ndpop_origin = \"https://a.test\"\ndpop_replay_cache_size = 0",
+            "`jwt.validators.main.dpop_replay_cache_size`: at least 1: without it a proof could be replayed",
+        ),
+        (
+            "dpop = \"allowed\"\ndpop_origin = \"https://a.test\"\ndpop_algorithms = []",
+            "`jwt.validators.main.dpop_algorithms`: cannot be empty",
+        ),
+        (
+            "dpop = \"allowed\"\ndpop_origin = \"https://a.test\"\ndpop_algorithms = [\"ES257\"]",
+            "`jwt.validators.main.dpop_algorithms`: unknown algorithm `ES257`, expected some of",
         ),
     ];
     for (lines, message) in cases {

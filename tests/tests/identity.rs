@@ -266,6 +266,35 @@ async fn a_key_the_strategy_does_not_use_aborts_launch() {
 }
 
 #[rocket::async_test]
+async fn empty_strategy_and_claim_names_abort_launch() {
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            "user_strategy = \"\"",
+            &["`jwt.validators.main.user_strategy`: cannot be empty"],
+        ),
+        (
+            "user_strategy = \"claim\"\nuser_claim = \"\"",
+            &["`jwt.validators.main.user_claim`: a claim name cannot be empty"],
+        ),
+        (
+            "partner_strategy = \"\"\npartner_claim = \"\"",
+            &[
+                "`jwt.validators.main.partner_strategy`: cannot be empty; use \"none\"",
+                "`jwt.validators.main.partner_claim`: a claim name cannot be empty",
+            ],
+        ),
+        (
+            "partner_claim = \"org\"",
+            &["`jwt.validators.main.partner_claim`: is not used by `partner_strategy = \"none\"`"],
+        ),
+    ];
+    for (lines, messages) in cases {
+        let config = validator("main", HS256, lines);
+        assert_aborts(rocket(&config, all_routes()), messages).await;
+    }
+}
+
+#[rocket::async_test]
 async fn registering_a_built_in_name_aborts_launch() {
     let config = validator("main", HS256, "");
     let warden = Warden::fairing().user_strategy("static", Down);

@@ -206,6 +206,25 @@ launch_aborts! {
              digits and `_`, not starting with a digit), so routes can name it",
         ],
 
+    empty_claim_names_type_and_realm_abort_launch:
+        validator(
+            "main",
+            HS256,
+            "required_claims = [\"exp\", \"\"]\ntoken_type = \"\"\nrealm = \"my realm\"",
+        ) => [
+            "`jwt.validators.main.required_claims`: a claim name cannot be empty",
+            "`jwt.validators.main.token_type`: cannot be empty; remove the key to accept any `typ`",
+            "`jwt.validators.main.realm`: printable ASCII without spaces, `\"` or `\\`",
+        ],
+
+    tenants_with_discovery_aborts_launch:
+        main_with(
+            "algorithms = [\"RS256\"]\ndiscovery = true\nissuer_template = \"https://login.test/{tenant}\"",
+        ) => [
+            "`jwt.validators.main.discovery`: needs one issuer to discover; give \
+             `issuer_template` a `jwks_uri`, or each tenant its own `discovery = true`",
+        ],
+
     // The message must name the key that is wrong: `jwt.validators`, not `jwt`.
     validators_that_is_not_a_table_aborts_launch:
         "[jwt]\nvalidators = \"main\"\n" => [
