@@ -305,6 +305,33 @@ async fn registering_a_built_in_name_aborts_launch() {
     .await;
 }
 
+#[rocket::async_test]
+async fn a_nameless_or_twice_registered_strategy_aborts_launch() {
+    let config = validator("main", HS256, "");
+    let warden = Warden::fairing()
+        .user_strategy("", Down)
+        .user_strategy("accounts", Down)
+        .user_strategy("accounts", Down);
+    assert_aborts(
+        rocket_with(warden, &config, all_routes()),
+        &[
+            "`user_strategy`: a registered strategy needs a name",
+            "`user_strategy`: `accounts` is registered twice",
+        ],
+    )
+    .await;
+}
+
+#[rocket::async_test]
+async fn unknown_partner_strategy_aborts_launch() {
+    let config = validator("main", HS256, "partner_strategy = \"crm\"");
+    assert_aborts(
+        rocket(&config, all_routes()),
+        &["`jwt.validators.main.partner_strategy`: unknown strategy `crm`"],
+    )
+    .await;
+}
+
 // ---------------------------------------------------------------------------
 // Partner strategies
 // ---------------------------------------------------------------------------

@@ -130,6 +130,8 @@ async fn an_unknown_issuer_is_refused_without_fetching_from_it() {
     assert_refused(&client, &token, "unknown issuer").await;
     let no_iss = key.mint(&json!({"sub": "alice", "exp": 4_000_000_000u64}));
     assert_refused(&client, &no_iss, "missing required claim `iss`").await;
+    let odd_iss = key.mint(&json!({"iss": 5, "sub": "alice", "exp": 4_000_000_000u64}));
+    assert_refused(&client, &odd_iss, "wrong issuer").await;
     assert_eq!(
         stranger.fetches(),
         0,
