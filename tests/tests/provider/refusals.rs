@@ -59,7 +59,7 @@ async fn as_first(issuer: &str, path: &str, form: &[(&str, &str)]) -> reqwest::R
 }
 
 /// `POST /oauth2/{path}` for `first`: the status and the JSON body.
-async fn token_endpoint(issuer: &str, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+async fn as_first_json(issuer: &str, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
     let response = as_first(issuer, path, form).await;
     let status = response.status().as_u16();
     (status, response.json().await.expect("JSON"))
@@ -344,7 +344,7 @@ async fn a_refresh_token_is_described_and_revoked_for_its_own_client_only() {
     assert_eq!(status, 200, "{tokens}");
     let refresh = tokens["refresh_token"].as_str().expect("a refresh token");
 
-    let (status, described) = token_endpoint(&issuer, "introspect", &[("token", refresh)]).await;
+    let (status, described) = as_first_json(&issuer, "introspect", &[("token", refresh)]).await;
     assert_eq!(status, 200);
     assert_eq!(described["active"], true, "{described}");
     assert_eq!(described["token_type"], "refresh_token");
@@ -359,15 +359,15 @@ async fn a_refresh_token_is_described_and_revoked_for_its_own_client_only() {
     let (status, refused) = as_service(&issuer, "revoke", &[("token", refresh)]).await;
     assert_eq!(status, 400, "{refused}");
     assert_eq!(refused["error"], "invalid_request");
-    let (_, still) = token_endpoint(&issuer, "introspect", &[("token", refresh)]).await;
+    let (_, still) = as_first_json(&issuer, "introspect", &[("token", refresh)]).await;
     assert_eq!(
         still["active"], true,
         "a refused revocation changes nothing"
     );
     // Its own client revokes it: inactive, and it refreshes no more.
-    let (status, _) = token_endpoint(&issuer, "revoke", &[("token", refresh)]).await;
+    let (status, _) = as_first_json(&issuer, "revoke", &[("token", refresh)]).await;
     assert_eq!(status, 200);
-    let (_, gone) = token_endpoint(&issuer, "introspect", &[("token", refresh)]).await;
+    let (_, gone) = as_first_json(&issuer, "introspect", &[("token", refresh)]).await;
     assert_eq!(gone, serde_json::json!({"active": false}));
     let refreshing = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
     let (status, body) = token(&issuer, &refreshing).await;

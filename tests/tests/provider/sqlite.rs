@@ -8,7 +8,7 @@ use base64::Engine as _;
 use rocket::figment::providers::{Format, Toml};
 use rocket::figment::Figment;
 use rocket::http::{ContentType, Header, Status};
-use rocket::local::asynchronous::Client;
+use rocket::local::asynchronous::{Client, LocalRequest};
 use rocket_db_pools::sqlx::SqlitePool;
 use rocket_db_pools::Database;
 use rocket_warden::provider::{
@@ -186,15 +186,16 @@ async fn instance(path: &std::path::Path) -> Client {
         .expect("the instance launches")
 }
 
+/// `POST /oauth2/token` for `rp` (HTTP Basic) with `form`.
 async fn token(client: &Client, form: &str) -> (Status, Value) {
     let basic = format!("Basic {}", STANDARD.encode(format!("rp:{SECRET}")));
-    let response = client
-        .post("/oauth2/token")
-        .header(ContentType::Form)
-        .header(Header::new("Authorization", basic))
-        .body(form)
-        .dispatch()
-        .await;
+    let request = client.post("/oauth2/token").body(form);
+    answer(request.header(Header::new("Authorization", basic))).await
+}
+
+/// The status and JSON body of a form posted with `request`.
+async fn answer(request: LocalRequest<'_>) -> (Status, Value) {
+    let response = request.header(ContentType::Form).dispatch().await;
     (response.status(), response.into_json().await.expect("JSON"))
 }
 
@@ -343,13 +344,7 @@ async fn first_party_authorization(client: &Client, verifier: &str) -> Vec<(Stri
 /// `POST /oauth2/token` for `first`, its secret in the form.
 async fn first_party_token(client: &Client, form: &str) -> (Status, Value) {
     let form = format!("client_id=first&client_secret={SECRET}&{form}");
-    let response = client
-        .post("/oauth2/token")
-        .header(ContentType::Form)
-        .body(form)
-        .dispatch()
-        .await;
-    (response.status(), response.into_json().await.expect("JSON"))
+    answer(client.post("/oauth2/token").body(form)).await
 }
 
 #[tokio::test]
