@@ -378,6 +378,76 @@ async fn a_refresh_token_is_described_and_revoked_for_its_own_client_only() {
 }
 
 #[tokio::test]
+async fn a_body_that_is_not_a_small_utf8_form_is_a_json_invalid_request() {
+    let issuer = serve("").await;
+    let post = |content_type: &'static str, body: Vec<u8>| {
+        let issuer = issuer.clone();
+        async move {
+            let response = browser()
+                .post(format!("{issuer}/oauth2/token"))
+                .basic_auth("service", Some(SECRET))
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(body)
+                .send()
+                .await
+                .expect("an answer");
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.expect("JSON"))
+        }
+    };
+    let form = "application/x-www-form-urlencoded";
+    let mut large = b"grant_type=client_credentials&scope=orders&padding=".to_vec();
+    large.resize(65 * 1024, b'a');
+    let cases = [
+        (
+            "application/json",
+            br#"{"grant_type":"client_credentials"}"#.to_vec(),
+            "the request body must be application/x-www-form-urlencoded UTF-8 text",
+        ),
+        (
+            form,
+            b"grant_type=client_credentials&scope=\xff".to_vec(),
+            "the request body must be application/x-www-form-urlencoded UTF-8 text",
+        ),
+        (form, large, "the request body is too large"),
+    ];
+    for (content_type, body, description) in cases {
+        let (status, answer) = post(content_type, body).await;
+        assert_eq!(status, 400, "{answer}");
+        assert_eq!(answer["error"], "invalid_request", "{answer}");
+        assert_eq!(answer["error_description"], description, "{answer}");
+        assert!(answer.get("access_token").is_none());
+    }
+    // The same request as a small form is fine.
+    let body = b"grant_type=client_credentials&scope=orders".to_vec();
+    let (status, answer) = post(form, body).await;
+    assert_eq!(status, 200, "{answer}");
+}
+
+#[tokio::test]
+async fn userinfo_needs_a_token_granted_openid() {
+    let issuer = serve("").await;
+    let grant = [("grant_type", "client_credentials"), ("scope", "orders")];
+    let (_, body) = as_service(&issuer, "token", &grant).await;
+    let access = body["access_token"].as_str().expect("a token");
+    let response = browser()
+        .get(format!("{issuer}/oauth2/userinfo"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 403);
+    let challenge = response.headers()["www-authenticate"]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    assert!(
+        challenge.contains("error=\"insufficient_scope\""),
+        "{challenge}"
+    );
+}
+
+#[tokio::test]
 async fn a_consent_answer_without_the_csrf_cookie_or_with_a_parameter_twice_is_refused() {
     let issuer = serve("").await;
     let url = authorize(&issuer, "rp", "&scope=openid");
