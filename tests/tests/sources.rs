@@ -110,6 +110,15 @@ async fn a_bad_query_token_is_401_never_anonymous() {
         Refusal::of(response)
             .await
             .assert_invalid_token("main", "query token has invalid characters");
+        // Over 8 KiB: refused on its size, before its characters are read.
+        let large = "a%20".repeat(4 * 1024 + 1);
+        let response = client
+            .get(format!("{path}?access_token={large}"))
+            .dispatch()
+            .await;
+        Refusal::of(response)
+            .await
+            .assert_invalid_token("main", "token too large");
     }
 }
 
