@@ -85,6 +85,24 @@ async fn an_application_401_catcher_still_gets_the_challenge() {
 }
 
 #[rocket::async_test]
+async fn a_catcher_that_changes_the_status_keeps_its_own_answer() {
+    // An application hiding its protected routes from strangers.
+    #[catch(401)]
+    fn hidden(_: &Request<'_>) -> (Status, &'static str) {
+        (Status::NotFound, "nothing here")
+    }
+    let rocket = rocket(&main_validator(), routes![jwt]).register("/", catchers![hidden]);
+    let client = Client::tracked(rocket).await.expect("launches");
+    let response = get(&client, "/jwt", None).await;
+    assert_eq!(response.status(), Status::NotFound);
+    assert!(response.headers().get_one("WWW-Authenticate").is_none());
+    assert_eq!(
+        response.into_string().await.as_deref(),
+        Some("nothing here")
+    );
+}
+
+#[rocket::async_test]
 async fn optional_route_without_credentials_runs_anonymous() {
     let client = client(&main_validator(), routes![optional]).await;
     let response = get(&client, "/optional", None).await;
