@@ -448,6 +448,40 @@ async fn userinfo_needs_a_token_granted_openid() {
 }
 
 #[tokio::test]
+async fn markup_in_the_request_is_text_on_the_consent_page_and_comes_back_unchanged() {
+    let issuer = serve("").await;
+    let hostile = "\"><script>alert(1)</script><a href='x'>&amp;";
+    let encode =
+        |text: &str| url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+    let url = format!(
+        "{issuer}/oauth2/authorize?client_id=rp&redirect_uri={}&response_type=code&scope=openid\
+         &state={}&nonce={}",
+        encode(REDIRECT),
+        encode(hostile),
+        encode(hostile),
+    );
+    let page = browser()
+        .get(&url)
+        .header(COOKIE, "test_user=1")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("a page");
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(!html.contains(hostile), "{html}");
+    assert!(html.contains("&quot;&gt;&lt;script&gt;"), "{html}");
+    let fields = super::flows::hidden_fields(&html);
+    assert_eq!(param(&fields, "state").as_deref(), Some(hostile));
+    assert_eq!(param(&fields, "nonce").as_deref(), Some(hostile));
+    // Approved, the client gets its state back byte for byte.
+    let location = approve(&issuer, &url, "1").await;
+    let params = super::flows::redirect_params(&location);
+    assert_eq!(param(&params, "state").as_deref(), Some(hostile));
+    assert!(param(&params, "code").is_some(), "{location}");
+}
+
+#[tokio::test]
 async fn a_consent_answer_without_the_csrf_cookie_or_with_a_parameter_twice_is_refused() {
     let issuer = serve("").await;
     let url = authorize(&issuer, "rp", "&scope=openid");
