@@ -400,3 +400,34 @@ async fn a_failing_database_answers_temporarily_unavailable_and_issues_nothing()
     assert_eq!(super::flows::param(&params, "code"), None);
     assert_eq!(super::flows::param(&params, "state").as_deref(), Some("s1"));
 }
+
+#[tokio::test]
+async fn a_sqlite_store_without_its_database_fairing_aborts_launch() {
+    let config = format!(
+        "databases.provider.url = \"sqlite::memory:\"\n[jwt.provider]\n\
+         issuer = \"http://127.0.0.1:8000\"\n{}",
+        super::clients(),
+    );
+    let figment = Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "off"))
+        .merge(Toml::string(&config));
+    // `ProviderDb::init()` is not attached: the pool the store needs is not up.
+    let rocket =
+        rocket::custom(figment).attach(Provider::fairing(CookieUsers).sqlite::<ProviderDb>());
+    let (log, result) = super::support::logged(rocket.ignite()).await;
+    let Err(error) = result else {
+        panic!("launch should abort; the log was:\n{log}");
+    };
+    // Read, so that Rocket does not take the error for one nobody handled.
+    assert!(matches!(
+        error.kind(),
+        rocket::error::ErrorKind::FailedFairings(_)
+    ));
+    assert!(
+        log.contains(
+            "the provider's SQLite database is not up: attach its `init()` fairing before \
+             the provider's"
+        ),
+        "{log}"
+    );
+}
