@@ -66,15 +66,20 @@ pub(crate) async fn approve(issuer: &str, url: &str, sub: &str) -> String {
     decide(issuer, url, sub, "approve").await
 }
 
-/// Opens `url` as user `sub` and answers the consent page with `decision`
-/// (`approve` or `deny`); the final redirect's Location.
-pub(crate) async fn decide(issuer: &str, url: &str, sub: &str, decision: &str) -> String {
-    let page = browser()
+/// `GET url` in a browser signed in as user `sub`.
+pub(crate) async fn open_as(url: &str, sub: &str) -> reqwest::Response {
+    browser()
         .get(url)
         .header(COOKIE, format!("test_user={sub}"))
         .send()
         .await
-        .expect("an answer");
+        .expect("an answer")
+}
+
+/// Opens `url` as user `sub` and answers the consent page with `decision`
+/// (`approve` or `deny`); the final redirect's Location.
+pub(crate) async fn decide(issuer: &str, url: &str, sub: &str, decision: &str) -> String {
+    let page = open_as(url, sub).await;
     assert_eq!(page.status(), 200, "the consent page");
     let cookie = page.headers()["set-cookie"].to_str().expect("text");
     let cookie = cookie.split(';').next().expect("a cookie").to_owned();
@@ -130,12 +135,7 @@ pub(crate) fn hidden_fields(html: &str) -> Vec<(String, String)> {
 /// Opens `url` as a browser signed in as user `sub`; the redirect's
 /// parameters.
 pub(crate) async fn signed_in_redirect(url: &str, sub: &str) -> Vec<(String, String)> {
-    let response = browser()
-        .get(url)
-        .header(COOKIE, format!("test_user={sub}"))
-        .send()
-        .await
-        .expect("the authorization endpoint answers");
+    let response = open_as(url, sub).await;
     assert_eq!(response.status(), 303, "{:?}", response.text().await);
     let location = response.headers()[LOCATION]
         .to_str()

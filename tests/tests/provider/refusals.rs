@@ -460,12 +460,7 @@ async fn markup_in_the_request_is_text_on_the_consent_page_and_comes_back_unchan
         encode(hostile),
         encode(hostile),
     );
-    let page = browser()
-        .get(&url)
-        .header(COOKIE, "test_user=1")
-        .send()
-        .await
-        .expect("an answer");
+    let page = super::flows::open_as(&url, "1").await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("a page");
     assert!(!html.contains("<script>"), "{html}");
@@ -485,12 +480,7 @@ async fn markup_in_the_request_is_text_on_the_consent_page_and_comes_back_unchan
 async fn a_consent_answer_without_the_csrf_cookie_or_with_a_parameter_twice_is_refused() {
     let issuer = serve("").await;
     let url = authorize(&issuer, "rp", "&scope=openid");
-    let page = browser()
-        .get(&url)
-        .header(COOKIE, "test_user=1")
-        .send()
-        .await
-        .expect("an answer");
+    let page = super::flows::open_as(&url, "1").await;
     let page_cookie = page.headers()["set-cookie"]
         .to_str()
         .expect("text")
