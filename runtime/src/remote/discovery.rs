@@ -16,16 +16,6 @@ pub(crate) enum Endpoint {
     Introspection,
 }
 
-impl Endpoint {
-    /// The member that names it.
-    fn member(self) -> &'static str {
-        match self {
-            Endpoint::JwksUri => "jwks_uri",
-            Endpoint::Introspection => "introspection_endpoint",
-        }
-    }
-}
-
 /// The members read. serde refuses a document that names one of them twice,
 /// so no repeated member decides by position.
 #[derive(Deserialize)]
@@ -51,12 +41,11 @@ pub(crate) fn endpoint(issuer: &str, body: &[u8], endpoint: Endpoint) -> Result<
         }
         None => return Err("the discovery document has no `issuer`".to_owned()),
     }
-    let member = endpoint.member();
-    let uri = match endpoint {
-        Endpoint::JwksUri => document.jwks_uri,
-        Endpoint::Introspection => document.introspection_endpoint,
-    }
-    .ok_or_else(|| format!("the discovery document has no `{member}`"))?;
+    let (member, uri) = match endpoint {
+        Endpoint::JwksUri => ("jwks_uri", document.jwks_uri),
+        Endpoint::Introspection => ("introspection_endpoint", document.introspection_endpoint),
+    };
+    let uri = uri.ok_or_else(|| format!("the discovery document has no `{member}`"))?;
     let url = Url::parse(&uri).map_err(|e| format!("its `{member}` is not a URL: {e}"))?;
     check_secure(&url).map_err(|problem| format!("its `{member}` {problem}"))?;
     Ok(url)
