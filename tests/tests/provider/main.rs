@@ -9,6 +9,7 @@ mod support;
 mod config;
 mod details;
 mod flows;
+mod races;
 mod refusals;
 mod sqlite;
 
@@ -18,7 +19,7 @@ use rocket::figment::providers::{Format, Toml};
 use rocket::figment::Figment;
 use rocket::serde::json::Json;
 use rocket::Request;
-use rocket_warden::provider::{Login, Provider, Users};
+use rocket_warden::provider::{Login, Provider, ProviderStore, Users};
 use rocket_warden::{jwt_auth, Jwt, Warden};
 use serde_json::{json, Map, Value};
 
@@ -119,6 +120,15 @@ pub fn clients() -> String {
 /// A provider (with `extra` configuration) and a resource server of its
 /// tokens, launched on 127.0.0.1; its issuer URL.
 pub async fn serve(extra: &str) -> String {
+    launch(extra, Provider::fairing(CookieUsers)).await
+}
+
+/// As [`serve`], with the provider's state in `store`.
+pub async fn serve_with_store(extra: &str, store: impl ProviderStore) -> String {
+    launch(extra, Provider::fairing(CookieUsers).store(store)).await
+}
+
+async fn launch(extra: &str, provider: Provider) -> String {
     let port = free_port();
     let issuer = format!("http://127.0.0.1:{port}");
     let config = format!(
@@ -142,7 +152,7 @@ pub async fn serve(extra: &str) -> String {
         .merge(Toml::string(&config));
     let rocket = rocket::custom(figment)
         .attach(Warden::fairing())
-        .attach(Provider::fairing(CookieUsers))
+        .attach(provider)
         .mount("/", rocket::routes![orders]);
     let (tx, rx) = tokio::sync::oneshot::channel();
     let tx = std::sync::Mutex::new(Some(tx));

@@ -10,7 +10,7 @@ use sha2::{Digest as _, Sha256};
 use super::flows::{answer_consent, approve, param, signed_in_redirect};
 use super::{browser, serve, REDIRECT, SECRET};
 
-const VERIFIER: &str = "a-verifier-of-at-least-forty-three-characters-0123";
+pub(crate) const VERIFIER: &str = "a-verifier-of-at-least-forty-three-characters-0123";
 
 fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
@@ -25,7 +25,7 @@ fn authorize(issuer: &str, client: &str, extra: &str) -> String {
 }
 
 /// A code for `first` (no consent page), with the PKCE challenge of VERIFIER.
-async fn first_party_code(issuer: &str, scope: &str) -> String {
+pub(crate) async fn first_party_code(issuer: &str, scope: &str) -> String {
     let url = authorize(
         issuer,
         "first",
@@ -39,7 +39,7 @@ async fn first_party_code(issuer: &str, scope: &str) -> String {
 }
 
 /// `POST /oauth2/token` for `first` (secret in the form) with `form`.
-async fn token(issuer: &str, form: &[(&str, &str)]) -> (u16, Value) {
+pub(crate) async fn token(issuer: &str, form: &[(&str, &str)]) -> (u16, Value) {
     let response = as_first(issuer, "token", form).await;
     let status = response.status().as_u16();
     assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
@@ -65,7 +65,7 @@ async fn as_first_json(issuer: &str, path: &str, form: &[(&str, &str)]) -> (u16,
     (status, response.json().await.expect("JSON"))
 }
 
-fn code_form<'a>(code: &'a str, verifier: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn code_form<'a>(code: &'a str, verifier: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("grant_type", "authorization_code"),
         ("code", code),

@@ -173,11 +173,13 @@ async fn code(
         access: Some((tokens.jti.clone(), tokens.exp)),
         family: family.as_ref().map(|family| family.id.clone()),
     };
-    if !state.store.redeem_code(&digest, issued).await? {
-        return Err(Refusal::invalid_grant("the code was already used"));
-    }
+    // The family is stored before the code is marked redeemed, so that a
+    // redemption racing this one and losing finds it to revoke.
     if let Some(family) = family {
         state.store.put_family(family, now).await?;
+    }
+    if !state.store.redeem_code(&digest, issued.clone()).await? {
+        return Err(lost_redemption(state, &digest, &issued, now).await?);
     }
     if has_scope(&grant.scope, "openid") {
         tokens.add_id_token(state, client, &subject, grant.nonce.as_deref())?;
@@ -187,6 +189,30 @@ async fn code(
     }
     log_issued(client, "authorization_code");
     Ok(tokens.body)
+}
+
+/// The refusal of a redemption that found the code redeemed by another
+/// one running at the same time: a code used twice, so, as for a replay
+/// (RFC 6749 §4.1.2), what the other issued is revoked, and what this one
+/// stored too (nobody has its tokens).
+async fn lost_redemption(
+    state: &ProviderState,
+    digest: &str,
+    issued: &Issued,
+    now: u64,
+) -> Result<Refusal, StoreError> {
+    if let Some(won) = state
+        .store
+        .code(digest, now)
+        .await?
+        .and_then(|entry| entry.redeemed)
+    {
+        revoke_issued(state, &won, now).await?;
+    }
+    revoke(state, issued, now).await?;
+    Ok(Refusal::invalid_grant(
+        "the code was already used: what it issued is revoked",
+    ))
 }
 
 /// PKCE (RFC 7636 §4.6), and no verifier for a code issued without a
@@ -217,13 +243,19 @@ fn check_verifier(grant: &CodeGrant, verifier: Option<&str>) -> Result<(), Refus
 
 /// Revokes what a replayed code issued.
 async fn revoke_issued(state: &ProviderState, issued: &Issued, now: u64) -> Result<(), StoreError> {
+    revoke(state, issued, now).await?;
+    tracing::warn!(target: "rocket_warden::provider", "a code was replayed: the tokens it issued are revoked");
+    Ok(())
+}
+
+/// Revokes the access token and the refresh-token family in `issued`.
+async fn revoke(state: &ProviderState, issued: &Issued, now: u64) -> Result<(), StoreError> {
     if let Some((jti, exp)) = &issued.access {
         state.store.revoke_access(jti, *exp, now).await?;
     }
     if let Some(family) = &issued.family {
         state.store.revoke_family(family).await?;
     }
-    tracing::warn!(target: "rocket_warden::provider", "a code was replayed: the tokens it issued are revoked");
     Ok(())
 }
 
