@@ -192,11 +192,18 @@ pub fn jwt_config() -> Value {
     }
     validators.insert(INTROSPECTION, introspection_validator());
     validators.insert(DPOP, dpop_validator());
+    let mut with_nonces = dpop_validator();
+    with_nonces["dpop_nonce_secs"] = json!(300);
+    validators.insert(DPOP_NONCE, with_nonces);
     json!({ "validators": validators })
 }
 
 /// The DPoP validator's name.
 pub const DPOP: &str = "dp";
+/// The name of the DPoP validator that also asks for server nonces
+/// (`dpop_nonce_secs`); the fuzz clock never moves, so its nonce is the same
+/// for a whole run.
+pub const DPOP_NONCE: &str = "dn";
 
 /// A validator that takes DPoP proofs (and bearer tokens that are not
 /// bound), with the HMAC family's secret and claim rules, proofs good for

@@ -18,10 +18,12 @@ pub const PATHS: [&str; 6] = [
 /// The path of the DPoP route (the `dpop_request` target's; not in
 /// [`PATHS`], whose routes are the `hs` chain's).
 pub const DPOP_PATH: &str = "/dpop";
+/// The path of the DPoP route whose validator asks for server nonces.
+pub const DPOP_NONCE_PATH: &str = "/dpop-nonce";
 
 /// Every route.
 pub fn all() -> Vec<Route> {
-    rocket::routes![required, optional, roles, write, user, step_up, dpop]
+    rocket::routes![required, optional, roles, write, user, step_up, dpop, dpop_nonce]
 }
 
 fn subject<P>(auth: &Jwt<serde_json::Value, P>) -> String {
@@ -72,5 +74,12 @@ fn step_up(auth: Jwt) -> String {
 #[jwt_auth(validator = "dp")]
 #[rocket::get("/dpop")]
 fn dpop(auth: Jwt) -> String {
+    subject(&auth)
+}
+
+/// DPoP allowed, and proofs must carry the server's nonce (RFC 9449 §8).
+#[jwt_auth(validator = "dn")]
+#[rocket::get("/dpop-nonce")]
+fn dpop_nonce(auth: Jwt) -> String {
     subject(&auth)
 }

@@ -504,9 +504,10 @@ fn introspection() -> Vec<Vec<u8>> {
 
 /// Requests to the DPoP route: a bound token with its proof, as `Bearer`,
 /// without a proof or with two, an unbound token each way, and proofs one
-/// check off (`ath`, `htm`, `iat`, `jwk`).
+/// check off (`ath`, `htm`, `iat`, `jwk`); to the route that asks for
+/// nonces, a proof with the server's nonce, with another, and with none.
 fn dpop_request() -> Vec<Vec<u8>> {
-    use crate::targets::{ATH_MARK, HTU_MARK, JKT_MARK, JWK_MARK};
+    use crate::targets::{ATH_MARK, HTU_MARK, JKT_MARK, JWK_MARK, NONCE_MARK};
 
     let mut bound = good_claims();
     bound["cnf"] = json!({ "jkt": JKT_MARK });
@@ -563,5 +564,31 @@ fn dpop_request() -> Vec<Vec<u8>> {
         r#"{"typ":"dpop+jwt","alg":"ES256"}"#,
         &good,
     );
+    let nonces = 8u8;
+    let with_nonce = |jti: &str, nonce: &str| {
+        let mut claims: Value = serde_json::from_str(&proof(jti, "GET", NOW - 5, ATH_MARK))
+            .unwrap_or_else(|e| panic!("{e}"));
+        claims["nonce"] = json!(nonce);
+        claims.to_string()
+    };
+    push(
+        nonces | dpop | one,
+        &bound,
+        &header,
+        &with_nonce("seed-7", NONCE_MARK),
+    );
+    push(
+        nonces | dpop | one,
+        &bound,
+        &header,
+        &with_nonce("seed-8", "AAAA"),
+    );
+    push(
+        nonces | dpop | one,
+        &bound,
+        &header,
+        &proof("seed-9", "GET", NOW - 5, ATH_MARK),
+    );
+    push(nonces | bearer, &unbound, &header, &good);
     seeds
 }

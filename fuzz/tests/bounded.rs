@@ -271,6 +271,7 @@ fn dpop_request() {
                 "200 dpop",
                 "200 bearer",
                 "401 invalid_dpop_proof",
+                "401 use_dpop_nonce",
                 "401 invalid_token",
             ],
         );

@@ -17,7 +17,7 @@ mod token;
 pub use authorization::authorization;
 pub use discovery::discovery;
 pub use dpop::{dpop, ACCESS_TOKEN as DPOP_ACCESS_TOKEN, METHOD as DPOP_METHOD, PATH as DPOP_PATH};
-pub use dpop_request::{dpop_request, ATH_MARK, HTU_MARK, JKT_MARK, JWK_MARK};
+pub use dpop_request::{dpop_request, ATH_MARK, HTU_MARK, JKT_MARK, JWK_MARK, NONCE_MARK};
 pub use introspection::introspection;
 pub use jwk_set::jwk_set;
 pub use provider::{provider, CODE_MARK, CSRF_MARK, REFRESH_MARK};

@@ -17,7 +17,7 @@ use warden_fuzz::provider::{challenge, REDIRECT, VERIFIER};
 use warden_fuzz::reference::STEP_UP_ACR;
 use warden_fuzz::seeds;
 use warden_fuzz::targets::{
-    sign, ATH_MARK, CODE_MARK, CSRF_MARK, HTU_MARK, JKT_MARK, JWK_MARK, REFRESH_MARK,
+    sign, ATH_MARK, CODE_MARK, CSRF_MARK, HTU_MARK, JKT_MARK, JWK_MARK, NONCE_MARK, REFRESH_MARK,
 };
 
 /// A JSON value of the kinds that trip readers: numbers at and beyond the
@@ -1006,18 +1006,27 @@ pub(crate) fn dpop_request_input() -> impl Strategy<Value = Vec<u8>> {
             vec!["1900000001", "1899999939", "\"now\"", "1e400"],
         ),
         member(format!("\"{ATH_MARK}\""), vec!["\"AAAA\"", "null"]),
+        select(vec![
+            format!(r#","nonce":"{NONCE_MARK}""#),
+            format!(r#","nonce":"{NONCE_MARK}""#),
+            format!(r#","nonce":"{NONCE_MARK}""#),
+            r#","nonce":"AAAA""#.to_owned(),
+            r#","nonce":null"#.to_owned(),
+            String::new(),
+        ]),
         any::<u32>(),
     )
-        .prop_map(|(jti, htm, htu, iat, ath, salt)| {
+        .prop_map(|(jti, htm, htu, iat, ath, nonce, salt)| {
             // Now and then a jti of its own, so that most proofs are fresh.
             let jti = match salt % 4 {
                 0 => jti,
                 _ => format!("\"j-{salt}\""),
             };
-            format!(r#"{{"jti":{jti},"htm":{htm},"htu":{htu},"iat":{iat},"ath":{ath}}}"#)
+            format!(r#"{{"jti":{jti},"htm":{htm},"htu":{htu},"iat":{iat},"ath":{ath}{nonce}}}"#)
         });
-    // Mostly `DPoP` with one proof, the case with the most checks.
-    let how = select(vec![3u8, 3, 3, 3, 3, 3, 0, 0, 1, 2, 5, 7]);
+    // Mostly `DPoP` with one proof, the case with the most checks; a third
+    // of them to the route that asks for nonces.
+    let how = select(vec![3u8, 3, 3, 3, 3, 11, 11, 11, 0, 0, 8, 1, 2, 5, 7]);
     (how, claims, header, proof)
         .prop_map(|(how, claims, header, proof)| seeds::input(how, &[&claims, &header, &proof]))
 }
