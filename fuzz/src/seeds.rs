@@ -566,10 +566,9 @@ fn dpop_request() -> Vec<Vec<u8>> {
     );
     let nonces = 8u8;
     let with_nonce = |jti: &str, nonce: &str| {
-        let mut claims: Value = serde_json::from_str(&proof(jti, "GET", NOW - 5, ATH_MARK))
-            .unwrap_or_else(|e| panic!("{e}"));
-        claims["nonce"] = json!(nonce);
-        claims.to_string()
+        let (htu, iat, ath) = (HTU_MARK, NOW - 5, ATH_MARK);
+        json!({ "jti": jti, "htm": "GET", "htu": htu, "iat": iat, "ath": ath, "nonce": nonce })
+            .to_string()
     };
     push(
         nonces | dpop | one,
