@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use rocket::futures::future::join_all;
 use rocket::http::Status;
 use rocket::local::asynchronous::Client;
 use rocket::routes;
@@ -18,6 +19,7 @@ use rocket_warden::tenants::{TenantTrust, TrustUnavailable, TrustedIssuer};
 use rocket_warden::testing::{JwksServer, TestKey};
 use rocket_warden::Warden;
 use serde_json::{json, Value};
+use tokio::sync::{Notify, Semaphore};
 
 use remote_support::{clock, rocket_with_clock, rsa, rsa_other};
 use support::ignite::assert_aborts;
@@ -179,18 +181,44 @@ async fn the_issuer_template_checks_the_tenant_claim_and_the_keys_own_issuer() {
 }
 
 /// A trust hook over a table of issuers → key set URLs, counting its calls;
-/// `down` makes it unable to answer.
+/// `down` makes it unable to answer, `held` holds each call until released.
 #[derive(Clone, Default)]
 struct Directory {
     issuers: Arc<Mutex<HashMap<String, String>>>,
     calls: Arc<AtomicUsize>,
     down: Arc<AtomicUsize>,
+    held: Option<Arc<Held>>,
+}
+
+/// Calls to a [`Directory`] wait for a permit; `entered` says one is waiting.
+struct Held {
+    entered: Notify,
+    release: Semaphore,
+}
+
+impl Held {
+    /// Once a call has come, lets it and every later one go (so that a
+    /// second call fails the count, not hangs the test).
+    async fn release(&self) {
+        self.entered.notified().await;
+        self.release.add_permits(Semaphore::MAX_PERMITS / 2);
+    }
+
+    /// Holds calls again.
+    fn hold(&self) {
+        self.release
+            .forget_permits(self.release.available_permits());
+    }
 }
 
 #[rocket::async_trait]
 impl TenantTrust for Directory {
     async fn trust(&self, issuer: &str) -> Result<Option<TrustedIssuer>, TrustUnavailable> {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        if let Some(held) = &self.held {
+            held.entered.notify_one();
+            drop(held.release.acquire().await.expect("open"));
+        }
         if self.down.load(Ordering::SeqCst) == 1 {
             return Err(TrustUnavailable);
         }
@@ -240,6 +268,44 @@ async fn a_trust_hook_is_asked_once_per_issuer_and_fails_closed() {
     let token = key.mint(&claims(&clock, ACME, json!({ "sub": "dave" })));
     assert_status(&client, &token, Status::Ok).await;
     assert_eq!(directory.calls.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn concurrent_first_requests_for_an_issuer_share_one_trust_call() {
+    let clock = clock();
+    let key = rsa("k");
+    let server = JwksServer::start(&[&key]).await;
+    let held = Arc::new(Held {
+        entered: Notify::new(),
+        release: Semaphore::new(0),
+    });
+    let directory = Directory {
+        held: Some(held.clone()),
+        ..Directory::default()
+    };
+    directory
+        .issuers
+        .lock()
+        .expect("lock")
+        .insert(ACME.to_owned(), server.jwks_uri());
+    let config = tenants_validator("trust = \"directory\"\n");
+    let warden = Warden::fairing().tenant_trust("directory", directory.clone());
+    let client = client(&config, warden, &clock).await;
+    // An issuer the hook refuses, then one it trusts: either way the
+    // requests that came while it was asked wait for its one answer.
+    for (iss, status) in [(GLOBEX, Status::Unauthorized), (ACME, Status::Ok)] {
+        held.hold();
+        let before = directory.calls.load(Ordering::SeqCst);
+        let token = key.mint(&claims(&clock, iss, json!({})));
+        let requests = join_all((0..4).map(|_| get(&client, "/jwt", Some(&token))));
+        // `join!` polls the requests first: each is waiting before the release.
+        let (responses, ()) = tokio::join!(requests, held.release());
+        for response in responses {
+            assert_eq!(response.status(), status, "{iss}");
+        }
+        let calls = directory.calls.load(Ordering::SeqCst) - before;
+        assert_eq!(calls, 1, "one trust call for {iss}");
+    }
 }
 
 #[tokio::test]
