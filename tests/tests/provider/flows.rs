@@ -326,7 +326,7 @@ async fn hybrid_flow_id_token_carries_c_hash_and_at_hash() {
 }
 
 #[tokio::test]
-async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family() {
+async fn refresh_tokens_rotate_renew_the_id_token_and_a_reused_one_revokes_their_family() {
     let issuer = serve("").await;
     // `first` is first party and posts its secret in the form; its ID
     // tokens are EdDSA.
@@ -341,7 +341,9 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family() {
         )
         .add_scope(Scope::new("offline_access".into()))
         .url();
-    let params = signed_in_redirect(url.as_str(), "5").await;
+    // Signed in ten minutes ago: a refresh must not move `auth_time`.
+    let login = format!("5:{}", crate::support::now() - 600);
+    let params = signed_in_redirect(url.as_str(), &login).await;
     let code = param(&params, "code").expect("no consent page for a first-party client");
     let tokens = client
         .exchange_code(AuthorizationCode::new(code))
@@ -353,9 +355,10 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family() {
     let verifier = client
         .id_token_verifier()
         .set_allowed_algs(vec![openidconnect::core::CoreJwsSigningAlgorithm::EdDsa]);
-    id_token
+    let original = id_token
         .claims(&verifier, &nonce)
-        .expect("an EdDSA ID token the RP verifies");
+        .expect("an EdDSA ID token the RP verifies")
+        .clone();
     let first = tokens.refresh_token().expect("a refresh token").clone();
 
     let refresh = |token: RefreshToken| {
@@ -373,6 +376,30 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_its_family() {
         .expect("the first refresh succeeds");
     let next = second.refresh_token().expect("a new refresh token").clone();
     assert_ne!(next.secret(), first.secret());
+    // OpenID Connect Core §12.2: the refreshed ID token is the original
+    // authentication's (issuer, subject, audience, auth_time), issued now,
+    // without the authentication request's nonce, and hashes the new
+    // access token.
+    let renewed = second.id_token().expect("an ID token on refresh");
+    let no_nonce = |nonce: Option<&Nonce>| match nonce {
+        None => Ok(()),
+        Some(_) => Err("a nonce in a refreshed ID token".to_owned()),
+    };
+    let claims = renewed
+        .claims(&verifier, no_nonce)
+        .expect("a refreshed ID token the RP verifies");
+    assert_eq!(claims.issuer(), original.issuer());
+    assert_eq!(claims.subject(), original.subject());
+    assert_eq!(claims.audiences(), original.audiences());
+    assert_eq!(claims.auth_time(), original.auth_time());
+    assert!(claims.issue_time() >= original.issue_time());
+    let at_hash = AccessTokenHash::from_token(
+        second.access_token(),
+        renewed.signing_alg().expect("an algorithm"),
+        renewed.signing_key(&verifier).expect("a key"),
+    )
+    .expect("a hash");
+    assert_eq!(claims.access_token_hash(), Some(&at_hash));
     assert!(refresh(first).await.is_err(), "the old token is refused");
     assert!(refresh(next).await.is_err(), "and its whole family with it");
 }
