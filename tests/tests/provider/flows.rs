@@ -392,6 +392,9 @@ async fn refresh_tokens_rotate_renew_the_id_token_and_a_reused_one_revokes_their
     assert_eq!(claims.subject(), original.subject());
     assert_eq!(claims.audiences(), original.audiences());
     assert_eq!(claims.auth_time(), original.auth_time());
+    assert_eq!(claims.auth_context_ref(), original.auth_context_ref());
+    assert_eq!(claims.auth_method_refs(), original.auth_method_refs());
+    assert!(original.auth_context_ref().is_some() && original.auth_method_refs().is_some());
     assert!(claims.issue_time() >= original.issue_time());
     let at_hash = AccessTokenHash::from_token(
         second.access_token(),
