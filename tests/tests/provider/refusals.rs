@@ -153,6 +153,27 @@ async fn bad_authorization_requests_go_back_with_their_error_state_and_iss() {
 }
 
 #[tokio::test]
+async fn prompt_none_answers_consent_required_until_the_user_has_approved() {
+    let issuer = serve("").await;
+    let url = authorize(&issuer, "rp", "&scope=openid%20email");
+    let silent = format!("{url}&prompt=none");
+    // Signed in, but never asked about `rp`: no page may be shown.
+    let params = signed_in_redirect(&silent, "7").await;
+    assert_eq!(param(&params, "error").as_deref(), Some("consent_required"));
+    assert_eq!(param(&params, "state").as_deref(), Some("s1"));
+    assert_eq!(param(&params, "iss").as_deref(), Some(issuer.as_str()));
+    assert!(param(&params, "code").is_none());
+    // Once approved, the same silent request gets its code.
+    let location = approve(&issuer, &url, "7").await;
+    assert!(location.contains("code="), "{location}");
+    let params = signed_in_redirect(&silent, "7").await;
+    assert!(param(&params, "code").is_some(), "{params:?}");
+    // Another user has approved nothing.
+    let params = signed_in_redirect(&silent, "8").await;
+    assert_eq!(param(&params, "error").as_deref(), Some("consent_required"));
+}
+
+#[tokio::test]
 async fn nobody_signed_in_is_sent_to_the_login_page_and_back() {
     let issuer = serve("").await;
     let url = authorize(
