@@ -28,8 +28,13 @@ pub const SECRET: &str = "rp-secret-0123456789abcdef";
 /// Where the test clients say they come back to.
 pub const REDIRECT: &str = "http://127.0.0.1:9/callback";
 
+/// A user who signs in, but whose account is gone by the time UserInfo asks
+/// for their claims.
+pub const GONE: &str = "gone";
+
 /// Signs in whoever the `test_user` cookie names (`sub` or
-/// `sub:auth_time`), as an application's login cookie would.
+/// `sub:auth_time`), as an application's login cookie would; has claims for
+/// everyone but [`GONE`].
 #[derive(Debug)]
 pub struct CookieUsers;
 
@@ -55,6 +60,9 @@ impl Users for CookieUsers {
         sub: &str,
         _scopes: &[&str],
     ) -> Option<Map<String, Value>> {
+        if sub == GONE {
+            return None;
+        }
         let claims = json!({
             "name": format!("User {sub}"),
             "email": format!("{sub}@example.com"),

@@ -8,7 +8,7 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use super::flows::{answer_consent, approve, param, signed_in_redirect};
-use super::{browser, serve, REDIRECT, SECRET};
+use super::{browser, serve, GONE, REDIRECT, SECRET};
 
 pub(crate) const VERIFIER: &str = "a-verifier-of-at-least-forty-three-characters-0123";
 
@@ -464,6 +464,38 @@ async fn userinfo_needs_a_token_granted_openid() {
         .to_owned();
     assert!(
         challenge.contains("error=\"insufficient_scope\""),
+        "{challenge}"
+    );
+}
+
+#[tokio::test]
+async fn userinfo_for_a_user_who_is_gone_is_invalid_token() {
+    let issuer = serve("").await;
+    let url = authorize(
+        &issuer,
+        "first",
+        &format!(
+            "&scope=openid&code_challenge={}&code_challenge_method=S256",
+            challenge(VERIFIER)
+        ),
+    );
+    let code = param(&signed_in_redirect(&url, GONE).await, "code").expect("a code");
+    let (status, body) = token(&issuer, &code_form(&code, VERIFIER)).await;
+    assert_eq!(status, 200, "{body}");
+    let access = body["access_token"].as_str().expect("a token");
+    let response = browser()
+        .get(format!("{issuer}/oauth2/userinfo"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 401);
+    let challenge = response.headers()["www-authenticate"]
+        .to_str()
+        .expect("text");
+    assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+    assert!(
+        challenge.contains("the user no longer exists"),
         "{challenge}"
     );
 }
