@@ -724,6 +724,19 @@ async fn out_of_range_tuning_keys_are_refused() {
         "`jwt.validators.remote.jwks_min_cache_secs`: is more than `jwks_max_cache_secs` (10)",
     )
     .await;
+    let config = remote_validator(
+        REMOTE,
+        "https://id.example.com/jwks",
+        r#"["RS256"]"#,
+        "jwks_max_cache_secs = 604801\njwks_cooldown_secs = 86401\njwks_max_bytes = 0",
+    );
+    for refused in [
+        "`jwt.validators.remote.jwks_max_cache_secs`: at most 604800 seconds (a week)",
+        "`jwt.validators.remote.jwks_cooldown_secs`: at most 86400 seconds",
+        "`jwt.validators.remote.jwks_max_bytes`: between 1 and 16777216 bytes",
+    ] {
+        assert_launch_refused(&config, refused).await;
+    }
 }
 
 #[rocket::async_test]
