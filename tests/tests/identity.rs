@@ -454,6 +454,19 @@ async fn claim_partner_strategy_looks_the_id_up() {
     );
     let (status, body) = who_with(&client, json!({ "partner_id": 99 })).await;
     assert_eq!((status, &body["partner"]), (Status::Ok, &Value::Null));
+    // No claim, or one that is no id: no partner, and the request goes on.
+    for changes in [
+        json!({}),
+        json!({ "partner_id": "two" }),
+        json!({ "partner_id": true }),
+    ] {
+        let (status, body) = who_with(&client, changes.clone()).await;
+        assert_eq!(
+            (status, &body["partner"]),
+            (Status::Ok, &Value::Null),
+            "{changes}"
+        );
+    }
 }
 
 /// A partner strategy registered in code: the partner is in the token.
