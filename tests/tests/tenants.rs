@@ -227,12 +227,9 @@ impl TenantTrust for Directory {
     }
 }
 
-#[tokio::test]
-async fn a_trust_hook_is_asked_once_per_issuer_and_fails_closed() {
-    let clock = clock();
-    let key = rsa("k");
-    let server = JwksServer::start(&[&key]).await;
-    let directory = Directory::default();
+/// A client of a tenants validator whose trust hook is `directory`, which
+/// trusts Acme, its keys served by `server`.
+async fn trusting(directory: &Directory, server: &JwksServer, clock: &ManualClock) -> Client {
     directory
         .issuers
         .lock()
@@ -240,7 +237,16 @@ async fn a_trust_hook_is_asked_once_per_issuer_and_fails_closed() {
         .insert(ACME.to_owned(), server.jwks_uri());
     let config = tenants_validator("trust = \"directory\"\n");
     let warden = Warden::fairing().tenant_trust("directory", directory.clone());
-    let client = client(&config, warden, &clock).await;
+    client(&config, warden, clock).await
+}
+
+#[tokio::test]
+async fn a_trust_hook_is_asked_once_per_issuer_and_fails_closed() {
+    let clock = clock();
+    let key = rsa("k");
+    let server = JwksServer::start(&[&key]).await;
+    let directory = Directory::default();
+    let client = trusting(&directory, &server, &clock).await;
     for sub in ["alice", "bob", "carol"] {
         let token = key.mint(&claims(&clock, ACME, json!({ "sub": sub })));
         assert_status(&client, &token, Status::Ok).await;
@@ -283,14 +289,7 @@ async fn concurrent_first_requests_for_an_issuer_share_one_trust_call() {
         held: Some(held.clone()),
         ..Directory::default()
     };
-    directory
-        .issuers
-        .lock()
-        .expect("lock")
-        .insert(ACME.to_owned(), server.jwks_uri());
-    let config = tenants_validator("trust = \"directory\"\n");
-    let warden = Warden::fairing().tenant_trust("directory", directory.clone());
-    let client = client(&config, warden, &clock).await;
+    let client = trusting(&directory, &server, &clock).await;
     // An issuer the hook refuses, then one it trusts: either way the
     // requests that came while it was asked wait for its one answer.
     for (iss, status) in [(GLOBEX, Status::Unauthorized), (ACME, Status::Ok)] {

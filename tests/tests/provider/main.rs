@@ -175,6 +175,16 @@ async fn launch(extra: &str, provider: Provider) -> String {
     issuer
 }
 
+/// `GET /oauth2/userinfo` of `issuer` with the bearer token `access`.
+pub async fn userinfo(issuer: &str, access: &str) -> reqwest::Response {
+    browser()
+        .get(format!("{issuer}/oauth2/userinfo"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .expect("an answer")
+}
+
 /// A client that follows no redirect: the tests read each one.
 pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()

@@ -11,8 +11,8 @@ use rocket_warden::provider::{
 use serde_json::Value;
 use tokio::sync::Barrier;
 
-use super::browser;
 use super::refusals::{code_form, first_party_code, token, VERIFIER};
+use super::userinfo;
 
 /// The read a [`Gate`] holds back.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -140,15 +140,9 @@ async fn race(issuer: &str, form: &[(&str, &str)]) -> (Value, Value) {
 }
 
 /// The status UserInfo answers `access` with.
-async fn userinfo(issuer: &str, access: &Value) -> u16 {
+async fn userinfo_status(issuer: &str, access: &Value) -> u16 {
     let access = access.as_str().expect("an access token");
-    let response = browser()
-        .get(format!("{issuer}/oauth2/userinfo"))
-        .bearer_auth(access)
-        .send()
-        .await
-        .expect("an answer");
-    response.status().as_u16()
+    userinfo(issuer, access).await.status().as_u16()
 }
 
 /// What a refresh with `refresh` gets: its `error`, or `None` when it works.
@@ -172,7 +166,7 @@ async fn two_redemptions_of_one_code_at_once_leave_no_usable_token() {
     );
     // A code used twice revokes what it issued (RFC 6749 §4.1.2), even when
     // both uses came at once.
-    assert_eq!(userinfo(&issuer, &won["access_token"]).await, 401);
+    assert_eq!(userinfo_status(&issuer, &won["access_token"]).await, 401);
     let refused = refresh_error(&issuer, &won["refresh_token"]).await;
     assert_eq!(refused.as_deref(), Some("invalid_grant"));
 }
@@ -192,7 +186,7 @@ async fn two_refreshes_of_one_token_at_once_revoke_its_family() {
         lost["error_description"],
         "the refresh token was already used: its family is revoked"
     );
-    assert_eq!(userinfo(&issuer, &won["access_token"]).await, 401);
+    assert_eq!(userinfo_status(&issuer, &won["access_token"]).await, 401);
     let refused = refresh_error(&issuer, &won["refresh_token"]).await;
     assert_eq!(refused.as_deref(), Some("invalid_grant"));
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use super::flows::{answer_consent, approve, param, signed_in_redirect};
-use super::{browser, serve, GONE, REDIRECT, SECRET};
+use super::{browser, serve, userinfo, GONE, REDIRECT, SECRET};
 
 pub(crate) const VERIFIER: &str = "a-verifier-of-at-least-forty-three-characters-0123";
 
@@ -266,24 +266,13 @@ async fn a_replayed_code_is_refused_and_revokes_what_it_issued() {
         .as_str()
         .expect("a refresh token")
         .to_owned();
-    let userinfo = |token: String| {
-        let issuer = issuer.clone();
-        async move {
-            browser()
-                .get(format!("{issuer}/oauth2/userinfo"))
-                .bearer_auth(token)
-                .send()
-                .await
-                .expect("an answer")
-        }
-    };
-    assert_eq!(userinfo(access.clone()).await.status(), 200);
+    assert_eq!(userinfo(&issuer, &access).await.status(), 200);
     let (status, body) = token(&issuer, &code_form(&code, VERIFIER)).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_grant"))
     );
-    let refused = userinfo(access).await;
+    let refused = userinfo(&issuer, &access).await;
     assert_eq!(refused.status(), 401);
     assert!(refused.headers()["www-authenticate"]
         .to_str()
@@ -451,12 +440,7 @@ async fn userinfo_needs_a_token_granted_openid() {
     let grant = [("grant_type", "client_credentials"), ("scope", "orders")];
     let (_, body) = as_service(&issuer, "token", &grant).await;
     let access = body["access_token"].as_str().expect("a token");
-    let response = browser()
-        .get(format!("{issuer}/oauth2/userinfo"))
-        .bearer_auth(access)
-        .send()
-        .await
-        .expect("an answer");
+    let response = userinfo(&issuer, access).await;
     assert_eq!(response.status(), 403);
     let challenge = response.headers()["www-authenticate"]
         .to_str()
@@ -483,12 +467,7 @@ async fn userinfo_for_a_user_who_is_gone_is_invalid_token() {
     let (status, body) = token(&issuer, &code_form(&code, VERIFIER)).await;
     assert_eq!(status, 200, "{body}");
     let access = body["access_token"].as_str().expect("a token");
-    let response = browser()
-        .get(format!("{issuer}/oauth2/userinfo"))
-        .bearer_auth(access)
-        .send()
-        .await
-        .expect("an answer");
+    let response = userinfo(&issuer, access).await;
     assert_eq!(response.status(), 401);
     let challenge = response.headers()["www-authenticate"]
         .to_str()
