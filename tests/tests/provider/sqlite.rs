@@ -364,6 +364,22 @@ async fn a_failing_database_answers_temporarily_unavailable_and_issues_nothing()
     assert_eq!(status, Status::Ok, "{tokens}");
     let access = tokens["access_token"].as_str().expect("an access token");
     let refresh = tokens["refresh_token"].as_str().expect("a refresh token");
+    // A consent page, answered once the database is gone.
+    let consent = client
+        .get(rp_authorization())
+        .cookie(rocket::http::Cookie::new("test_user", "8"))
+        .dispatch()
+        .await;
+    assert_eq!(consent.status(), Status::Ok);
+    let csrf = consent
+        .cookies()
+        .iter()
+        .next()
+        .expect("the CSRF cookie")
+        .clone();
+    let html = consent.into_string().await.expect("a page");
+    let mut form = super::flows::hidden_fields(&html);
+    form.push(("decision".into(), "approve".into()));
 
     // The database loses every table but the keys'. The store then fails,
     // which the client must not take for a bad grant or a bad token.
@@ -399,6 +415,44 @@ async fn a_failing_database_answers_temporarily_unavailable_and_issues_nothing()
     );
     assert_eq!(super::flows::param(&params, "code"), None);
     assert_eq!(super::flows::param(&params, "state").as_deref(), Some("s1"));
+    // A client that needs consent: neither asking whether the user gave it
+    // nor remembering the approval can be done, and no code is issued.
+    let asking = client
+        .get(rp_authorization())
+        .cookie(rocket::http::Cookie::new("test_user", "8"));
+    let approving = client
+        .post("/oauth2/consent")
+        .cookie(rocket::http::Cookie::new("test_user", "8"))
+        .cookie(csrf)
+        .header(rocket::http::ContentType::Form)
+        .body(
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&form)
+                .finish(),
+        );
+    for request in [asking, approving] {
+        let response = request.dispatch().await;
+        assert_eq!(response.status(), Status::SeeOther);
+        let location = response.headers().get_one("Location").expect("a redirect");
+        let params = super::flows::redirect_params(location);
+        let error = super::flows::param(&params, "error");
+        assert_eq!(
+            error.as_deref(),
+            Some("temporarily_unavailable"),
+            "{location}"
+        );
+        assert_eq!(super::flows::param(&params, "code"), None);
+    }
+}
+
+/// An authorization request of `rp`, which needs the user's consent.
+fn rp_authorization() -> String {
+    let redirect: String =
+        url::form_urlencoded::byte_serialize(super::REDIRECT.as_bytes()).collect();
+    format!(
+        "/oauth2/authorize?client_id=rp&redirect_uri={redirect}&response_type=code\
+         &scope=openid%20email&state=s2"
+    )
 }
 
 #[tokio::test]
