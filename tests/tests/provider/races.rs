@@ -1,12 +1,16 @@
 //! Two requests for one grant at the same moment. The store holds each
 //! request back, once it has read the grant, until the other has read it
 //! too: the race happens every time, so the loser's path is what is tested.
+//! Each race runs on the memory store and on SQLite, whose conditional
+//! updates are what instances sharing a database rely on.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use rocket_db_pools::sqlx::SqlitePool;
 use rocket_warden::provider::{
-    CodeEntry, CodeGrant, Family, Issued, MemoryStore, ProviderStore, StoreResult, StoredKey,
+    CodeEntry, CodeGrant, Family, Issued, MemoryStore, ProviderStore, SqliteStore, StoreResult,
+    StoredKey,
 };
 use serde_json::Value;
 use tokio::sync::Barrier;
@@ -55,15 +59,14 @@ impl Gate {
     }
 }
 
-/// A [`MemoryStore`] whose reads of codes or refresh tokens go through a
-/// [`Gate`].
-struct Gated {
-    inner: MemoryStore,
+/// A store whose reads of codes or refresh tokens go through a [`Gate`].
+struct Gated<S> {
+    inner: S,
     gate: Arc<Gate>,
 }
 
 #[rocket::async_trait]
-impl ProviderStore for Gated {
+impl<S: ProviderStore> ProviderStore for Gated<S> {
     async fn keys(&self) -> StoreResult<Vec<StoredKey>> {
         self.inner.keys().await
     }
@@ -118,15 +121,47 @@ impl ProviderStore for Gated {
     }
 }
 
-/// A provider whose store holds back reads of kind `read`; its issuer and
-/// the gate, to arm.
-async fn serve_gated(read: Read) -> (String, Arc<Gate>) {
+/// Where a provider keeps its state in these tests.
+#[derive(Clone, Copy, Debug)]
+enum Kept {
+    InMemory,
+    InSqlite,
+}
+
+/// A provider whose store (`kept` so) holds back reads of kind `read`; its
+/// issuer and the gate, to arm. The SQLite database lives as long as the
+/// directory returned with them.
+async fn serve_gated(kept: Kept, read: Read) -> (String, Arc<Gate>, tempfile::TempDir) {
     let gate = Gate::new(read);
-    let store = Gated {
-        inner: MemoryStore::new(),
-        gate: gate.clone(),
+    let dir = tempfile::tempdir().expect("a directory");
+    let issuer = match kept {
+        Kept::InMemory => {
+            let inner = MemoryStore::new();
+            super::serve_with_store(
+                "",
+                Gated {
+                    inner,
+                    gate: gate.clone(),
+                },
+            )
+            .await
+        }
+        Kept::InSqlite => {
+            let path = dir.path().join("provider.sqlite");
+            let url = format!("sqlite://{}?mode=rwc", path.display());
+            let pool = SqlitePool::connect(&url).await.expect("a database");
+            let inner = SqliteStore::new(pool).await.expect("the tables");
+            super::serve_with_store(
+                "",
+                Gated {
+                    inner,
+                    gate: gate.clone(),
+                },
+            )
+            .await
+        }
     };
-    (super::serve_with_store("", store).await, gate)
+    (issuer, gate, dir)
 }
 
 /// Sends two token requests with `form` at once: the one answered 200 and
@@ -155,25 +190,40 @@ async fn refresh_error(issuer: &str, refresh: &Value) -> Option<String> {
 
 #[tokio::test]
 async fn two_redemptions_of_one_code_at_once_leave_no_usable_token() {
-    let (issuer, gate) = serve_gated(Read::Code).await;
+    for kept in [Kept::InMemory, Kept::InSqlite] {
+        code_race(kept).await;
+    }
+}
+
+/// Two redemptions of one code at once, on a provider whose state is `kept`
+/// so: a code used twice revokes what it issued (RFC 6749 §4.1.2), even
+/// when both uses came at once.
+async fn code_race(kept: Kept) {
+    let (issuer, gate, _dir) = serve_gated(kept, Read::Code).await;
     let code = first_party_code(&issuer, "openid%20offline_access").await;
     gate.arm();
     let (won, lost) = race(&issuer, &code_form(&code, VERIFIER)).await;
-    assert_eq!(lost["error"], "invalid_grant");
+    assert_eq!(lost["error"], "invalid_grant", "{kept:?}");
     assert_eq!(
         lost["error_description"],
         "the code was already used: what it issued is revoked"
     );
-    // A code used twice revokes what it issued (RFC 6749 §4.1.2), even when
-    // both uses came at once.
     assert_eq!(userinfo_status(&issuer, &won["access_token"]).await, 401);
     let refused = refresh_error(&issuer, &won["refresh_token"]).await;
-    assert_eq!(refused.as_deref(), Some("invalid_grant"));
+    assert_eq!(refused.as_deref(), Some("invalid_grant"), "{kept:?}");
 }
 
 #[tokio::test]
 async fn two_refreshes_of_one_token_at_once_revoke_its_family() {
-    let (issuer, gate) = serve_gated(Read::Family).await;
+    for kept in [Kept::InMemory, Kept::InSqlite] {
+        refresh_race(kept).await;
+    }
+}
+
+/// Two refreshes with one token at once, on a provider whose state is
+/// `kept` so: the loser revokes the family, the winner's tokens with it.
+async fn refresh_race(kept: Kept) {
+    let (issuer, gate, _dir) = serve_gated(kept, Read::Family).await;
     let code = first_party_code(&issuer, "openid%20offline_access").await;
     let (status, first) = token(&issuer, &code_form(&code, VERIFIER)).await;
     assert_eq!(status, 200, "{first}");
@@ -181,7 +231,7 @@ async fn two_refreshes_of_one_token_at_once_revoke_its_family() {
     gate.arm();
     let form = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
     let (won, lost) = race(&issuer, &form).await;
-    assert_eq!(lost["error"], "invalid_grant");
+    assert_eq!(lost["error"], "invalid_grant", "{kept:?}");
     assert_eq!(
         lost["error_description"],
         "the refresh token was already used: its family is revoked"
