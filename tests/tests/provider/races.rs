@@ -202,15 +202,9 @@ async fn code_race(kept: Kept) {
     let (issuer, gate, _dir) = serve_gated(kept, Read::Code).await;
     let code = first_party_code(&issuer, "openid%20offline_access").await;
     gate.arm();
-    let (won, lost) = race(&issuer, &code_form(&code, VERIFIER)).await;
-    assert_eq!(lost["error"], "invalid_grant", "{kept:?}");
-    assert_eq!(
-        lost["error_description"],
-        "the code was already used: what it issued is revoked"
-    );
-    assert_eq!(userinfo_status(&issuer, &won["access_token"]).await, 401);
-    let refused = refresh_error(&issuer, &won["refresh_token"]).await;
-    assert_eq!(refused.as_deref(), Some("invalid_grant"), "{kept:?}");
+    let outcome = race(&issuer, &code_form(&code, VERIFIER)).await;
+    let refusal = "the code was already used: what it issued is revoked";
+    assert_nothing_usable(&issuer, outcome, refusal, kept).await;
 }
 
 #[tokio::test]
@@ -230,13 +224,23 @@ async fn refresh_race(kept: Kept) {
     let refresh = first["refresh_token"].as_str().expect("a refresh token");
     gate.arm();
     let form = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
-    let (won, lost) = race(&issuer, &form).await;
+    let outcome = race(&issuer, &form).await;
+    let refusal = "the refresh token was already used: its family is revoked";
+    assert_nothing_usable(&issuer, outcome, refusal, kept).await;
+}
+
+/// The race's loser was refused with `refusal`, and the winner's access
+/// and refresh tokens are revoked: neither caller keeps a usable token.
+async fn assert_nothing_usable(
+    issuer: &str,
+    (won, lost): (Value, Value),
+    refusal: &str,
+    kept: Kept,
+) {
     assert_eq!(lost["error"], "invalid_grant", "{kept:?}");
-    assert_eq!(
-        lost["error_description"],
-        "the refresh token was already used: its family is revoked"
-    );
-    assert_eq!(userinfo_status(&issuer, &won["access_token"]).await, 401);
-    let refused = refresh_error(&issuer, &won["refresh_token"]).await;
-    assert_eq!(refused.as_deref(), Some("invalid_grant"));
+    assert_eq!(lost["error_description"], refusal, "{kept:?}");
+    let access = userinfo_status(issuer, &won["access_token"]).await;
+    assert_eq!(access, 401, "the winner's access token, {kept:?}");
+    let refreshed = refresh_error(issuer, &won["refresh_token"]).await;
+    assert_eq!(refreshed.as_deref(), Some("invalid_grant"), "{kept:?}");
 }
