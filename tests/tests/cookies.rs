@@ -121,6 +121,20 @@ async fn a_bearer_success_sets_a_private_httponly_strict_cookie() {
 }
 
 #[rocket::async_test]
+async fn a_cached_token_issues_the_cookie_again_on_each_bearer_request() {
+    let client = client_with(SETTINGS).await;
+    let token = mint(HS256, &claims());
+    // The second request is a validated-token cache hit, which finishes
+    // without waiting on anything: it issues the cookie all the same.
+    for request in ["first", "second"] {
+        let response = get(&client, "/jwt", Some(&token)).await;
+        assert_eq!(response.status(), Status::Ok, "{request}");
+        let cookie = issued(&response).expect("a cookie is issued");
+        assert_eq!(opened(&cookie)["payload"]["sub"], "alice", "{request}");
+    }
+}
+
+#[rocket::async_test]
 async fn cookie_secure_and_path_are_configurable() {
     let client = client_with(&format!(
         "{SETTINGS}\ncookie_secure = false\ncookie_path = \"/api\""

@@ -23,13 +23,33 @@ use crate::identity::Authenticated;
 use crate::validators::{AuthnRules, Revocations, Validators};
 use crate::verify::{Binding, Lookup, Validator, Verified};
 
-/// The identity `request` authenticates as with `entry` and its chain:
-/// `Ok(None)` when it carries no credentials at all (no token, no cookie).
-pub(crate) async fn authenticate(
-    request: &Request<'_>,
-    validators: &Validators,
-    entry: &Validator,
-) -> Result<Option<Authenticated>, AuthError> {
+/// How far a request's authentication got without waiting (see [`start`]).
+pub(crate) enum Start<'r> {
+    /// The whole answer: the identity (`None`: no credentials at all), or
+    /// the refusal.
+    Done(Result<Option<Authenticated>, AuthError>),
+    /// What is left has to wait (a signature to verify, keys to fetch, a
+    /// proof, a revocation list, a directory): [`Rest::finish`] it.
+    Later(Rest<'r>),
+}
+
+/// What is left of a request's authentication after [`start`]: its
+/// credential (`None`: maybe an authentication cookie), and what the
+/// validated-token cache said to the first validator that takes it.
+pub(crate) struct Rest<'r> {
+    credential: Option<Credential<'r>>,
+    first: Option<Lookup>,
+}
+
+/// Starts authenticating `request` with `entry` and its chain, and finishes
+/// without waiting when it can: the common request, a cached bearer token
+/// whose identity the token alone gives, needs no future of its own (and no
+/// allocation for one). Everything else is [`Start::Later`].
+pub(crate) fn start<'r>(
+    request: &'r Request<'_>,
+    validators: &'r Validators,
+    entry: &'r Validator,
+) -> Start<'r> {
     let chain = validators.chain(entry);
     // Checked before anything else: a request riding on a session must not
     // reach a token route at all (as Odoo's `auth_jwt` refuses it).
@@ -44,21 +64,65 @@ pub(crate) async fn authenticate(
             request.uri().path(),
             entry.name(),
         );
-        return Err(AuthError::SessionCookie);
+        return Start::Done(Err(AuthError::SessionCookie));
     }
     let query_params = chain
         .clone()
         .filter_map(|(_, rules)| rules.query_param.as_deref());
     let dpop = entry.dpop_mode().is_some();
-    // Looked up only for a bound token or a DPoP request, not on every one.
-    let entry_rules = || validators.rules(entry);
-    match credentials::credential(request, query_params, dpop)? {
-        Some(credential) => bearer(request, chain, credential, entry_rules)
-            .await
-            .map(Some),
-        // Boxed: restoring a cookie's identity is a large future, and
-        // most requests carry a token.
-        None => Box::pin(from_cookie(request, chain)).await,
+    let credential = match credentials::credential(request, query_params, dpop) {
+        Ok(Some(credential)) => credential,
+        Ok(None) => return Start::Later(Rest::default()),
+        Err(refused) => return Start::Done(Err(refused)),
+    };
+    let mut takers = chain.filter(|(_, rules)| takes(rules, credential.sent_in));
+    let Some((validator, rules)) = takers.next() else {
+        return Start::Later(Rest::of(credential, None));
+    };
+    let first = validator.lookup(credential.token);
+    if let Lookup::Hit(Ok(token)) = &first {
+        if !needs_binding(&credential, token) {
+            if let Some(identified) = identify_now(request, validator, rules, token) {
+                return Start::Done(Ok(Some(identified)));
+            }
+        }
+    }
+    Start::Later(Rest::of(credential, Some(first)))
+}
+
+impl<'r> Rest<'r> {
+    fn of(credential: Credential<'r>, first: Option<Lookup>) -> Self {
+        let credential = Some(credential);
+        Self { credential, first }
+    }
+
+    /// The rest of the authentication [`start`] began, with the same
+    /// `validators` and `entry`.
+    pub(crate) async fn finish(
+        self,
+        request: &Request<'_>,
+        validators: &Validators,
+        entry: &Validator,
+    ) -> Result<Option<Authenticated>, AuthError> {
+        let chain = validators.chain(entry);
+        // Looked up only for a bound token or a DPoP request, not on every one.
+        let entry_rules = || validators.rules(entry);
+        match self.credential {
+            Some(credential) => bearer(request, chain, credential, self.first, entry_rules)
+                .await
+                .map(Some),
+            None => from_cookie(request, chain).await,
+        }
+    }
+}
+
+impl Default for Rest<'_> {
+    /// No credential: what is left is looking for an authentication cookie.
+    fn default() -> Self {
+        Self {
+            credential: None,
+            first: None,
+        }
     }
 }
 
@@ -66,14 +130,17 @@ pub(crate) async fn authenticate(
 /// where it was sent; the first to accept it decides the identity, once the
 /// token's binding holds (with `entry`, which gives the route validator's
 /// rules). A failure after acceptance (the binding, the partner) is final.
+/// `first` is the cache's answer to the first of them, when [`start`] asked.
 async fn bearer<'a>(
     request: &Request<'_>,
     chain: impl Iterator<Item = (&'a Validator, &'a AuthnRules)>,
     credential: Credential<'_>,
+    first: Option<Lookup>,
     entry: impl FnOnce() -> Option<&'a AuthnRules>,
 ) -> Result<Authenticated, AuthError> {
     let mut refusals: Vec<(&str, AuthError)> = Vec::new();
     let mut syntax_checked = credential.syntax_checked;
+    let mut first = first;
     for (validator, rules) in chain {
         if !takes(rules, credential.sent_in) {
             continue;
@@ -83,7 +150,10 @@ async fn bearer<'a>(
         // A JWT validator checks the compact shape before it decodes
         // anything, and base64url is within b64token: only a token it
         // refused can fail the syntax check (which then answers, as if first).
-        let verified = match validator.lookup(credential.token) {
+        let lookup = first
+            .take()
+            .unwrap_or_else(|| validator.lookup(credential.token));
+        let verified = match lookup {
             Lookup::Hit(result) => result,
             Lookup::Miss(miss) => {
                 if !syntax_checked && validator.introspects() {
@@ -101,8 +171,7 @@ async fn bearer<'a>(
         };
         match verified {
             Ok(token) => {
-                // A bearer token sent as one needs nothing more (the common case).
-                if credential.dpop || *token.binding() != Binding::None {
+                if needs_binding(&credential, &token) {
                     let now = validator.now_secs();
                     binding::check_binding(request, &credential, &token, entry(), now).await?;
                 }
@@ -114,9 +183,14 @@ async fn bearer<'a>(
     Err(chain_refusal(request, refusals))
 }
 
+/// Whether the token needs its binding checked: a bearer token sent as one
+/// needs nothing more (the common case).
+fn needs_binding(credential: &Credential<'_>, token: &Verified) -> bool {
+    credential.dpop || *token.binding() != Binding::None
+}
+
 /// The identity of a token `validator` accepted, with the authentication
-/// cookie issued (again) when the validator is in cookie mode, unless the
-/// token is DPoP-bound: a cookie would carry it without its proof.
+/// cookie issued (again) when the validator is in cookie mode.
 async fn identify(
     request: &Request<'_>,
     validator: &Validator,
@@ -129,12 +203,39 @@ async fn identify(
         revocations.check(token.payload.map()).await?;
     }
     let identity = rules.identity.identify(request, token).await?;
+    Ok(with_cookie(request, validator, rules, identity))
+}
+
+/// [`identify`], when nothing in it has to wait: no revocation lists to
+/// ask, and strategies that read only the token.
+fn identify_now(
+    request: &Request<'_>,
+    validator: &Validator,
+    rules: &AuthnRules,
+    token: &Arc<Verified>,
+) -> Option<Authenticated> {
+    if request.rocket().state::<Revocations>().is_some() {
+        return None;
+    }
+    let identity = rules.identity.identify_now(token)?;
+    Some(with_cookie(request, validator, rules, identity))
+}
+
+/// `identity`, with the authentication cookie issued (again) when the
+/// validator is in cookie mode, unless its token is DPoP-bound: a cookie
+/// would carry it without its proof.
+fn with_cookie(
+    request: &Request<'_>,
+    validator: &Validator,
+    rules: &AuthnRules,
+    identity: Authenticated,
+) -> Authenticated {
     if let Some(settings) = &rules.cookie {
         if !identity.token.is_dpop_bound() {
             cookie::issue(request, settings, &identity.token, validator.now_secs());
         }
     }
-    Ok(identity)
+    identity
 }
 
 /// Whether a validator takes tokens sent this way: every validator reads the

@@ -25,7 +25,7 @@ pub use auth_user::AuthUser;
 pub use authorized::Authorized;
 pub use jwt::{Jwt, OptionalJwt};
 
-use crate::authn::authenticate;
+use crate::authn::{self, Start};
 use crate::authz::{AccessToken, Policy};
 use crate::config::DpopMode;
 use crate::error::{AuthError, Denial};
@@ -68,9 +68,7 @@ pub(crate) async fn guard<P: Policy, G>(
         Err(refused) => return refused,
     };
     let cached = request
-        .local_cache_async(Box::pin(Authentication::run(
-            request, validators, validator,
-        )))
+        .local_cache_async(Authentication::run(request, validators, validator))
         .await;
     // A second validator on the same request (unusual) authenticates again.
     let fresh;
@@ -122,10 +120,23 @@ impl Authentication {
         // check of the logger each time).
         let traced = !span.is_disabled();
         let started = (telemetry::ENABLED || traced).then(Instant::now);
-        let authenticating = authenticate(request, validators, validator);
-        let result = match traced {
-            true => authenticating.instrument(span.clone()).await,
-            false => authenticating.await,
+        let start = || authn::start(request, validators, validator);
+        let begun = match traced {
+            true => span.in_scope(start),
+            false => start(),
+        };
+        let result = match begun {
+            Start::Done(result) => result,
+            // Boxed: what is left may verify a signature, fetch keys or ask
+            // a directory, futures of kilobytes that a cache hit, finished
+            // above, should neither carry nor allocate.
+            Start::Later(rest) => {
+                let finishing = Box::pin(rest.finish(request, validators, validator));
+                match traced {
+                    true => finishing.instrument(span.clone()).await,
+                    false => finishing.await,
+                }
+            }
         };
         Self {
             validator: validator.shared_name().clone(),

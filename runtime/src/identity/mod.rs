@@ -91,24 +91,13 @@ impl IdentityRules {
     /// Resolves the user and partner of `token`. A failed lookup is a 503 and
     /// a required partner that is not found a 401; both are final (a chain
     /// does not try its next validator, since this one accepted the token).
-    ///
-    /// Strategies that read only the token (user `static` or `claim`,
-    /// partner `none`) resolve once per verified token: every request that
-    /// carries a cached token shares the identity.
     pub(crate) async fn identify(
         &self,
         request: &Request<'_>,
         token: Arc<Verified>,
     ) -> Result<Authenticated, AuthError> {
-        let token_only = self.user.reads_token_only()
-            && matches!(self.partner, PartnerResolver::None)
-            && !self.partner_required;
-        if token_only {
-            let who = token.memo(|claims| Identity {
-                user: self.user.user_in_claims(claims),
-                partner: None,
-            });
-            return Ok(Authenticated { token, who });
+        if let Some(identified) = self.identify_now(&token) {
+            return Ok(identified);
         }
         let unavailable = |what: &str, error: LookupError| {
             tracing::error!(
@@ -133,5 +122,24 @@ impl IdentityRules {
         }
         let who = Arc::new(Identity { user, partner });
         Ok(Authenticated { token, who })
+    }
+
+    /// The identity of `token` when the strategies read only the token (user
+    /// `static` or `claim`, partner `none`); `None` when they must ask the
+    /// request or a directory. Resolved once per verified token: every
+    /// request that carries a cached token shares it.
+    pub(crate) fn identify_now(&self, token: &Arc<Verified>) -> Option<Authenticated> {
+        let token_only = self.user.reads_token_only()
+            && matches!(self.partner, PartnerResolver::None)
+            && !self.partner_required;
+        if !token_only {
+            return None;
+        }
+        let who = token.memo(|claims| Identity {
+            user: self.user.user_in_claims(claims),
+            partner: None,
+        });
+        let token = Arc::clone(token);
+        Some(Authenticated { token, who })
     }
 }
