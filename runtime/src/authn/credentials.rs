@@ -219,7 +219,12 @@ fn parse_authorization(value: &str, dpop: bool) -> Result<(&str, bool), AuthErro
             "Authorization header is empty",
         ));
     }
-    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    // The scheme is a few bytes long: a plain scan reaches its end before
+    // `split_once`'s `memchr` has set up for the whole token.
+    let (scheme, rest) = match value.bytes().position(|b| b == b' ') {
+        Some(at) => (&value[..at], &value[at + 1..]),
+        None => (value, ""),
+    };
     let as_dpop = dpop && scheme.eq_ignore_ascii_case("dpop");
     if !as_dpop && !scheme.eq_ignore_ascii_case("bearer") {
         return Err(AuthError::UnsupportedScheme);
