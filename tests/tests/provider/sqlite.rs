@@ -11,6 +11,7 @@ use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::{Client, LocalRequest};
 use rocket_db_pools::sqlx::SqlitePool;
 use rocket_db_pools::Database;
+use rocket_warden::clock::ManualClock;
 use rocket_warden::provider::{
     CodeGrant, Family, Issued, MemoryStore, Provider, ProviderStore, SqliteStore,
 };
@@ -160,6 +161,11 @@ async fn the_memory_and_sqlite_stores_keep_the_same_contract() {
 /// One instance of the provider on the database file `path` (the same
 /// issuer for all), with a resource server of its tokens.
 async fn instance(path: &std::path::Path) -> Client {
+    instance_with(path, |provider| provider).await
+}
+
+/// [`instance`], with its provider fairing set up further by `tweak`.
+async fn instance_with(path: &std::path::Path, tweak: impl FnOnce(Provider) -> Provider) -> Client {
     let config = format!(
         r#"
         databases.provider.url = "{}"
@@ -180,7 +186,7 @@ async fn instance(path: &std::path::Path) -> Client {
     let rocket = rocket::custom(figment)
         .attach(ProviderDb::init())
         .attach(Warden::fairing())
-        .attach(Provider::fairing(CookieUsers).sqlite::<ProviderDb>());
+        .attach(tweak(Provider::fairing(CookieUsers).sqlite::<ProviderDb>()));
     Client::untracked(rocket)
         .await
         .expect("the instance launches")
@@ -443,6 +449,70 @@ async fn a_failing_database_answers_temporarily_unavailable_and_issues_nothing()
         );
         assert_eq!(super::flows::param(&params, "code"), None);
     }
+}
+
+#[tokio::test]
+async fn a_key_set_due_for_a_change_is_unavailable_while_the_database_fails_and_kept() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = dir.path().join("provider.sqlite");
+    // The next key is published a day before the default 90 days' rotation.
+    let start = 1_800_000_000;
+    let due = start + 89 * 86_400;
+    let clock = ManualClock::at_secs(start);
+    let client = instance_with(&path, |provider| provider.clock(clock.clone())).await;
+    let published = jwks(&client).await.expect("the key set");
+    clock.set_secs(due - 30);
+    let verifier = "a-verifier-of-at-least-forty-three-characters-0123";
+    let params = first_party_authorization(&client, verifier).await;
+    let code = super::flows::param(&params, "code").expect("a code");
+    let redirect: String =
+        url::form_urlencoded::byte_serialize(super::REDIRECT.as_bytes()).collect();
+    let exchange = format!(
+        "grant_type=authorization_code&code={code}&redirect_uri={redirect}&code_verifier={verifier}"
+    );
+
+    // The keys' table goes away, then comes back.
+    let url = format!("sqlite://{}", path.display());
+    let pool = SqlitePool::connect(&url).await.expect("the database");
+    let rename = |from: &str, to: &str| {
+        let statement = format!("ALTER TABLE {from} RENAME TO {to}");
+        let pool = pool.clone();
+        async move {
+            rocket_db_pools::sqlx::query(&statement)
+                .execute(&pool)
+                .await
+                .expect("renamed");
+        }
+    };
+    rename("warden_keys", "warden_keys_away").await;
+    // Until a change is due, the loaded key set answers.
+    assert_eq!(jwks(&client).await.as_ref(), Some(&published));
+    // Once it is, the set must be read again and the store fails: the key
+    // set, and the tokens it would sign, are unavailable, not made anew.
+    clock.set_secs(due);
+    let response = client.get("/oauth2/jwks").dispatch().await;
+    assert_eq!(response.status(), Status::ServiceUnavailable);
+    let body: Value = response.into_json().await.expect("JSON");
+    assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+    assert!(body.get("keys").is_none(), "{body}");
+    let (status, body) = first_party_token(&client, &exchange).await;
+    assert_eq!(status, Status::ServiceUnavailable, "{body}");
+    assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+    // Back: each algorithm's next key is published beside its first, and
+    // the code, which the refused exchange left unused, redeems.
+    rename("warden_keys_away", "warden_keys").await;
+    let keys_of = |set: &str| -> Vec<Value> {
+        let set: Value = serde_json::from_str(set).expect("JSON");
+        set["keys"].as_array().expect("keys").clone()
+    };
+    let (before, after) = (
+        keys_of(&published),
+        keys_of(&jwks(&client).await.expect("keys")),
+    );
+    assert_eq!(after.len(), 2 * before.len(), "{after:?}");
+    assert!(before.iter().all(|key| after.contains(key)), "{after:?}");
+    let (status, tokens) = first_party_token(&client, &exchange).await;
+    assert_eq!(status, Status::Ok, "{tokens}");
 }
 
 /// An authorization request of `rp`, which needs the user's consent.
