@@ -9,15 +9,20 @@ use rocket::http::HeaderMap;
 
 use super::config::{AuthMethod, ClientConfig, ProviderConfig};
 use super::params::Params;
+use crate::headers::{self, MoreThanOne};
 
 /// Why a client was not authenticated: each an `invalid_client` (401)
-/// except [`ClientRefusal::TwoMethods`] (`invalid_request`).
+/// except [`ClientRefusal::TwoMethods`] and [`ClientRefusal::TwoHeaders`]
+/// (`invalid_request`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ClientRefusal {
     /// No `client_id` at all.
     Missing,
     /// More than one way at once (§2.3).
     TwoMethods,
+    /// More than one `Authorization` header: credentials twice over, which
+    /// RFC 6749 §5.2 makes an `invalid_request`, whichever would pass.
+    TwoHeaders,
     /// An `Authorization` header that is not Basic `id:secret`.
     Malformed,
     /// No such client.
@@ -35,6 +40,7 @@ impl ClientRefusal {
         match self {
             Self::Missing => "the client is not authenticated",
             Self::TwoMethods => "the client used more than one authentication method",
+            Self::TwoHeaders => "more than one Authorization header",
             Self::Malformed => "the Authorization header is not HTTP Basic client credentials",
             Self::Unknown | Self::WrongSecret => "client authentication failed",
             Self::WrongMethod => "the client must use its registered authentication method",
@@ -48,9 +54,10 @@ pub(crate) fn authenticate<'c>(
     headers: &HeaderMap<'_>,
     params: &Params,
 ) -> Result<&'c ClientConfig, ClientRefusal> {
-    let basic = match headers.get_one("Authorization") {
-        Some(value) => Some(basic_credentials(value).ok_or(ClientRefusal::Malformed)?),
-        None => None,
+    let basic = match headers::only(headers, "authorization") {
+        Ok(Some(value)) => Some(basic_credentials(value).ok_or(ClientRefusal::Malformed)?),
+        Ok(None) => None,
+        Err(MoreThanOne) => return Err(ClientRefusal::TwoHeaders),
     };
     let form_secret = params.get("client_secret");
     let form_id = params.get("client_id");

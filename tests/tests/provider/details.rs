@@ -265,6 +265,30 @@ async fn a_repeated_parameter_or_two_authentication_methods_are_invalid_request(
         both.json::<Value>().await.expect("JSON")["error"],
         "invalid_request"
     );
+    // Two Basic headers are credentials twice over, even when the first
+    // would pass alone.
+    let basic = |secret: &str| {
+        let pair = format!("rp:{secret}");
+        let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, pair);
+        format!("Basic {encoded}")
+    };
+    for path in ["token", "introspect", "revoke"] {
+        let twice = browser()
+            .post(format!("{issuer}/oauth2/{path}"))
+            .header("Authorization", basic(SECRET))
+            .header("Authorization", basic("another-secret"))
+            .form(&[("grant_type", "client_credentials"), ("token", "x")])
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(twice.status(), 400, "{path}");
+        let body = twice.json::<Value>().await.expect("JSON");
+        assert_eq!(body["error"], "invalid_request", "{path}: {body}");
+        assert_eq!(
+            body["error_description"], "more than one Authorization header",
+            "{path}"
+        );
+    }
     let not_form = browser()
         .post(format!("{issuer}/oauth2/token"))
         .basic_auth("rp", Some(SECRET))

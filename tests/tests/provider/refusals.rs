@@ -453,6 +453,37 @@ async fn userinfo_needs_a_token_granted_openid() {
 }
 
 #[tokio::test]
+async fn userinfo_with_two_authorization_headers_is_invalid_request() {
+    let issuer = serve("").await;
+    let code = first_party_code(&issuer, "openid").await;
+    let (status, body) = token(&issuer, &code_form(&code, VERIFIER)).await;
+    assert_eq!(status, 200, "{body}");
+    let access = body["access_token"].as_str().expect("a token");
+    // The first would pass alone; the second is not even a bearer token.
+    let response = browser()
+        .get(format!("{issuer}/oauth2/userinfo"))
+        .header("Authorization", format!("Bearer {access}"))
+        .header("Authorization", "Basic c2VydmljZTpzZWNyZXQ=")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 400);
+    let challenge = response.headers()["www-authenticate"]
+        .to_str()
+        .expect("text");
+    assert!(
+        challenge.contains("error=\"invalid_request\""),
+        "{challenge}"
+    );
+    assert!(
+        challenge.contains("more than one Authorization header"),
+        "{challenge}"
+    );
+    // The token alone still works: the refusal changed nothing.
+    assert_eq!(userinfo(&issuer, access).await.status(), 200);
+}
+
+#[tokio::test]
 async fn userinfo_for_a_user_who_is_gone_is_invalid_token() {
     let issuer = serve("").await;
     let url = authorize(

@@ -37,7 +37,9 @@ impl Refusal {
 
     pub(super) fn client(refusal: ClientRefusal) -> Self {
         match refusal {
-            ClientRefusal::TwoMethods => Self::invalid_request(refusal.description()),
+            ClientRefusal::TwoMethods | ClientRefusal::TwoHeaders => {
+                Self::invalid_request(refusal.description())
+            }
             _ => Self(
                 Status::Unauthorized,
                 "invalid_client",

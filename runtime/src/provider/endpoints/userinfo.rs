@@ -7,6 +7,7 @@ use rocket::http::Status;
 use rocket::{Request, Response};
 use serde_json::{Map, Value};
 
+use crate::headers::{self, MoreThanOne};
 use crate::provider::users::releasable;
 use crate::provider::{reply, ProviderState};
 
@@ -71,17 +72,33 @@ pub(super) async fn verify_access(
     }
 }
 
-/// The token of an `Authorization: Bearer` header.
-fn bearer<'r>(request: &'r Request<'_>) -> Option<&'r str> {
-    let value = request.headers().get_one("Authorization")?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+/// The token of an `Authorization: Bearer` header (`None` without one),
+/// or `Err` for more than one header: a malformed request (RFC 6750 §3.1),
+/// whichever of them would pass.
+fn bearer<'r>(request: &'r Request<'_>) -> Result<Option<&'r str>, MoreThanOne> {
+    let Some(value) = headers::only(request.headers(), "authorization")? else {
+        return Ok(None);
+    };
+    let token = value
+        .split_once(' ')
+        .and_then(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()));
+    Ok(token)
 }
 
 /// `GET` and `POST /oauth2/userinfo`.
 pub(super) async fn userinfo(state: &ProviderState, request: &Request<'_>) -> Response<'static> {
-    let Some(token) = bearer(request) else {
-        return reply::bearer_error(Status::Unauthorized, None, "an access token is required");
+    let token = match bearer(request) {
+        Ok(Some(token)) => token,
+        Ok(None) => {
+            return reply::bearer_error(Status::Unauthorized, None, "an access token is required")
+        }
+        Err(MoreThanOne) => {
+            return reply::bearer_error(
+                Status::BadRequest,
+                Some("invalid_request"),
+                "more than one Authorization header",
+            )
+        }
     };
     let claims = match verify_access(state, token).await {
         Ok(claims) => claims,
