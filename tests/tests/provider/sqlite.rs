@@ -347,6 +347,21 @@ async fn first_party_authorization(client: &Client, verifier: &str) -> Vec<(Stri
     super::flows::redirect_params(location)
 }
 
+/// The PKCE verifier of the first-party codes these tests redeem.
+const VERIFIER: &str = "a-verifier-of-at-least-forty-three-characters-0123";
+
+/// A code for `first` ([`first_party_authorization`] with [`VERIFIER`]),
+/// as the token request's form that redeems it.
+async fn first_party_exchange(client: &Client) -> String {
+    let params = first_party_authorization(client, VERIFIER).await;
+    let code = super::flows::param(&params, "code").expect("a code");
+    let redirect: String =
+        url::form_urlencoded::byte_serialize(super::REDIRECT.as_bytes()).collect();
+    format!(
+        "grant_type=authorization_code&code={code}&redirect_uri={redirect}&code_verifier={VERIFIER}"
+    )
+}
+
 /// `POST /oauth2/token` for `first`, its secret in the form.
 async fn first_party_token(client: &Client, form: &str) -> (Status, Value) {
     let form = format!("client_id=first&client_secret={SECRET}&{form}");
@@ -358,14 +373,7 @@ async fn a_failing_database_answers_temporarily_unavailable_and_issues_nothing()
     let dir = tempfile::tempdir().expect("a directory");
     let path = dir.path().join("provider.sqlite");
     let client = instance(&path).await;
-    let verifier = "a-verifier-of-at-least-forty-three-characters-0123";
-    let params = first_party_authorization(&client, verifier).await;
-    let code = super::flows::param(&params, "code").expect("a code");
-    let redirect: String =
-        url::form_urlencoded::byte_serialize(super::REDIRECT.as_bytes()).collect();
-    let exchange = format!(
-        "grant_type=authorization_code&code={code}&redirect_uri={redirect}&code_verifier={verifier}"
-    );
+    let exchange = first_party_exchange(&client).await;
     let (status, tokens) = first_party_token(&client, &exchange).await;
     assert_eq!(status, Status::Ok, "{tokens}");
     let access = tokens["access_token"].as_str().expect("an access token");
@@ -414,7 +422,7 @@ async fn a_failing_database_answers_temporarily_unavailable_and_issues_nothing()
     unavailable(first_party_token(&client, &exchange).await);
     assert_eq!(userinfo(&client, access).await, Status::ServiceUnavailable);
     // A new authorization goes back to the client with the error, no code.
-    let params = first_party_authorization(&client, verifier).await;
+    let params = first_party_authorization(&client, VERIFIER).await;
     assert_eq!(
         super::flows::param(&params, "error").as_deref(),
         Some("temporarily_unavailable")
@@ -462,14 +470,7 @@ async fn a_key_set_due_for_a_change_is_unavailable_while_the_database_fails_and_
     let client = instance_with(&path, |provider| provider.clock(clock.clone())).await;
     let published = jwks(&client).await.expect("the key set");
     clock.set_secs(due - 30);
-    let verifier = "a-verifier-of-at-least-forty-three-characters-0123";
-    let params = first_party_authorization(&client, verifier).await;
-    let code = super::flows::param(&params, "code").expect("a code");
-    let redirect: String =
-        url::form_urlencoded::byte_serialize(super::REDIRECT.as_bytes()).collect();
-    let exchange = format!(
-        "grant_type=authorization_code&code={code}&redirect_uri={redirect}&code_verifier={verifier}"
-    );
+    let exchange = first_party_exchange(&client).await;
 
     // The keys' table goes away, then comes back.
     let url = format!("sqlite://{}", path.display());
