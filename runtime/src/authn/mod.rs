@@ -2,7 +2,9 @@
 //! session cookies refused, its credential read (header, query, cookie), the
 //! validator chain tried in order, the token's binding (to a DPoP proof or
 //! a client certificate) checked, the user and partner resolved, the cookie
-//! issued. Guards run this once per request (see `guard`).
+//! issued. Guards run this once per request (see `guard`): [`start`] does
+//! what needs no waiting and answers a plain cache hit there, and
+//! [`Rest::finish`] does the rest.
 
 mod binding;
 mod certificate;
