@@ -46,7 +46,8 @@ pub(crate) struct Rest<'r> {
 /// Starts authenticating `request` with `entry` and its chain, and finishes
 /// without waiting when it can: the common request, a cached bearer token
 /// whose identity the token alone gives, needs no future of its own (and no
-/// allocation for one). Everything else is [`Start::Later`].
+/// allocation for one), and neither does a request without credentials
+/// where no cookie can stand for them. Everything else is [`Start::Later`].
 pub(crate) fn start<'r>(
     request: &'r Request<'_>,
     validators: &'r Validators,
@@ -74,6 +75,11 @@ pub(crate) fn start<'r>(
     let dpop = entry.dpop_mode().is_some();
     let credential = match credentials::credential(request, query_params, dpop) {
         Ok(Some(credential)) => credential,
+        // Anonymous, unless a validator of the chain keeps identities in
+        // cookies, which the rest looks for.
+        Ok(None) if chain.clone().all(|(_, rules)| rules.cookie.is_none()) => {
+            return Start::Done(Ok(None))
+        }
         Ok(None) => return Start::Later(Rest::default()),
         Err(refused) => return Start::Done(Err(refused)),
     };
