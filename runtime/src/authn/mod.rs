@@ -36,8 +36,10 @@ pub(crate) enum Start<'r> {
 }
 
 /// What is left of a request's authentication after [`start`]: its
-/// credential (`None`: maybe an authentication cookie), and what the
-/// validated-token cache said to the first validator that takes it.
+/// credential (`None`: maybe an authentication cookie, which is what the
+/// default looks for), and what the validated-token cache said to the first
+/// validator that takes it.
+#[derive(Default)]
 pub(crate) struct Rest<'r> {
     credential: Option<Credential<'r>>,
     first: Option<Lookup>,
@@ -53,7 +55,7 @@ pub(crate) fn start<'r>(
     validators: &'r Validators,
     entry: &'r Validator,
 ) -> Start<'r> {
-    let chain = validators.chain(entry);
+    let mut chain = validators.chain(entry);
     // Checked before anything else: a request riding on a session must not
     // reach a token route at all (as Odoo's `auth_jwt` refuses it).
     let refused = chain
@@ -83,8 +85,7 @@ pub(crate) fn start<'r>(
         Ok(None) => return Start::Later(Rest::default()),
         Err(refused) => return Start::Done(Err(refused)),
     };
-    let mut takers = chain.filter(|(_, rules)| takes(rules, credential.sent_in));
-    let Some((validator, rules)) = takers.next() else {
+    let Some((validator, rules)) = chain.find(|(_, rules)| takes(rules, credential.sent_in)) else {
         return Start::Later(Rest::of(credential, None));
     };
     let first = validator.lookup(credential.token);
@@ -120,16 +121,6 @@ impl<'r> Rest<'r> {
                 .await
                 .map(Some),
             None => from_cookie(request, chain).await,
-        }
-    }
-}
-
-impl Default for Rest<'_> {
-    /// No credential: what is left is looking for an authentication cookie.
-    fn default() -> Self {
-        Self {
-            credential: None,
-            first: None,
         }
     }
 }
