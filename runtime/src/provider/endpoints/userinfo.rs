@@ -93,11 +93,12 @@ pub(super) async fn userinfo(state: &ProviderState, request: &Request<'_>) -> Re
             return reply::bearer_error(Status::Unauthorized, None, "an access token is required")
         }
         Err(MoreThanOne) => {
+            tracing::info!(target: "rocket_warden::provider", "userinfo refused: more than one Authorization header");
             return reply::bearer_error(
                 Status::BadRequest,
                 Some("invalid_request"),
                 "more than one Authorization header",
-            )
+            );
         }
     };
     let claims = match verify_access(state, token).await {
