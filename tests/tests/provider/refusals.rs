@@ -274,10 +274,7 @@ async fn a_replayed_code_is_refused_and_revokes_what_it_issued() {
     );
     let refused = userinfo(&issuer, &access).await;
     assert_eq!(refused.status(), 401);
-    assert!(refused.headers()["www-authenticate"]
-        .to_str()
-        .expect("text")
-        .contains("error=\"invalid_token\""));
+    assert!(challenge_of(&refused).contains("error=\"invalid_token\""));
     let (_, body) = token(
         &issuer,
         &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
@@ -331,6 +328,12 @@ async fn client_credentials_revocation_and_introspection() {
         .await
         .expect("an answer");
     assert_eq!(anonymous.status(), 401);
+}
+
+/// The `WWW-Authenticate` challenge of a refusal.
+fn challenge_of(response: &reqwest::Response) -> String {
+    let challenge = response.headers()["www-authenticate"].to_str();
+    challenge.expect("text").to_owned()
 }
 
 /// `POST /oauth2/{path}` as `service` (HTTP Basic), with `form`.
@@ -442,10 +445,7 @@ async fn userinfo_needs_a_token_granted_openid() {
     let access = body["access_token"].as_str().expect("a token");
     let response = userinfo(&issuer, access).await;
     assert_eq!(response.status(), 403);
-    let challenge = response.headers()["www-authenticate"]
-        .to_str()
-        .expect("text")
-        .to_owned();
+    let challenge = challenge_of(&response);
     assert!(
         challenge.contains("error=\"insufficient_scope\""),
         "{challenge}"
@@ -468,9 +468,7 @@ async fn userinfo_with_two_authorization_headers_is_invalid_request() {
         .await
         .expect("an answer");
     assert_eq!(response.status(), 400);
-    let challenge = response.headers()["www-authenticate"]
-        .to_str()
-        .expect("text");
+    let challenge = challenge_of(&response);
     assert!(
         challenge.contains("error=\"invalid_request\""),
         "{challenge}"
@@ -500,9 +498,7 @@ async fn userinfo_for_a_user_who_is_gone_is_invalid_token() {
     let access = body["access_token"].as_str().expect("a token");
     let response = userinfo(&issuer, access).await;
     assert_eq!(response.status(), 401);
-    let challenge = response.headers()["www-authenticate"]
-        .to_str()
-        .expect("text");
+    let challenge = challenge_of(&response);
     assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
     assert!(
         challenge.contains("the user no longer exists"),
@@ -639,10 +635,7 @@ async fn a_revoked_access_token_is_refused_by_the_same_applications_validators()
     assert_eq!(revoked.status(), 200);
     let refused = api().await.expect("an answer");
     assert_eq!(refused.status(), 401);
-    let challenge = refused.headers()["www-authenticate"]
-        .to_str()
-        .expect("text")
-        .to_owned();
+    let challenge = challenge_of(&refused);
     assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
     assert_eq!(
         refused.json::<Value>().await.expect("JSON")["error_description"],
