@@ -13,11 +13,12 @@ use jsonwebtoken::{EncodingKey, Header};
 use partners::{execute, with_partners};
 use rocket::http::Status;
 use rocket::local::asynchronous::Client;
+use rocket::request::{FromRequest, Outcome};
 use rocket::serde::json::Json;
 use rocket::{routes, Request, Route};
 use rocket_warden::identity::{LookupError, UserStrategy};
 use rocket_warden::policy::{Policy, RoutePolicy};
-use rocket_warden::{AuthUser, Claims, Jwt, OptionalJwt, Warden};
+use rocket_warden::{jwt_auth, AuthUser, Claims, Jwt, OptionalJwt, Warden};
 use serde_json::{json, Value};
 use support::ignite::assert_aborts;
 use support::*;
@@ -232,6 +233,65 @@ async fn several_guards_share_one_pass_through_the_chain() {
     assert_eq!(response.status(), Status::Ok);
     assert_eq!(response.into_string().await.as_deref(), Some("b alice"));
     assert_eq!(counting.0.load(Ordering::SeqCst), 1);
+}
+
+/// A guard of the application's own that asks for the user through policy
+/// `ViaA`, beside a `#[jwt_auth]` route's one guard.
+struct UserViaA(String);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for UserViaA {
+    type Error = ();
+
+    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, ()> {
+        match request.guard::<AuthUser<ViaA>>().await {
+            Outcome::Success(user) => Outcome::Success(UserViaA(user.id().to_owned())),
+            _ => Outcome::Error((Status::Unauthorized, ())),
+        }
+    }
+}
+
+#[jwt_auth(validator = "a")]
+#[rocket::get("/a/mixed")]
+fn mixed(auth: Jwt, user: UserViaA) -> String {
+    format!("{} {}", auth.validator(), user.0)
+}
+
+/// A `#[jwt_auth]` route's one guard keeps a plain cache hit to itself, but
+/// an authentication that had to wait (here, for the user strategy) is
+/// shared with the application's own guards, as between two of ours.
+#[rocket::async_test]
+async fn a_routes_one_guard_shares_what_waited_with_a_guard_of_the_application() {
+    let counting = Counting::default();
+    let config = a_then_b("", "user_strategy = \"counting\"");
+    let warden = Warden::fairing().user_strategy("counting", counting.clone());
+    let client = Client::tracked(rocket_with(warden, &config, routes![mixed]))
+        .await
+        .expect("launches");
+    let token = mint(RS256, &claims());
+    for (round, resolved) in [(1, 1), (2, 2)] {
+        let response = get(&client, "/a/mixed", Some(&token)).await;
+        assert_eq!(response.status(), Status::Ok, "request {round}");
+        let body = response.into_string().await;
+        assert_eq!(body.as_deref(), Some("b alice"), "request {round}");
+        assert_eq!(
+            counting.0.load(Ordering::SeqCst),
+            resolved,
+            "request {round}"
+        );
+    }
+    // A plain hit, which the route's guard keeps to itself: the
+    // application's guard finds the same answer on its own.
+    let client = Client::tracked(rocket(&a_then_b("", ""), routes![mixed]))
+        .await
+        .expect("launches");
+    let token = mint(HS256, &claims());
+    for round in 1..=2 {
+        let response = get(&client, "/a/mixed", Some(&token)).await;
+        assert_eq!(response.status(), Status::Ok, "request {round}");
+        let body = response.into_string().await;
+        assert_eq!(body.as_deref(), Some("a alice"), "request {round}");
+    }
 }
 
 #[rocket::async_test]

@@ -371,6 +371,21 @@ fn twice(first: Jwt, second: Jwt<MyClaims>) -> String {
     format!("{} {}", first["sub"], second.sub)
 }
 
+/// A guard inside `Option` is a guard of the route too.
+#[jwt_auth(check = checks::counted)]
+#[get("/twice-nested")]
+fn twice_nested(first: Jwt, second: Option<Jwt<MyClaims>>) -> String {
+    let second = second.map_or_else(|| "none".to_owned(), |second| second.sub.clone());
+    format!("{} {second}", first["sub"])
+}
+
+/// No guard of its own but one inside `Option`: with the hidden guard, two.
+#[jwt_auth(check = checks::counted)]
+#[get("/hidden-and-nested")]
+fn hidden_and_nested(only: Option<Jwt<MyClaims>>) -> String {
+    only.map_or_else(|| "none".to_owned(), |only| only.sub.clone())
+}
+
 /// The check runs only after roles passed.
 #[jwt_auth(roles = ["admin"], check = checks::counted)]
 #[get("/admin-counted")]
@@ -1151,8 +1166,11 @@ async fn jwt_exposes_roles_then_prefixed_scopes() {
 }
 
 async fn counting_client() -> Client {
-    let rocket =
-        support::rocket(&main_with(""), routes![twice, admin_counted]).manage(Counter::default());
+    let rocket = support::rocket(
+        &main_with(""),
+        routes![twice, twice_nested, hidden_and_nested, admin_counted],
+    )
+    .manage(Counter::default());
     Client::tracked(rocket).await.expect("launches")
 }
 
@@ -1177,6 +1195,24 @@ async fn two_guards_sharing_a_policy_run_its_check_once_per_request() {
         .await
         .assert_denied("main", CHECK_FAILED);
     assert_eq!(runs(&client), 3);
+}
+
+/// Guards nested in `Option`, and the hidden guard, count among a route's
+/// guards: a route with two of them shares their decision, as with two
+/// plain ones (a route with one keeps its decision to its guard).
+#[rocket::async_test]
+async fn guards_nested_in_options_share_the_policy_decision_too() {
+    let client = counting_client().await;
+    assert_eq!(
+        ok_text(&client, "/twice-nested", Some(&token(json!({})))).await,
+        "\"alice\" alice"
+    );
+    assert_eq!(runs(&client), 1);
+    assert_eq!(
+        ok_text(&client, "/hidden-and-nested", Some(&token(json!({})))).await,
+        "alice"
+    );
+    assert_eq!(runs(&client), 2);
 }
 
 #[rocket::async_test]

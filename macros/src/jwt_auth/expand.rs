@@ -24,16 +24,19 @@ pub(crate) fn expand(
     guards: Guards,
 ) -> TokenStream {
     let policy = paths::policy_type(&item);
-    if matches!(guards, Guards::Hidden) && args.public.is_none() {
-        let hidden = paths::hidden_guard();
+    let hidden = !guards.own && args.public.is_none();
+    if hidden {
+        let name = paths::hidden_guard();
         // First, so the token is checked before any other guard does work.
         item.sig
             .inputs
-            .insert(0, syn::parse_quote!(#hidden: #AUTHORIZED<#policy>));
+            .insert(0, syn::parse_quote!(#name: #AUTHORIZED<#policy>));
     }
     let vis = &item.vis;
     let value = policy_value(&item, args, route);
     let check = args.check.as_ref().map(check_fn);
+    // Each bound type is a guard Rocket runs (`Option<Jwt<…>>` too).
+    let one_guard = guards.bound + usize::from(hidden) == 1;
     let mut out = item.to_token_stream();
     out.extend(quote! {
         #[doc(hidden)]
@@ -44,6 +47,7 @@ pub(crate) fn expand(
         impl #POLICY_TRAIT for #policy {
             const POLICY: #ROUTE_POLICY = #value;
             #check
+            const ONE_GUARD: bool = #one_guard;
 
             fn validator_slot() -> ::core::option::Option<&'static #VALIDATOR_SLOT> {
                 static SLOT: #VALIDATOR_SLOT = #VALIDATOR_SLOT::new();

@@ -9,11 +9,12 @@ use super::errors::Errors;
 use super::paths::{self, VALUE};
 
 /// How the handler takes the token.
-pub(crate) enum Guards {
-    /// Through its own `Jwt`/`OptionalJwt` parameters, now bound to the policy.
-    Bound,
-    /// Through none: a hidden guard must be added (unless the route is public).
-    Hidden,
+pub(crate) struct Guards {
+    /// Whether through a `Jwt`/`OptionalJwt`/`AuthUser` parameter of its
+    /// own; if not, a hidden guard must be added (unless the route is public).
+    pub(crate) own: bool,
+    /// How many guard types were bound to the policy, nested ones included.
+    pub(crate) bound: usize,
 }
 
 /// The guard types a handler may take, by their last path segment.
@@ -39,20 +40,19 @@ impl Kind {
 /// no guard of the route falls back to the default policy.
 pub(crate) fn bind(item: &mut syn::ItemFn, args: &Args, errors: &mut Errors) -> Guards {
     let policy = paths::policy_type(item);
-    let mut bound = false;
+    let mut guards = Guards {
+        own: false,
+        bound: 0,
+    };
     for input in &mut item.sig.inputs {
         let FnArg::Typed(param) = input else { continue };
         if let Some((kind, ident)) = guard_kind(&param.ty) {
-            bound = true;
+            guards.own = true;
             check_kind(kind, &ident, args, errors);
         }
-        bind_type(&mut param.ty, &policy, errors);
+        guards.bound += bind_type(&mut param.ty, &policy, errors);
     }
-    if bound {
-        Guards::Bound
-    } else {
-        Guards::Hidden
-    }
+    guards
 }
 
 /// Whether `ty` is itself a `Jwt` or an `OptionalJwt`.
@@ -68,22 +68,25 @@ fn guard_kind(ty: &Type) -> Option<(Kind, syn::Ident)> {
 }
 
 /// Adds the policy to `ty` if it is a guard, else to any guard among its
-/// type arguments.
-fn bind_type(ty: &mut Type, policy: &syn::Ident, errors: &mut Errors) {
+/// type arguments: how many guards that was.
+fn bind_type(ty: &mut Type, policy: &syn::Ident, errors: &mut Errors) -> usize {
     let kind = guard_kind(ty).map(|(kind, _)| kind);
-    let Type::Path(ty) = ty else { return };
+    let Type::Path(ty) = ty else { return 0 };
     let Some(last) = ty.path.segments.last_mut() else {
-        return;
+        return 0;
     };
     if let Some(kind) = kind {
         add_policy(kind, &mut last.arguments, policy, errors);
-    } else if let PathArguments::AngleBracketed(generics) = &mut last.arguments {
-        for arg in &mut generics.args {
-            if let GenericArgument::Type(inner) = arg {
-                bind_type(inner, policy, errors);
-            }
-        }
+        return 1;
     }
+    let PathArguments::AngleBracketed(generics) = &mut last.arguments else {
+        return 0;
+    };
+    let inner = generics.args.iter_mut().filter_map(|arg| match arg {
+        GenericArgument::Type(inner) => Some(inner),
+        _ => None,
+    });
+    inner.map(|inner| bind_type(inner, policy, errors)).sum()
 }
 
 /// A guard must fit the route's access: `OptionalJwt` exactly on `optional`

@@ -56,6 +56,15 @@ pub trait Policy: Send + Sync + 'static {
     fn validator_slot() -> Option<&'static ValidatorSlot> {
         None
     }
+
+    /// Whether one guard alone applies this policy, per request: then a
+    /// guard that authenticates without waiting keeps the outcome to itself
+    /// instead of in Rocket's request-local cache, where no other guard of
+    /// the route would look for it. `#[jwt_auth]` knows from the handler's
+    /// parameters; hand-written policies leave the default, `false` (every
+    /// authentication shared).
+    #[doc(hidden)]
+    const ONE_GUARD: bool = false;
 }
 
 /// Whether a route needs a token.

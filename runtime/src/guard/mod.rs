@@ -3,7 +3,8 @@
 //!
 //! Each reads the request's credentials and validates them once per request,
 //! however many guards a route has (the result lives in Rocket's request-local
-//! cache), then applies its route policy, also once per request. A refusal is
+//! cache, unless the route's one guard finished it without waiting), then
+//! applies its route policy, also once per request. A refusal is
 //! recorded on the request so the fairing can answer it with the right
 //! challenge and body.
 
@@ -13,7 +14,7 @@ mod jwt;
 
 use std::any::TypeId;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Instant;
 
 use rocket::http::Status;
@@ -25,7 +26,7 @@ pub use auth_user::AuthUser;
 pub use authorized::Authorized;
 pub use jwt::{Jwt, OptionalJwt};
 
-use crate::authn::{self, Start};
+use crate::authn::{self, Rest, Start};
 use crate::authz::{AccessToken, Policy};
 use crate::config::DpopMode;
 use crate::error::{AuthError, Denial};
@@ -67,19 +68,8 @@ pub(crate) async fn guard<P: Policy, G>(
         Ok(found) => found,
         Err(refused) => return refused,
     };
-    let cached = request
-        .local_cache_async(Authentication::run(request, validators, validator))
-        .await;
-    // A second validator on the same request (unusual) authenticates again.
-    let fresh;
-    let same = Arc::ptr_eq(&cached.validator, validator.shared_name())
-        || *cached.validator == *validator.name();
-    let authentication = if same {
-        cached
-    } else {
-        fresh = Box::pin(Authentication::run(request, validators, validator)).await;
-        &fresh
-    };
+    let mut own = None;
+    let authentication = authenticate::<P>(request, validators, validator, &mut own).await;
     let token = authentication.decide::<P>(request, validator).await;
     let had_token = matches!(token, Ok(Some(_)));
     let result = token.and_then(make);
@@ -87,10 +77,47 @@ pub(crate) async fn guard<P: Policy, G>(
     conclude::<P, _>(request, validator, result)
 }
 
+/// The request's authentication with `validator`: shared by the guards of
+/// the route through Rocket's request-local cache, or kept in `own`. The
+/// route's one guard keeps what it finished without waiting (a plain cache
+/// hit) to itself, which spares the cache's map and entry: no other guard
+/// of the route would look for it. A request another validator
+/// authenticated first (unusual) is authenticated again, into `own` too.
+async fn authenticate<'a, P: Policy>(
+    request: &'a Request<'_>,
+    validators: &'a Validators,
+    validator: &'a Validator,
+    own: &'a mut Option<Authentication>,
+) -> &'a Authentication {
+    let mut begun = None;
+    if P::ONE_GUARD {
+        match Authentication::begin(request, validators, validator) {
+            Begun::Done(done) => return own.insert(done),
+            Begun::Later(later) => begun = Some(later),
+        }
+    }
+    // Not `local_cache_async`: its future keeps the future it is handed
+    // twice over, which would take the guard's future (which Rocket boxes)
+    // past the allocator's small sizes.
+    let slot = &request.local_cache(Shared::default).0;
+    if let Some(kept) = slot.get().filter(|kept| kept.is_with(validator)) {
+        return kept;
+    }
+    let authentication = Authentication::complete(begun, request, validators, validator).await;
+    match slot.get() {
+        None => slot.get_or_init(|| authentication),
+        Some(_) => own.insert(authentication),
+    }
+}
+
+/// The request-local entry of a request's shared authentication.
+#[derive(Default)]
+struct Shared(OnceLock<Authentication>);
+
 /// A request's authentication with one validator (and its chain), and the
 /// decisions of the policies its guards applied to it: the one entry a
-/// request keeps in Rocket's request-local cache. Every guard of a route
-/// shares the first guard's work.
+/// request keeps in Rocket's request-local cache, where every guard of a
+/// route shares the first guard's work (see [`authenticate`]).
 struct Authentication {
     /// The route's validator, whichever validator of its chain accepted.
     validator: Arc<str>,
@@ -105,8 +132,52 @@ struct Authentication {
     reported: AtomicBool,
 }
 
+/// How far [`Authentication::begin`] got.
+enum Begun<'r> {
+    /// All the way.
+    Done(Authentication),
+    /// What is left has to wait.
+    Later(Later<'r>),
+}
+
+/// An authentication [`Authentication::begin`] could not finish without
+/// waiting.
+struct Later<'r> {
+    rest: Rest<'r>,
+    span: tracing::Span,
+    started: Option<Instant>,
+}
+
 impl Authentication {
-    async fn run(request: &Request<'_>, validators: &Validators, validator: &Validator) -> Self {
+    /// The authentication `begun` left for later, or the whole of it.
+    async fn complete(
+        begun: Option<Later<'_>>,
+        request: &Request<'_>,
+        validators: &Validators,
+        validator: &Validator,
+    ) -> Self {
+        let begun = match begun {
+            Some(later) => Begun::Later(later),
+            None => Self::begin(request, validators, validator),
+        };
+        match begun {
+            Begun::Done(done) => done,
+            Begun::Later(later) => Box::pin(later.finish(request, validators, validator)).await,
+        }
+    }
+
+    /// Whether this is the authentication with `validator`.
+    fn is_with(&self, validator: &Validator) -> bool {
+        Arc::ptr_eq(&self.validator, validator.shared_name())
+            || *self.validator == *validator.name()
+    }
+
+    /// The authentication, when it needs no waiting (see [`authn::start`]).
+    fn begin<'r>(
+        request: &'r Request<'_>,
+        validators: &'r Validators,
+        validator: &'r Validator,
+    ) -> Begun<'r> {
         let span = tracing::info_span!(
             target: "rocket_warden",
             "authenticate",
@@ -125,19 +196,22 @@ impl Authentication {
             true => span.in_scope(start),
             false => start(),
         };
-        let result = match begun {
-            Start::Done(result) => result,
-            // Boxed: what is left may verify a signature, fetch keys or ask
-            // a directory, futures of kilobytes that a cache hit, finished
-            // above, should neither carry nor allocate.
-            Start::Later(rest) => {
-                let finishing = Box::pin(rest.finish(request, validators, validator));
-                match traced {
-                    true => finishing.instrument(span.clone()).await,
-                    false => finishing.await,
-                }
-            }
-        };
+        match begun {
+            Start::Done(result) => Begun::Done(Self::of(validator, result, span, started)),
+            Start::Later(rest) => Begun::Later(Later {
+                rest,
+                span,
+                started,
+            }),
+        }
+    }
+
+    fn of(
+        validator: &Validator,
+        result: Result<Option<Authenticated>, AuthError>,
+        span: tracing::Span,
+        started: Option<Instant>,
+    ) -> Self {
         Self {
             validator: validator.shared_name().clone(),
             result,
@@ -151,8 +225,11 @@ impl Authentication {
     /// What the token comes to under policy `P`, decided once per request.
     async fn decide<P: Policy>(&self, request: &Request<'_>, validator: &Validator) -> Decided {
         let policy = TypeId::of::<P>();
-        if let Some(decided) = self.decided(policy) {
-            return decided;
+        // The one guard of a policy decides once without keeping it.
+        if !P::ONE_GUARD {
+            if let Some(decided) = self.decided(policy) {
+                return decided;
+            }
         }
         let decided = match &self.result {
             Ok(Some(identity)) => {
@@ -167,7 +244,9 @@ impl Authentication {
             Ok(None) => Ok(None),
             Err(error) => Err(error.clone()),
         };
-        self.remember(policy, &decided);
+        if !P::ONE_GUARD {
+            self.remember(policy, &decided);
+        }
         decided
     }
 
@@ -218,6 +297,26 @@ impl Authentication {
             }
         }
         telemetry::authentication(validator.name(), outcome, took.unwrap_or_default());
+    }
+}
+
+impl Later<'_> {
+    /// The rest of the authentication, with the validators it began with.
+    /// Boxed where it is awaited: it may verify a signature, fetch keys or
+    /// ask a directory, a future of kilobytes that a cache hit, finished
+    /// without it, should neither carry nor allocate.
+    async fn finish(
+        self,
+        request: &Request<'_>,
+        validators: &Validators,
+        validator: &Validator,
+    ) -> Authentication {
+        let finishing = self.rest.finish(request, validators, validator);
+        let result = match self.span.is_disabled() {
+            true => finishing.await,
+            false => finishing.instrument(self.span.clone()).await,
+        };
+        Authentication::of(validator, result, self.span, self.started)
     }
 }
 
