@@ -219,14 +219,15 @@ fn dpop_token_and_proof(cases: &[Case]) -> (String, String) {
     (token, format!("{signed}.{signature}"))
 }
 
-/// A route policy per validator, as `#[jwt_auth(validator = "…")]` makes:
-/// with a slot of its own, so a request finds its validator without looking
-/// its name up.
+/// A route policy per validator, as `#[jwt_auth(validator = "…")]` makes
+/// for a handler with one guard: with a slot of its own, so a request finds
+/// its validator without looking its name up.
 macro_rules! policies {
     ($($policy:ident => $validator:literal),* $(,)?) => {$(
         struct $policy;
         impl Policy for $policy {
             const POLICY: RoutePolicy = RoutePolicy::new().validator($validator);
+            const ONE_GUARD: bool = true;
 
             fn validator_slot() -> Option<&'static ValidatorSlot> {
                 static SLOT: ValidatorSlot = ValidatorSlot::new();
