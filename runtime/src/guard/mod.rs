@@ -206,6 +206,7 @@ impl Authentication {
         }
     }
 
+    /// The authentication with `validator` that came to `result`.
     fn of(
         validator: &Validator,
         result: Result<Option<Authenticated>, AuthError>,
