@@ -423,13 +423,20 @@ impl RemoteKeys {
         self.retry_after.store(0, Ordering::Release);
     }
 
+    /// Records a failed fetch: logged first, so that a request refused
+    /// because of it (during the cooldown it starts) is never answered
+    /// before the reason is in the log.
     fn fail(&self, problem: &str, now: u64) {
+        self.log_failure(problem, now);
         self.counters.failures.fetch_add(1, Ordering::Relaxed);
         self.healthy.store(false, Ordering::Release);
         // Neither a refresh nor a missing key fetches again before a cooldown.
         let retry = now.saturating_add(millis(self.config.tuning.cooldown));
         self.retry_after.store(retry, Ordering::Release);
         self.cooldown_until.fetch_max(retry, Ordering::AcqRel);
+    }
+
+    fn log_failure(&self, problem: &str, now: u64) {
         let snapshot = self.snapshot.load();
         match snapshot.fetched_ms {
             Some(fetched) => tracing::warn!(
