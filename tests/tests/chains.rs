@@ -216,6 +216,17 @@ impl UserStrategy for Counting {
     }
 }
 
+/// `routes` with `b`'s users resolved by a [`Counting`] strategy.
+async fn counting_client(routes: Vec<Route>) -> (Counting, Client) {
+    let counting = Counting::default();
+    let config = a_then_b("", "user_strategy = \"counting\"");
+    let warden = Warden::fairing().user_strategy("counting", counting.clone());
+    let client = Client::tracked(rocket_with(warden, &config, routes))
+        .await
+        .expect("launches");
+    (counting, client)
+}
+
 #[rocket::get("/a/both")]
 fn both(auth: Jwt<Value, ViaA>, user: AuthUser<ViaA>) -> String {
     format!("{} {}", auth.validator(), user.id())
@@ -223,12 +234,7 @@ fn both(auth: Jwt<Value, ViaA>, user: AuthUser<ViaA>) -> String {
 
 #[rocket::async_test]
 async fn several_guards_share_one_pass_through_the_chain() {
-    let counting = Counting::default();
-    let config = a_then_b("", "user_strategy = \"counting\"");
-    let warden = Warden::fairing().user_strategy("counting", counting.clone());
-    let client = Client::tracked(rocket_with(warden, &config, routes![both]))
-        .await
-        .expect("launches");
+    let (counting, client) = counting_client(routes![both]).await;
     let response = get(&client, "/a/both", Some(&mint(RS256, &claims()))).await;
     assert_eq!(response.status(), Status::Ok);
     assert_eq!(response.into_string().await.as_deref(), Some("b alice"));
@@ -262,12 +268,7 @@ fn mixed(auth: Jwt, user: UserViaA) -> String {
 /// shared with the application's own guards, as between two of ours.
 #[rocket::async_test]
 async fn a_routes_one_guard_shares_what_waited_with_a_guard_of_the_application() {
-    let counting = Counting::default();
-    let config = a_then_b("", "user_strategy = \"counting\"");
-    let warden = Warden::fairing().user_strategy("counting", counting.clone());
-    let client = Client::tracked(rocket_with(warden, &config, routes![mixed]))
-        .await
-        .expect("launches");
+    let (counting, client) = counting_client(routes![mixed]).await;
     let token = mint(RS256, &claims());
     for (round, resolved) in [(1, 1), (2, 2)] {
         let response = get(&client, "/a/mixed", Some(&token)).await;

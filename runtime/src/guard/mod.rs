@@ -104,6 +104,8 @@ async fn authenticate<'a, P: Policy>(
         return kept;
     }
     let authentication = Authentication::complete(begun, request, validators, validator).await;
+    // Asked again: a guard run beside this one (joined by the application)
+    // may have filled the entry meanwhile; the first to finish is shared.
     match slot.get() {
         None => slot.get_or_init(|| authentication),
         Some(_) => own.insert(authentication),
