@@ -20,7 +20,16 @@ pub(crate) struct MoreThanOne;
 pub(crate) fn has(headers: &HeaderMap<'_>, name: &str) -> bool {
     headers
         .iter()
-        .any(|header| header.name.as_str().eq_ignore_ascii_case(name))
+        .any(|header| is_named(header.name.as_str(), name))
+}
+
+/// Whether a header's name `sent` is `name` (passed in lower case), in any
+/// letter case. hyper hands Rocket every name in lower case, so the exact
+/// comparison decides a served request's headers; the byte-by-byte
+/// case-insensitive one is left for names of the same length written
+/// otherwise (a local client's `Authorization`, another name).
+fn is_named(sent: &str, name: &str) -> bool {
+    sent.len() == name.len() && (sent == name || sent.eq_ignore_ascii_case(name))
 }
 
 /// The value of the header named `name` (in any letter case), `Ok(None)`
@@ -31,7 +40,7 @@ pub(crate) fn only<'r>(
 ) -> Result<Option<&'r str>, MoreThanOne> {
     let mut found = None;
     for header in headers.iter() {
-        if !header.name.as_str().eq_ignore_ascii_case(name) {
+        if !is_named(header.name.as_str(), name) {
             continue;
         }
         // Rocket's headers lend their values; should one ever come owned,

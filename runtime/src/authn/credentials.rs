@@ -214,19 +214,20 @@ fn parse_authorization(value: &str, dpop: bool) -> Result<(&str, bool), AuthErro
     if value.len() > MAX_HEADER_BYTES {
         return Err(AuthError::MalformedCredentials("token too large"));
     }
-    if value.trim().is_empty() {
-        return Err(AuthError::MalformedCredentials(
-            "Authorization header is empty",
-        ));
-    }
     // The scheme is a few bytes long: a plain scan reaches its end before
     // `split_once`'s `memchr` has set up for the whole token.
     let (scheme, rest) = match value.bytes().position(|b| b == b' ') {
         Some(at) => (&value[..at], &value[at + 1..]),
         None => (value, ""),
     };
-    let as_dpop = dpop && scheme.eq_ignore_ascii_case("dpop");
-    if !as_dpop && !scheme.eq_ignore_ascii_case("bearer") {
+    let as_dpop = dpop && is_scheme(scheme, "DPoP");
+    if !as_dpop && !is_scheme(scheme, "Bearer") {
+        // A blank value has no scheme either, but deserves its own words.
+        if value.trim().is_empty() {
+            return Err(AuthError::MalformedCredentials(
+                "Authorization header is empty",
+            ));
+        }
         return Err(AuthError::UnsupportedScheme);
     }
     let token = rest.trim_start_matches(' ');
@@ -234,6 +235,13 @@ fn parse_authorization(value: &str, dpop: bool) -> Result<(&str, bool), AuthErro
         return Err(AuthError::MalformedCredentials("bearer token is empty"));
     }
     Ok((token, as_dpop))
+}
+
+/// Whether `sent` is the scheme `name`, in any letter case (RFC 7235
+/// §2.1). Clients write it as the RFCs do nearly always, so that spelling is
+/// compared first, as a whole.
+fn is_scheme(sent: &str, name: &str) -> bool {
+    sent == name || sent.eq_ignore_ascii_case(name)
 }
 
 /// Checks a header token's syntax, `b64token` (RFC 6750 §2.1). Not part of
@@ -303,7 +311,7 @@ mod tests {
 
     #[test]
     fn an_empty_header_is_malformed() {
-        for value in ["", "  "] {
+        for value in ["", "  ", "\t", " \t "] {
             assert_eq!(
                 refused(value),
                 AuthError::MalformedCredentials("Authorization header is empty")

@@ -88,14 +88,15 @@ pub(crate) fn start<'r>(
     let Some((validator, rules)) = chain.find(|(_, rules)| takes(rules, credential.sent_in)) else {
         return Start::Later(Rest::of(credential, None));
     };
-    let first = validator.lookup(credential.token);
-    if let Lookup::Hit(Ok(token)) = &first {
-        if !needs_binding(&credential, token) {
-            if let Some(identified) = identify_now(request, validator, rules, token) {
-                return Start::Done(Ok(Some(identified)));
+    let first = match validator.lookup(credential.token) {
+        Lookup::Hit(Ok(token)) if !needs_binding(&credential, &token) => {
+            match identify_now(request, validator, rules, token) {
+                Ok(identified) => return Start::Done(Ok(Some(identified))),
+                Err(token) => Lookup::Hit(Ok(token)),
             }
         }
-    }
+        other => other,
+    };
     Start::Later(Rest::of(credential, Some(first)))
 }
 
@@ -206,18 +207,18 @@ async fn identify(
 }
 
 /// [`identify`], when nothing in it has to wait: no revocation lists to
-/// ask, and strategies that read only the token.
+/// ask, and strategies that read only the token. Otherwise the token back.
 fn identify_now(
     request: &Request<'_>,
     validator: &Validator,
     rules: &AuthnRules,
-    token: &Arc<Verified>,
-) -> Option<Authenticated> {
+    token: Arc<Verified>,
+) -> Result<Authenticated, Arc<Verified>> {
     if request.rocket().state::<Revocations>().is_some() {
-        return None;
+        return Err(token);
     }
     let identity = rules.identity.identify_now(token)?;
-    Some(with_cookie(request, validator, rules, identity))
+    Ok(with_cookie(request, validator, rules, identity))
 }
 
 /// `identity`, with the authentication cookie issued (again) when the

@@ -68,34 +68,74 @@ pub(crate) async fn guard<P: Policy, G>(
         Ok(found) => found,
         Err(refused) => return refused,
     };
-    let mut own = None;
-    let authentication = authenticate::<P>(request, validators, validator, &mut own).await;
-    let token = authentication.decide::<P>(request, validator).await;
-    let had_token = matches!(token, Ok(Some(_)));
-    let result = token.and_then(make);
-    authentication.report_once(validator, had_token, result.as_ref().err());
-    conclude::<P, _>(request, validator, result)
-}
-
-/// The request's authentication with `validator`: shared by the guards of
-/// the route through Rocket's request-local cache, or kept in `own`. The
-/// route's one guard keeps what it finished without waiting (a plain cache
-/// hit) to itself, which spares the cache's map and entry: no other guard
-/// of the route would look for it. A request another validator
-/// authenticated first (unusual) is authenticated again, into `own` too.
-async fn authenticate<'a, P: Policy>(
-    request: &'a Request<'_>,
-    validators: &'a Validators,
-    validator: &'a Validator,
-    own: &'a mut Option<Authentication>,
-) -> &'a Authentication {
     let mut begun = None;
     if P::ONE_GUARD {
         match Authentication::begin(request, validators, validator) {
-            Begun::Done(done) => return own.insert(done),
+            Begun::Done(alone) => {
+                return guard_alone::<P, G>(request, validator, alone, make).await
+            }
             Begun::Later(later) => begun = Some(later),
         }
     }
+    let mut own = None;
+    let authentication = authenticate(request, validators, validator, begun, &mut own).await;
+    let decided = authentication.decide::<P>(request, validator).await;
+    let report = |had_token, refused: Option<&AuthError>| {
+        authentication.report_once(validator, had_token, refused);
+    };
+    outcome::<P, G>(request, validator, decided, make, report)
+}
+
+/// The rest of a route's one guard, for an authentication finished without
+/// waiting (a plain cache hit, a request without credentials). No other
+/// guard of the route would look for it, so it stays out of Rocket's
+/// request-local cache (its map, its entry, two allocations), is decided
+/// without a copy, and its decision is not kept.
+async fn guard_alone<P: Policy, G>(
+    request: &Request<'_>,
+    validator: &Validator,
+    alone: Finished,
+    make: MakeGuard<G>,
+) -> Outcome<G, AuthError> {
+    let Finished {
+        result,
+        span,
+        started,
+    } = alone;
+    let decided = decide::<P>(request, validator, &span, result).await;
+    let report = |had_token, refused: Option<&AuthError>| {
+        report(&span, started, validator, had_token, refused);
+    };
+    outcome::<P, G>(request, validator, decided, make, report)
+}
+
+/// Makes the guard from what policy `P` decided, has `report` record the
+/// outcome (whether a token met the policy, and the refusal), and turns it
+/// into the guard's outcome.
+fn outcome<P: Policy, G>(
+    request: &Request<'_>,
+    validator: &Validator,
+    decided: Decided,
+    make: MakeGuard<G>,
+    report: impl FnOnce(bool, Option<&AuthError>),
+) -> Outcome<G, AuthError> {
+    let had_token = matches!(decided, Ok(Some(_)));
+    let result = decided.and_then(make);
+    report(had_token, result.as_ref().err());
+    conclude::<P, _>(request, validator, result)
+}
+
+/// The request's authentication with `validator`, shared by the guards of
+/// the route through Rocket's request-local cache: the one `begun` (by the
+/// route's one guard) or a new one. A request another validator
+/// authenticated first (unusual) is authenticated again, into `own`.
+async fn authenticate<'a>(
+    request: &'a Request<'_>,
+    validators: &'a Validators,
+    validator: &'a Validator,
+    begun: Option<Later<'a>>,
+    own: &'a mut Option<Authentication>,
+) -> &'a Authentication {
     // Not `local_cache_async`: its future keeps the future it is handed
     // twice over, which would take the guard's future (which Rocket boxes)
     // past the allocator's small sizes.
@@ -103,7 +143,8 @@ async fn authenticate<'a, P: Policy>(
     if let Some(kept) = slot.get().filter(|kept| kept.is_with(validator)) {
         return kept;
     }
-    let authentication = Authentication::complete(begun, request, validators, validator).await;
+    let finished = Finished::complete(begun, request, validators, validator).await;
+    let authentication = Authentication::of(validator, finished);
     // Asked again: a guard run beside this one (joined by the application)
     // may have filled the entry meanwhile; the first to finish is shared.
     match slot.get() {
@@ -123,21 +164,27 @@ struct Shared(OnceLock<Authentication>);
 struct Authentication {
     /// The route's validator, whichever validator of its chain accepted.
     validator: Arc<str>,
-    result: Result<Option<Authenticated>, AuthError>,
+    finished: Finished,
     /// Each policy's decision, kept for the route's other guards.
     decisions: Mutex<Decisions>,
+    /// Whether the outcome was reported (by the route's first guard).
+    reported: AtomicBool,
+}
+
+/// What authenticating a request came to: the identity (`None`: no
+/// credentials), or the refusal.
+struct Finished {
+    result: Result<Option<Authenticated>, AuthError>,
     /// The `authenticate` span, and when the work began (read only when a
     /// subscriber or the metrics want the duration).
     span: tracing::Span,
     started: Option<Instant>,
-    /// Whether the outcome was reported (by the route's first guard).
-    reported: AtomicBool,
 }
 
 /// How far [`Authentication::begin`] got.
 enum Begun<'r> {
     /// All the way.
-    Done(Authentication),
+    Done(Finished),
     /// What is left has to wait.
     Later(Later<'r>),
 }
@@ -150,7 +197,7 @@ struct Later<'r> {
     started: Option<Instant>,
 }
 
-impl Authentication {
+impl Finished {
     /// The authentication `begun` left for later, or the whole of it.
     async fn complete(
         begun: Option<Later<'_>>,
@@ -160,11 +207,23 @@ impl Authentication {
     ) -> Self {
         let begun = match begun {
             Some(later) => Begun::Later(later),
-            None => Self::begin(request, validators, validator),
+            None => Authentication::begin(request, validators, validator),
         };
         match begun {
             Begun::Done(done) => done,
             Begun::Later(later) => Box::pin(later.finish(request, validators, validator)).await,
+        }
+    }
+}
+
+impl Authentication {
+    /// The authentication with `validator` that `finished`, to be shared.
+    fn of(validator: &Validator, finished: Finished) -> Self {
+        Self {
+            validator: validator.shared_name().clone(),
+            finished,
+            decisions: Mutex::default(),
+            reported: AtomicBool::new(false),
         }
     }
 
@@ -180,14 +239,17 @@ impl Authentication {
         validators: &'r Validators,
         validator: &'r Validator,
     ) -> Begun<'r> {
-        let span = tracing::info_span!(
-            target: "rocket_warden",
-            "authenticate",
-            validator = validator.name(),
-            outcome = tracing::field::Empty,
-            reason = tracing::field::Empty,
-            duration_us = tracing::field::Empty,
-        );
+        let span = match span_observed() {
+            true => tracing::info_span!(
+                target: "rocket_warden",
+                "authenticate",
+                validator = validator.name(),
+                outcome = tracing::field::Empty,
+                reason = tracing::field::Empty,
+                duration_us = tracing::field::Empty,
+            ),
+            false => tracing::Span::none(),
+        };
         // Without a subscriber for the span, entering and leaving it on each
         // poll is work for nothing (and, with tracing's `log` feature, a
         // check of the logger each time).
@@ -199,29 +261,16 @@ impl Authentication {
             false => start(),
         };
         match begun {
-            Start::Done(result) => Begun::Done(Self::of(validator, result, span, started)),
+            Start::Done(result) => Begun::Done(Finished {
+                result,
+                span,
+                started,
+            }),
             Start::Later(rest) => Begun::Later(Later {
                 rest,
                 span,
                 started,
             }),
-        }
-    }
-
-    /// The authentication with `validator` that came to `result`.
-    fn of(
-        validator: &Validator,
-        result: Result<Option<Authenticated>, AuthError>,
-        span: tracing::Span,
-        started: Option<Instant>,
-    ) -> Self {
-        Self {
-            validator: validator.shared_name().clone(),
-            result,
-            decisions: Mutex::default(),
-            span,
-            started,
-            reported: AtomicBool::new(false),
         }
     }
 
@@ -234,19 +283,8 @@ impl Authentication {
                 return decided;
             }
         }
-        let decided = match &self.result {
-            Ok(Some(identity)) => {
-                let token = AccessToken::new(identity.clone());
-                let authorizing = authorize::<P>(request, validator, token);
-                match self.span.is_disabled() {
-                    true => authorizing.await,
-                    false => authorizing.instrument(self.span.clone()).await,
-                }
-                .map(Some)
-            }
-            Ok(None) => Ok(None),
-            Err(error) => Err(error.clone()),
-        };
+        let Finished { result, span, .. } = &self.finished;
+        let decided = decide::<P>(request, validator, span, result.clone()).await;
         if !P::ONE_GUARD {
             self.remember(policy, &decided);
         }
@@ -276,30 +314,14 @@ impl Authentication {
         }
     }
 
-    /// Records the outcome on the `authenticate` span and in the metrics,
-    /// once per request: anonymous when no credentials were sent and the
-    /// guard allows it (`OptionalJwt`), refused with the guard's reason
-    /// otherwise.
+    /// [`report`]s the outcome once per request, for the route's first
+    /// guard.
     fn report_once(&self, validator: &Validator, had_token: bool, refused: Option<&AuthError>) {
         if self.reported.swap(true, Ordering::Relaxed) {
             return;
         }
-        let outcome = match refused {
-            Some(error) => Reported::Refused(error.reason()),
-            None if had_token => Reported::Accepted,
-            None => Reported::Anonymous,
-        };
-        let took = self.started.map(|started| started.elapsed());
-        if !self.span.is_disabled() {
-            self.span.record("outcome", outcome.label());
-            if let Reported::Refused(reason) = outcome {
-                self.span.record("reason", reason);
-            }
-            if let Some(took) = took {
-                self.span.record("duration_us", took.as_micros() as u64);
-            }
-        }
-        telemetry::authentication(validator.name(), outcome, took.unwrap_or_default());
+        let Finished { span, started, .. } = &self.finished;
+        report(span, *started, validator, had_token, refused);
     }
 }
 
@@ -313,14 +335,67 @@ impl Later<'_> {
         request: &Request<'_>,
         validators: &Validators,
         validator: &Validator,
-    ) -> Authentication {
+    ) -> Finished {
         let finishing = self.rest.finish(request, validators, validator);
         let result = match self.span.is_disabled() {
             true => finishing.await,
             false => finishing.instrument(self.span.clone()).await,
         };
-        Authentication::of(validator, result, self.span, self.started)
+        Finished {
+            result,
+            span: self.span,
+            started: self.started,
+        }
     }
+}
+
+/// What an authentication's `result` comes to under policy `P`: the
+/// identity's token, once it meets the policy (in `span`).
+async fn decide<P: Policy>(
+    request: &Request<'_>,
+    validator: &Validator,
+    span: &tracing::Span,
+    result: Result<Option<Authenticated>, AuthError>,
+) -> Decided {
+    let identity = match result {
+        Ok(Some(identity)) => identity,
+        Ok(None) => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let authorizing = authorize::<P>(request, validator, AccessToken::new(identity));
+    match span.is_disabled() {
+        true => authorizing.await,
+        false => authorizing.instrument(span.clone()).await,
+    }
+    .map(Some)
+}
+
+/// Records a request's outcome on its `authenticate` span and in the
+/// metrics: anonymous when no credentials were sent and the guard allows
+/// it (`OptionalJwt`), refused with the guard's reason otherwise.
+fn report(
+    span: &tracing::Span,
+    started: Option<Instant>,
+    validator: &Validator,
+    had_token: bool,
+    refused: Option<&AuthError>,
+) {
+    let outcome = match refused {
+        Some(error) => Reported::Refused(error.reason()),
+        None if had_token => Reported::Accepted,
+        None => Reported::Anonymous,
+    };
+    let took = started.map(|started| started.elapsed());
+    if !span.is_disabled() {
+        span.record("outcome", outcome.label());
+        if let Reported::Refused(reason) = outcome {
+            span.record("reason", reason);
+        }
+        if let Some(took) = took {
+            span.record("duration_us", took.as_micros() as u64);
+        }
+    }
+    telemetry::authentication(validator.name(), outcome, took.unwrap_or_default());
 }
 
 /// Applies policy `P` to a verified token: audience, step-up, read-only
@@ -344,6 +419,15 @@ async fn authorize<P: Policy>(
         }
     }
     Ok(token)
+}
+
+/// Whether anything could see the `authenticate` span: a tracing
+/// subscriber, or (through tracing's `log` feature, when none is set) a
+/// logger at `info`. Without either, the span would still be made disabled,
+/// record its fields for `log` and ask the logger again when dropped, work
+/// nobody sees on every request; `Span::none()` does none of it.
+fn span_observed() -> bool {
+    tracing::dispatcher::has_been_set() || log::max_level() >= log::LevelFilter::Info
 }
 
 /// The application's validators and the route's, or the refusal to answer

@@ -96,9 +96,10 @@ impl IdentityRules {
         request: &Request<'_>,
         token: Arc<Verified>,
     ) -> Result<Authenticated, AuthError> {
-        if let Some(identified) = self.identify_now(&token) {
-            return Ok(identified);
-        }
+        let token = match self.identify_now(token) {
+            Ok(identified) => return Ok(identified),
+            Err(token) => token,
+        };
         let unavailable = |what: &str, error: LookupError| {
             tracing::error!(
                 target: "rocket_warden",
@@ -125,21 +126,24 @@ impl IdentityRules {
     }
 
     /// The identity of `token` when the strategies read only the token (user
-    /// `static` or `claim`, partner `none`); `None` when they must ask the
-    /// request or a directory. Resolved once per verified token: every
-    /// request that carries a cached token shares it.
-    pub(crate) fn identify_now(&self, token: &Arc<Verified>) -> Option<Authenticated> {
+    /// `static` or `claim`, partner `none`); the token back when they must
+    /// ask the request or a directory. Resolved once per verified token:
+    /// every request that carries a cached token shares it. The token is
+    /// moved, not shared again: a hit takes it from the cache's answer.
+    pub(crate) fn identify_now(
+        &self,
+        token: Arc<Verified>,
+    ) -> Result<Authenticated, Arc<Verified>> {
         let token_only = self.user.reads_token_only()
             && matches!(self.partner, PartnerResolver::None)
             && !self.partner_required;
         if !token_only {
-            return None;
+            return Err(token);
         }
         let who = token.memo(|claims| Identity {
             user: self.user.user_in_claims(claims),
             partner: None,
         });
-        let token = Arc::clone(token);
-        Some(Authenticated { token, who })
+        Ok(Authenticated { token, who })
     }
 }
