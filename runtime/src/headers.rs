@@ -17,6 +17,7 @@ use rocket::http::HeaderMap;
 pub(crate) struct MoreThanOne;
 
 /// Whether `headers` has a header named `name`, in any letter case.
+#[inline]
 pub(crate) fn has(headers: &HeaderMap<'_>, name: &str) -> bool {
     headers
         .iter()
@@ -28,12 +29,15 @@ pub(crate) fn has(headers: &HeaderMap<'_>, name: &str) -> bool {
 /// comparison decides a served request's headers; the byte-by-byte
 /// case-insensitive one is left for names of the same length written
 /// otherwise (a local client's `Authorization`, another name).
+#[inline]
 fn is_named(sent: &str, name: &str) -> bool {
     sent.len() == name.len() && (sent == name || sent.eq_ignore_ascii_case(name))
 }
 
 /// The value of the header named `name` (in any letter case), `Ok(None)`
-/// without one, `Err` when there are more.
+/// without one, `Err` when there are more. Inlined where it is called with
+/// a constant name, which the exact comparison then reads a word at a time.
+#[inline]
 pub(crate) fn only<'r>(
     headers: &'r HeaderMap<'_>,
     name: &str,

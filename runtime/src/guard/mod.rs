@@ -350,7 +350,8 @@ impl Later<'_> {
 }
 
 /// What an authentication's `result` comes to under policy `P`: the
-/// identity's token, once it meets the policy (in `span`).
+/// identity's token, once it meets the policy (in `span`), the route's
+/// custom check last.
 async fn decide<P: Policy>(
     request: &Request<'_>,
     validator: &Validator,
@@ -362,12 +363,23 @@ async fn decide<P: Policy>(
         Ok(None) => return Ok(None),
         Err(error) => return Err(error),
     };
-    let authorizing = authorize::<P>(request, validator, AccessToken::new(identity));
+    let token = AccessToken::new(identity);
     match span.is_disabled() {
-        true => authorizing.await,
-        false => authorizing.instrument(span.clone()).await,
+        true => permit::<P>(request, validator, &token),
+        false => span.in_scope(|| permit::<P>(request, validator, &token)),
+    }?;
+    // Then the route's custom check, the one part that may wait: a policy
+    // without one awaits nothing.
+    if let Some(check) = P::check(&token, request.rocket()) {
+        let passed = match span.is_disabled() {
+            true => check.await,
+            false => check.instrument(span.clone()).await,
+        };
+        if !passed {
+            return Err(AuthError::Forbidden(Denial::CheckFailed));
+        }
     }
-    .map(Some)
+    Ok(Some(token))
 }
 
 /// Records a request's outcome on its `authenticate` span and in the
@@ -398,27 +410,21 @@ fn report(
     telemetry::authentication(validator.name(), outcome, took.unwrap_or_default());
 }
 
-/// Applies policy `P` to a verified token: audience, step-up, read-only
-/// scopes, roles and scopes, then the custom check. Times are read on the
-/// route's validator's clock, with its leeway.
-async fn authorize<P: Policy>(
+/// Applies policy `P` to a verified token, as far as needs no waiting:
+/// DPoP, audience, step-up, read-only scopes, roles and scopes. Times are
+/// read on the route's validator's clock, with its leeway.
+fn permit<P: Policy>(
     request: &Request<'_>,
     validator: &Validator,
-    token: AccessToken,
-) -> Result<AccessToken, AuthError> {
+    token: &AccessToken,
+) -> Result<(), AuthError> {
     // Authentication accepted a DPoP-bound token only with its proof; a
     // route that requires DPoP takes no other.
     if dpop_mode::<P>(validator) == Some(DpopMode::Required) && !token.is_dpop_bound() {
         return Err(AuthError::DpopRequired);
     }
     let clock = || (validator.now_secs(), validator.leeway());
-    P::POLICY.authorize(&token, request.method(), clock)?;
-    if let Some(check) = P::check(&token, request.rocket()) {
-        if !check.await {
-            return Err(AuthError::Forbidden(Denial::CheckFailed));
-        }
-    }
-    Ok(token)
+    P::POLICY.authorize(token, request.method(), clock)
 }
 
 /// Whether anything could see the `authenticate` span: a tracing
