@@ -128,13 +128,16 @@ fn outcome<P: Policy, G>(
 /// The request's authentication with `validator`, shared by the guards of
 /// the route through Rocket's request-local cache: the one `begun` (by the
 /// route's one guard) or a new one. A request another validator
-/// authenticated first (unusual) is authenticated again, into `own`.
+/// authenticated first (unusual) is authenticated again, into `own`: boxed,
+/// since the guard's future holds it, and that future (which Rocket boxes
+/// on every request) must stay within the allocator's per-thread cache
+/// (1 032 bytes for glibc).
 async fn authenticate<'a>(
     request: &'a Request<'_>,
     validators: &'a Validators,
     validator: &'a Validator,
     begun: Option<Later<'a>>,
-    own: &'a mut Option<Authentication>,
+    own: &'a mut Option<Box<Authentication>>,
 ) -> &'a Authentication {
     // Not `local_cache_async`: its future keeps the future it is handed
     // twice over, which would take the guard's future (which Rocket boxes)
@@ -149,7 +152,7 @@ async fn authenticate<'a>(
     // may have filled the entry meanwhile; the first to finish is shared.
     match slot.get() {
         None => slot.get_or_init(|| authentication),
-        Some(_) => own.insert(authentication),
+        Some(_) => own.insert(Box::new(authentication)),
     }
 }
 
