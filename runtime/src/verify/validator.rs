@@ -23,7 +23,7 @@ use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value};
 
 use super::cache::{Entry, TokenCache, TokenCacheStats};
-use super::compact::{check_shape, has_known_alg, Compact};
+use super::compact::{at_last_dot, check_shape, has_known_alg, Compact};
 use super::ecdsa::is_high_s;
 use super::payload::Payload;
 use super::tenants::{Build, Issuer, Issuers, Keys, TrustHooks};
@@ -253,12 +253,9 @@ impl Validator {
         let Some(cache) = &self.cache else {
             return miss;
         };
-        // `memchr`'s vector search: the signature is 43 to 700 bytes long,
-        // which `rsplit_once`'s word-at-a-time scan walks on every request.
-        let Some(dot) = memchr::memrchr(b'.', token.as_bytes()) else {
+        let Some((signed, signature)) = at_last_dot(token) else {
             return miss;
         };
-        let (signed, signature) = (&token[..dot], &token[dot + 1..]);
         let digest = TokenCache::digest(signature);
         let cached = cache.get(&digest, signed);
         telemetry::token_cache(&self.name, cached.is_some());
