@@ -1,7 +1,7 @@
 //! Without a tracing subscriber, rocket_warden's `authenticate` span reaches
 //! the `log` crate's logger (Rocket's, in most applications) through
 //! tracing's `log` feature. The guard skips the span when neither would see
-//! it; these tests hold it to making the span whenever the logger would.
+//! it; this test holds it to making the span whenever the logger would.
 //!
 //! A binary of its own: a process has one logger, and no subscriber may be
 //! set here.

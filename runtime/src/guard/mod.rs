@@ -80,10 +80,10 @@ pub(crate) async fn guard<P: Policy, G>(
     let mut own = None;
     let authentication = authenticate(request, validators, validator, begun, &mut own).await;
     let decided = authentication.decide::<P>(request, validator).await;
-    let report = |had_token, refused: Option<&AuthError>| {
+    let record = |had_token, refused: Option<&AuthError>| {
         authentication.report_once(validator, had_token, refused);
     };
-    outcome::<P, G>(request, validator, decided, make, report)
+    outcome::<P, G>(request, validator, decided, make, record)
 }
 
 /// The rest of a route's one guard, for an authentication finished without
@@ -103,13 +103,13 @@ async fn guard_alone<P: Policy, G>(
         started,
     } = alone;
     let decided = decide::<P>(request, validator, &span, result).await;
-    let report = |had_token, refused: Option<&AuthError>| {
+    let record = |had_token, refused: Option<&AuthError>| {
         report(&span, started, validator, had_token, refused);
     };
-    outcome::<P, G>(request, validator, decided, make, report)
+    outcome::<P, G>(request, validator, decided, make, record)
 }
 
-/// Makes the guard from what policy `P` decided, has `report` record the
+/// Makes the guard from what policy `P` decided, has `record` report the
 /// outcome (whether a token met the policy, and the refusal), and turns it
 /// into the guard's outcome.
 fn outcome<P: Policy, G>(
@@ -117,11 +117,11 @@ fn outcome<P: Policy, G>(
     validator: &Validator,
     decided: Decided,
     make: MakeGuard<G>,
-    report: impl FnOnce(bool, Option<&AuthError>),
+    record: impl FnOnce(bool, Option<&AuthError>),
 ) -> Outcome<G, AuthError> {
     let had_token = matches!(decided, Ok(Some(_)));
     let result = decided.and_then(make);
-    report(had_token, result.as_ref().err());
+    record(had_token, result.as_ref().err());
     conclude::<P, _>(request, validator, result)
 }
 
