@@ -21,17 +21,17 @@ pub(crate) struct MoreThanOne;
 pub(crate) fn has(headers: &HeaderMap<'_>, name: &str) -> bool {
     headers
         .iter()
-        .any(|header| is_named(header.name.as_str(), name))
+        .any(|header| same_ignoring_case(header.name.as_str(), name))
 }
 
-/// Whether a header's name `sent` is `name` (passed in lower case), in any
-/// letter case. hyper hands Rocket every name in lower case, so the exact
-/// comparison decides a served request's headers; the byte-by-byte
-/// case-insensitive one is left for names of the same length written
-/// otherwise (a local client's `Authorization`, another name).
+/// Whether `sent` is `expected` in any ASCII letter case (header names,
+/// RFC 9110 §5.1; authorization schemes, §11.1), compared as written first:
+/// hyper hands Rocket every header name in lower case, and clients write
+/// `Bearer` as the RFCs do, so the exact comparison nearly always decides
+/// and the byte-by-byte case-insensitive one runs only when it fails.
 #[inline]
-fn is_named(sent: &str, name: &str) -> bool {
-    sent.len() == name.len() && (sent == name || sent.eq_ignore_ascii_case(name))
+pub(crate) fn same_ignoring_case(sent: &str, expected: &str) -> bool {
+    sent == expected || sent.eq_ignore_ascii_case(expected)
 }
 
 /// The value of the header named `name` (in any letter case), `Ok(None)`
@@ -44,7 +44,7 @@ pub(crate) fn only<'r>(
 ) -> Result<Option<&'r str>, MoreThanOne> {
     let mut found = None;
     for header in headers.iter() {
-        if !is_named(header.name.as_str(), name) {
+        if !same_ignoring_case(header.name.as_str(), name) {
             continue;
         }
         // Rocket's headers lend their values; should one ever come owned,

@@ -9,7 +9,7 @@ use rocket::http::RawStr;
 use rocket::Request;
 
 use crate::error::AuthError;
-use crate::headers::{self, MoreThanOne};
+use crate::headers::{self, same_ignoring_case, MoreThanOne};
 use crate::verify::{is_base64url, MAX_TOKEN_BYTES};
 
 /// `Bearer` plus the separating spaces a client may reasonably send.
@@ -220,8 +220,8 @@ fn parse_authorization(value: &str, dpop: bool) -> Result<(&str, bool), AuthErro
         Some(at) => (&value[..at], &value[at + 1..]),
         None => (value, ""),
     };
-    let as_dpop = dpop && is_scheme(scheme, "DPoP");
-    if !as_dpop && !is_scheme(scheme, "Bearer") {
+    let as_dpop = dpop && same_ignoring_case(scheme, "DPoP");
+    if !as_dpop && !same_ignoring_case(scheme, "Bearer") {
         // A blank value has no scheme either, but deserves its own words.
         if value.trim().is_empty() {
             return Err(AuthError::MalformedCredentials(
@@ -235,13 +235,6 @@ fn parse_authorization(value: &str, dpop: bool) -> Result<(&str, bool), AuthErro
         return Err(AuthError::MalformedCredentials("bearer token is empty"));
     }
     Ok((token, as_dpop))
-}
-
-/// Whether `sent` is the scheme `name`, in any letter case (RFC 7235
-/// §2.1). Clients write it as the RFCs do nearly always, so that spelling is
-/// compared first, as a whole.
-fn is_scheme(sent: &str, name: &str) -> bool {
-    sent == name || sent.eq_ignore_ascii_case(name)
 }
 
 /// Checks a header token's syntax, `b64token` (RFC 6750 §2.1). Not part of
