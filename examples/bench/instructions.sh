@@ -14,7 +14,7 @@
 # indirect), with the simulated caches of valgrind (its defaults for this CPU:
 # the first lines of each callgrind file say which). Then each route's figures
 # over its server's /open, and for the Rocket servers the request guard alone
-# (the route's `FromRequest` future, inclusive). Every request carries the
+# (inclusive: see guard() below). Every request carries the
 # HS256 token, /open and /floor too (as load.sh does by default), so only what
 # the server does with the token differs between routes.
 #
@@ -149,18 +149,27 @@ counts() {
         }' "$1"
 }
 
-# guard FILE: the same counts for the route's request guard, inclusive (the
-# costliest `FromRequest` future of the dump), or nothing.
+# guard FILE: the same counts for the route's request guard, inclusive, or
+# nothing. For the peers, the costliest `FromRequest` future of the dump. For
+# rocket_warden, whose guards do what needs no waiting before handing Rocket a
+# future: `guard::guard` (that work, and the boxing of the future) and the
+# future of what had to wait (`Waiting::finish`), each counted once.
 guard() {
     callgrind_annotate --inclusive=yes --threshold=100 --show=Ir,I1mr,D1mr,D1mw,Bcm,Bim "$1" 2>/dev/null |
-        awk -v n="$requests" '/FromRequest>::from_request::\{\{closure\}\}/ {
+        awk -v n="$requests" '
+        function add(    line, v, i) {
             line = $0
             gsub(/\([^)]*\)/, "", line) # the percentages
             gsub(",", "", line)
             split(line, v)
-            for (i = 1; i <= 6; i++) if (v[i] == ".") v[i] = 0
-            printf "%.0f %.0f %.0f %.0f\n", v[1] / n, v[2] / n, (v[3] + v[4]) / n, (v[5] + v[6]) / n
-            exit
+            for (i = 1; i <= 6; i++) sum[i] += (v[i] == "." ? 0 : v[i])
+            found = 1
+        }
+        /FromRequest>::from_request::\{\{closure\}\}/ { add(); exit }
+        /rocket_warden::guard::guard \[/ && !now++ { add() }
+        /rocket_warden::guard::Waiting.*finish.*\{\{closure\}\} \[/ && !later++ { add() }
+        END {
+            if (found) printf "%.0f %.0f %.0f %.0f\n", sum[1] / n, sum[2] / n, (sum[3] + sum[4]) / n, (sum[5] + sum[6]) / n
         }'
 }
 

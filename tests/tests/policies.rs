@@ -9,10 +9,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jsonwebtoken::Algorithm::RS256;
 use jsonwebtoken::{EncodingKey, Header};
+use rocket::futures::future::BoxFuture;
 use rocket::http::{Header as HttpHeader, Method, Status};
 use rocket::local::asynchronous::Client;
 use rocket::serde::json::Json;
 use rocket::{get, head, options, post, put, routes, Orbit, Rocket};
+use rocket_warden::policy::{Policy, RoutePolicy};
 use rocket_warden::{jwt_auth, AccessToken, Jwt, OptionalJwt};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -1087,6 +1089,43 @@ async fn every_shape_of_check_refuses_a_failing_token_with_403() {
         "/check/async-rocket",
     ] {
         refused(&client, path, Some(&bob))
+            .await
+            .assert_denied("main", CHECK_FAILED);
+    }
+}
+
+/// A hand-written policy that sets `ONE_GUARD` (which `#[jwt_auth]` sets
+/// for a route's one guard) and has a check that its `POLICY` does not
+/// name, as `#[jwt_auth]` would: the guard must find the check by asking.
+struct UnnamedCheck;
+
+impl Policy for UnnamedCheck {
+    const POLICY: RoutePolicy = RoutePolicy::new();
+    const ONE_GUARD: bool = true;
+
+    fn check<'a>(token: &'a AccessToken, _: &'a Rocket<Orbit>) -> Option<BoxFuture<'a, bool>> {
+        let alice = checks::is_alice(token);
+        Some(Box::pin(async move { alice }))
+    }
+}
+
+#[get("/check/unnamed")]
+fn check_unnamed(_auth: Jwt<Value, UnnamedCheck>) -> &'static str {
+    "checked"
+}
+
+#[rocket::async_test]
+async fn a_check_its_policy_does_not_name_runs_for_a_routes_one_guard() {
+    let client = client(&main_with(""), routes![check_unnamed]).await;
+    let cached = token(json!({ "sub": "bob" }));
+    // Twice each: the second time from the validated-token cache, a hit
+    // that the one guard settles without waiting.
+    for _ in 0..2 {
+        assert_eq!(
+            ok_text(&client, "/check/unnamed", Some(&token(json!({})))).await,
+            "checked"
+        );
+        refused(&client, "/check/unnamed", Some(&cached))
             .await
             .assert_denied("main", CHECK_FAILED);
     }

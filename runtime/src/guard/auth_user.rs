@@ -4,10 +4,10 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Deref;
 
-use rocket::request::{FromRequest, Outcome};
+use rocket::request::FromRequest;
 use rocket::{Ignite, Request, Rocket, Sentinel};
 
-use super::{guard, guard_aborts};
+use super::{guard, guard_aborts, GuardFuture};
 use crate::authz::{DefaultPolicy, Policy};
 use crate::error::AuthError;
 
@@ -57,11 +57,17 @@ impl<P> fmt::Debug for AuthUser<P> {
     }
 }
 
-#[rocket::async_trait]
 impl<'r, P: Policy> FromRequest<'r> for AuthUser<P> {
     type Error = AuthError;
 
-    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthError> {
+    fn from_request<'life0, 'async_trait>(
+        request: &'r Request<'life0>,
+    ) -> GuardFuture<'async_trait, Self>
+    where
+        'r: 'async_trait,
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
         // The same work, cache, log line and refusal as every other guard.
         guard::<P, _>(request, |token| {
             let user = token.ok_or(AuthError::Missing)?.user().map(str::to_owned);
@@ -71,7 +77,6 @@ impl<'r, P: Policy> FromRequest<'r> for AuthUser<P> {
                 policy: PhantomData,
             })
         })
-        .await
     }
 }
 

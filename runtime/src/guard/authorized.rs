@@ -4,10 +4,10 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use rocket::request::{FromRequest, Outcome};
+use rocket::request::FromRequest;
 use rocket::{Ignite, Request, Rocket, Sentinel};
 
-use super::{guard, guard_aborts};
+use super::{guard, guard_aborts, GuardFuture};
 use crate::authz::{Access, AccessToken, DefaultPolicy, Policy};
 use crate::error::AuthError;
 
@@ -38,11 +38,17 @@ impl<P> fmt::Debug for Authorized<P> {
     }
 }
 
-#[rocket::async_trait]
 impl<'r, P: Policy> FromRequest<'r> for Authorized<P> {
     type Error = AuthError;
 
-    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthError> {
+    fn from_request<'life0, 'async_trait>(
+        request: &'r Request<'life0>,
+    ) -> GuardFuture<'async_trait, Self>
+    where
+        'r: 'async_trait,
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
         guard::<P, _>(request, |token| match token {
             None if P::POLICY.access() != Access::Optional => Err(AuthError::Missing),
             token => Ok(Authorized {
@@ -50,7 +56,6 @@ impl<'r, P: Policy> FromRequest<'r> for Authorized<P> {
                 policy: PhantomData,
             }),
         })
-        .await
     }
 }
 

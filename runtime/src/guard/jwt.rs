@@ -7,12 +7,12 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use jsonwebtoken::Header;
-use rocket::request::{FromRequest, Outcome};
+use rocket::request::FromRequest;
 use rocket::{Ignite, Request, Rocket, Sentinel};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::{guard, guard_aborts};
+use super::{guard, guard_aborts, GuardFuture};
 use crate::authz::{AccessToken, DefaultPolicy, Policy};
 use crate::error::AuthError;
 use crate::identity::Partner;
@@ -147,7 +147,6 @@ impl<C, P> fmt::Debug for Jwt<C, P> {
     }
 }
 
-#[rocket::async_trait]
 impl<'r, C, P> FromRequest<'r> for Jwt<C, P>
 where
     C: DeserializeOwned + Send + Sync + 'static,
@@ -155,11 +154,17 @@ where
 {
     type Error = AuthError;
 
-    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthError> {
+    fn from_request<'life0, 'async_trait>(
+        request: &'r Request<'life0>,
+    ) -> GuardFuture<'async_trait, Self>
+    where
+        'r: 'async_trait,
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
         guard::<P, _>(request, |token| {
             token.ok_or(AuthError::Missing).and_then(Jwt::from_token)
         })
-        .await
     }
 }
 
@@ -216,7 +221,6 @@ impl<C, P> fmt::Debug for OptionalJwt<C, P> {
     }
 }
 
-#[rocket::async_trait]
 impl<'r, C, P> FromRequest<'r> for OptionalJwt<C, P>
 where
     C: DeserializeOwned + Send + Sync + 'static,
@@ -224,11 +228,17 @@ where
 {
     type Error = AuthError;
 
-    async fn from_request(request: &'r Request<'_>) -> Outcome<Self, AuthError> {
+    fn from_request<'life0, 'async_trait>(
+        request: &'r Request<'life0>,
+    ) -> GuardFuture<'async_trait, Self>
+    where
+        'r: 'async_trait,
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
         guard::<P, _>(request, |token| {
             token.map(Jwt::from_token).transpose().map(OptionalJwt)
         })
-        .await
     }
 }
 

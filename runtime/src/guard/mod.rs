@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Instant;
 
+use rocket::futures::future::BoxFuture;
 use rocket::http::Status;
 use rocket::request::Outcome;
 use rocket::{Ignite, Request, Rocket};
@@ -57,54 +58,160 @@ struct Decisions {
     others: Vec<(TypeId, Decided)>,
 }
 
+/// A guard's future, as Rocket's `FromRequest` asks for it.
+pub(crate) type GuardFuture<'r, G> = BoxFuture<'r, Outcome<G, AuthError>>;
+
 /// The work of every guard: validate the request's credentials (once per
 /// request) and apply policy `P` (once per request and policy), then `make`
 /// the guard.
-pub(crate) async fn guard<P: Policy, G>(
-    request: &Request<'_>,
+///
+/// What needs no waiting is done now, before Rocket polls anything: then the
+/// future handed back holds only the outcome, a few words. Rocket boxes a
+/// guard's future on every request, and the whole guard's future is hundreds
+/// of bytes, which a plain cache hit would allocate, move and free for
+/// nothing.
+pub(crate) fn guard<'r, P: Policy, G: Send + 'r>(
+    request: &'r Request<'_>,
     make: MakeGuard<G>,
-) -> Outcome<G, AuthError> {
-    let (validators, validator) = match route_validator::<P, _>(request) {
-        Ok(found) => found,
-        Err(refused) => return refused,
-    };
-    let mut begun = None;
-    if P::ONE_GUARD {
-        match Authentication::begin(request, validators, validator) {
-            Begun::Done(alone) => {
-                return guard_alone::<P, G>(request, validator, alone, make).await
-            }
-            Begun::Later(later) => begun = Some(later),
-        }
+) -> GuardFuture<'r, G> {
+    match settle::<P, G>(request, make) {
+        Settled::Now(outcome) => Box::pin(std::future::ready(outcome)),
+        Settled::Waiting(waiting) => Box::pin(waiting.finish::<P, G>(request, make)),
     }
-    let mut own = None;
-    let authentication = authenticate(request, validators, validator, begun, &mut own).await;
-    let decided = authentication.decide::<P>(request, validator).await;
-    let record = |had_token, refused: Option<&AuthError>| {
-        authentication.report_once(validator, had_token, refused);
-    };
-    outcome::<P, G>(request, validator, decided, make, record)
 }
 
-/// The rest of a route's one guard, for an authentication finished without
-/// waiting (a plain cache hit, a request without credentials). No other
-/// guard of the route would look for it, so it stays out of Rocket's
-/// request-local cache (its map, its entry, two allocations), is decided
-/// without a copy, and its decision is not kept.
-async fn guard_alone<P: Policy, G>(
-    request: &Request<'_>,
-    validator: &Validator,
-    alone: Finished,
-    make: MakeGuard<G>,
-) -> Outcome<G, AuthError> {
+/// The guard's outcome, when it needs no waiting: the route's one guard,
+/// with an authentication finished without waiting (a plain cache hit, a
+/// request without credentials) and no custom check to run. No other guard
+/// of the route would look for it, so it stays out of Rocket's request-local
+/// cache (its map, its entry, two allocations), is decided without a copy,
+/// and its decision is not kept. Otherwise, what is left to wait for.
+fn settle<'r, P: Policy, G>(request: &'r Request<'_>, make: MakeGuard<G>) -> Settled<'r, G> {
+    let (validators, validator) = match route_validator::<P, _>(request) {
+        Ok(found) => found,
+        Err(refused) => return Settled::Now(refused),
+    };
+    let shared = |begun| {
+        Settled::Waiting(Waiting::Shared {
+            validators,
+            validator,
+            begun,
+        })
+    };
+    if !P::ONE_GUARD {
+        return shared(None);
+    }
     let Finished {
         result,
         span,
         started,
-    } = alone;
-    let decided = decide::<P>(request, validator, &span, result).await;
+    } = match Authentication::begin(request, validators, validator) {
+        Begun::Done(finished) => finished,
+        Begun::Later(later) => return shared(Some(later)),
+    };
+    let decided = match admit::<P>(request, validator, &span, result) {
+        Ok(Some(token)) if has_check::<P>(&token, request) => {
+            return Settled::Waiting(Waiting::Check(Checking {
+                validator,
+                token,
+                span,
+                started,
+            }))
+        }
+        decided => decided,
+    };
+    Settled::Now(settled::<P, G>(
+        request, validator, &span, started, decided, make,
+    ))
+}
+
+/// Whether policy `P` has a custom check to run on `token`. `#[jwt_auth]`
+/// names the check it generates; a hand-written policy may not, so then
+/// asking for the check decides (the future it makes is dropped unpolled,
+/// and made again where it is awaited).
+fn has_check<P: Policy>(token: &AccessToken, request: &Request<'_>) -> bool {
+    P::POLICY.check_name().is_some() || P::check(token, request.rocket()).is_some()
+}
+
+/// How far [`settle`] got.
+enum Settled<'r, G> {
+    /// All the way: the guard's outcome.
+    Now(Outcome<G, AuthError>),
+    /// What is left has to wait.
+    Waiting(Waiting<'r>),
+}
+
+/// What a guard has left to do once it has to wait.
+enum Waiting<'r> {
+    /// Authenticate (or find what another guard of the route did), then
+    /// apply the policy: for any guard but a route's one guard, and for
+    /// that one when authenticating has to wait (`begun`).
+    Shared {
+        validators: &'r Validators,
+        validator: &'r Validator,
+        begun: Option<Later<'r>>,
+    },
+    /// Run the route's custom check on a token that met the rest of its
+    /// policy, for the route's one guard.
+    Check(Checking<'r>),
+}
+
+/// A token that met its policy but the custom check, with its
+/// authentication's span.
+struct Checking<'r> {
+    validator: &'r Validator,
+    token: AccessToken,
+    span: tracing::Span,
+    started: Option<Instant>,
+}
+
+impl Waiting<'_> {
+    /// The guard's outcome, once what it waits for is done.
+    async fn finish<P: Policy, G>(
+        self,
+        request: &Request<'_>,
+        make: MakeGuard<G>,
+    ) -> Outcome<G, AuthError> {
+        match self {
+            Waiting::Shared {
+                validators,
+                validator,
+                begun,
+            } => {
+                let mut own = None;
+                let authentication =
+                    authenticate(request, validators, validator, begun, &mut own).await;
+                let decided = authentication.decide::<P>(request, validator).await;
+                let record = |had_token, refused: Option<&AuthError>| {
+                    authentication.report_once(validator, had_token, refused);
+                };
+                outcome::<P, G>(request, validator, decided, make, record)
+            }
+            Waiting::Check(Checking {
+                validator,
+                token,
+                span,
+                started,
+            }) => {
+                let decided = check::<P>(request, &span, token).await;
+                settled::<P, G>(request, validator, &span, started, decided, make)
+            }
+        }
+    }
+}
+
+/// The outcome of a route's one guard, once decided: reported on its own
+/// `span`, since no other guard shares its authentication.
+fn settled<P: Policy, G>(
+    request: &Request<'_>,
+    validator: &Validator,
+    span: &tracing::Span,
+    started: Option<Instant>,
+    decided: Decided,
+    make: MakeGuard<G>,
+) -> Outcome<G, AuthError> {
     let record = |had_token, refused: Option<&AuthError>| {
-        report(&span, started, validator, had_token, refused);
+        report(span, started, validator, had_token, refused);
     };
     outcome::<P, G>(request, validator, decided, make, record)
 }
@@ -361,6 +468,21 @@ async fn decide<P: Policy>(
     span: &tracing::Span,
     result: Result<Option<Authenticated>, AuthError>,
 ) -> Decided {
+    match admit::<P>(request, validator, span, result)? {
+        Some(token) => check::<P>(request, span, token).await,
+        None => Ok(None),
+    }
+}
+
+/// What an authentication's `result` comes to under policy `P`, as far as
+/// needs no waiting: the identity's token once [`permit`]ted (in `span`),
+/// before the route's custom check.
+fn admit<P: Policy>(
+    request: &Request<'_>,
+    validator: &Validator,
+    span: &tracing::Span,
+    result: Result<Option<Authenticated>, AuthError>,
+) -> Decided {
     let identity = match result {
         Ok(Some(identity)) => identity,
         Ok(None) => return Ok(None),
@@ -371,8 +493,16 @@ async fn decide<P: Policy>(
         true => permit::<P>(request, validator, &token),
         false => span.in_scope(|| permit::<P>(request, validator, &token)),
     }?;
-    // Then the route's custom check, the one part that may wait: a policy
-    // without one awaits nothing.
+    Ok(Some(token))
+}
+
+/// Runs the route's custom check (in `span`) on a token that met the rest
+/// of policy `P`: the one part of a policy that may wait.
+async fn check<P: Policy>(
+    request: &Request<'_>,
+    span: &tracing::Span,
+    token: AccessToken,
+) -> Decided {
     if let Some(check) = P::check(&token, request.rocket()) {
         let passed = match span.is_disabled() {
             true => check.await,
