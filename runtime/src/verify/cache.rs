@@ -29,6 +29,7 @@
 //! Lookups take a shard's read lock for a moment and never across an await.
 
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::mem::size_of;
 use std::sync::Arc;
 
@@ -170,6 +171,29 @@ impl Weighter<TokenDigest, Held> for BySize {
     }
 }
 
+/// Hashes a [`TokenDigest`] by taking eight of its bytes. It is a SHA-256
+/// digest already, evenly spread, and only tokens that verified are cached,
+/// so nobody without the signing key chooses where an entry lands:
+/// quick_cache's default hasher would only hash its 32 bytes again.
+#[derive(Debug, Clone, Copy, Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // A digest's `Hash` writes its length, then its bytes.
+        self.0 = match bytes.first_chunk::<8>() {
+            Some(word) => u64::from_le_bytes(*word),
+            None => bytes
+                .iter()
+                .fold(self.0, |hash, &b| hash.rotate_left(8) ^ u64::from(b)),
+        };
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The least weight budget of a shard: the largest entries (an 8 KiB token
 /// with its parsed claims, tens of KiB) must fit in one, or they would never
 /// be cached.
@@ -177,7 +201,7 @@ const MIN_SHARD_BYTES: u64 = 256 * 1024;
 
 /// One validator's cache of verified tokens.
 pub(crate) struct TokenCache {
-    entries: Cache<TokenDigest, Held, BySize>,
+    entries: Cache<TokenDigest, Held, BySize, BuildHasherDefault<DigestHasher>>,
     /// `token_cache_size`.
     capacity: u64,
     /// `token_cache_max_bytes`.
@@ -308,6 +332,7 @@ mod tests {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine as _;
     use jsonwebtoken::Algorithm;
+    use std::hash::BuildHasher as _;
 
     /// An entry for a token with these claims, as the validator stores it.
     fn entry(claims: &Value) -> Entry {
@@ -360,6 +385,37 @@ mod tests {
             "{} ≥ {slot}",
             entry.estimated_bytes()
         );
+    }
+
+    /// Digests alike in the eight bytes the cache hashes are kept apart:
+    /// the whole digest is the key.
+    #[test]
+    fn digests_that_hash_alike_are_told_apart() {
+        let cache = TokenCache::new(16, crate::config::MIN_TOKEN_CACHE_MAX_BYTES).expect("on");
+        let (mut first, mut second) = ([7u8; 32], [7u8; 32]);
+        first[31] = 1;
+        second[31] = 2;
+        let hasher = BuildHasherDefault::<DigestHasher>::default();
+        let hash = |digest: &TokenDigest| hasher.hash_one(digest);
+        assert_eq!(hash(&first), hash(&second));
+        let (alice, bob) = (
+            entry(&serde_json::json!({ "sub": "alice" })),
+            entry(&serde_json::json!({ "sub": "bob" })),
+        );
+        let (alice_signed, bob_signed) = (alice.signed.clone(), bob.signed.clone());
+        cache.insert(first, alice);
+        cache.insert(second, bob);
+        let sub = |digest, signed: &str| {
+            let entry = cache.get(digest, signed).expect("cached");
+            entry
+                .verified
+                .payload
+                .str("sub")
+                .map(|sub| sub.into_owned())
+        };
+        assert_eq!(sub(&first, &alice_signed).as_deref(), Some("alice"));
+        assert_eq!(sub(&second, &bob_signed).as_deref(), Some("bob"));
+        assert!(cache.get(&first, &bob_signed).is_none());
     }
 
     /// A large token weighs at least its bytes, so the byte bound counts it.
