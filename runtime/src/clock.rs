@@ -43,10 +43,19 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_millis(&self) -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, millis)
+        since_epoch().map_or(0, millis)
     }
+
+    /// Read on every request: whole seconds straight from the clock, not
+    /// through milliseconds.
+    fn now_secs(&self) -> u64 {
+        since_epoch().map_or(0, |since| since.as_secs())
+    }
+}
+
+/// The system clock's time since the Unix epoch (`None` before it).
+fn since_epoch() -> Option<Duration> {
+    SystemTime::now().duration_since(UNIX_EPOCH).ok()
 }
 
 /// A clock that moves only when told: for tests.
@@ -105,4 +114,23 @@ pub(crate) fn system() -> SharedClock {
 /// key-cache time in this crate is kept in.
 pub(crate) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The system clock's seconds, read its own way, agree with its
+    /// milliseconds read just before and just after.
+    #[test]
+    fn the_system_clocks_seconds_agree_with_its_milliseconds() {
+        let before = SystemClock.now_millis() / 1000;
+        let secs = SystemClock.now_secs();
+        let after = SystemClock.now_millis() / 1000;
+        assert!(
+            before <= secs && secs <= after,
+            "{before} ≤ {secs} ≤ {after}"
+        );
+        assert!(secs > 1_700_000_000, "{secs} is a time after 2023");
+    }
 }

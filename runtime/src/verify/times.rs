@@ -13,7 +13,8 @@ use crate::error::TokenError;
 pub(crate) struct Times {
     exp: Option<u64>,
     nbf: Option<u64>,
-    /// Kept as given: RFC 7519 asks only that it be a number.
+    /// Kept as given, but rounded as `exp` and `nbf` are: RFC 7519 asks
+    /// only that it be a number.
     iat: Option<f64>,
 }
 
@@ -29,6 +30,7 @@ impl Times {
                 .claim("iat")
                 .map(|iat| {
                     iat.as_f64()
+                        .map(f64::round)
                         .ok_or_else(|| TokenError::MalformedClaim("iat".into()))
                 })
                 .transpose()?,
@@ -51,8 +53,7 @@ impl Times {
         if self.nbf.is_some_and(|nbf| nbf > latest) {
             return Err(TokenError::NotYetValid);
         }
-        // Rounded as `exp` and `nbf` are.
-        if self.iat.is_some_and(|iat| iat.round() > latest as f64) {
+        if self.iat.is_some_and(|iat| iat > latest as f64) {
             return Err(TokenError::IssuedInFuture);
         }
         Ok(())
