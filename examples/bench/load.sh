@@ -25,7 +25,9 @@
 # and p99 from that median round, req/s as a ratio of /open's, the median
 # server CPU per request (µs) and its ratio (/open's CPU per request over the
 # route's: like the req/s ratio, 1.00 is "as cheap as /open", lower is
-# worse); then every round's req/s and CPU per request.
+# worse), each ratio also "paired": the median of the route's ratios to
+# /open's in the same round, which a machine that changes speed from round
+# to round moves less; then every round's req/s and CPU per request.
 #
 # Peers (WARDEN_BENCH_PEERS=on): the same routes, answering the same body to
 # the same tokens (same issuer, audience, algorithms, secret and keys, read
@@ -314,6 +316,22 @@ median_cpu() {
     done | sort -n | awk -v m="$(((rounds - 1) / 2))" 'NR == m + 1 { print }'
 }
 
+# paired_ratio SERVER ROUTE rps|cpu: the median over the rounds of the
+# route's ratio to /open's in the same round (req/s: the route's over
+# /open's; cpu: /open's over the route's), two decimals. A machine whose
+# speed changes between rounds moves it less than the ratio of the medians:
+# each round's routes run within seconds of each other.
+paired_ratio() {
+    local r
+    for ((r = 0; r < rounds; r++)); do
+        case $3 in
+        rps) echo "${rps[$1,$2,$r]} ${rps[$1,open,$r]}" ;;
+        cpu) echo "${cpu[$1,open,$r]} ${cpu[$1,$2,$r]}" ;;
+        esac
+    done | awk '{ printf "%.6f\n", $1 / $2 }' | sort -n |
+        awk -v m="$(((rounds - 1) / 2))" 'NR == m + 1 { printf "%.2f", $1 }'
+}
+
 # ratio A B: A / B, two decimals.
 ratio() {
     awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
@@ -322,7 +340,7 @@ ratio() {
 # Per "server,route": the median round's req/s, the median CPU per request,
 # and their ratios (req/s over /open's; /open's CPU per request over the
 # route's), for the tables and the comparison.
-declare -A med_rps med_cpu rps_ratio cpu_ratio
+declare -A med_rps med_cpu rps_ratio cpu_ratio rps_paired cpu_paired
 for server in "${servers[@]}"; do
     for route in "${routes[@]}"; do
         med_rps[$server,$route]=${rps[$server,$route,$(median_round "$server" "$route")]}
@@ -331,6 +349,8 @@ for server in "${servers[@]}"; do
     for route in "${routes[@]}"; do
         rps_ratio[$server,$route]=$(ratio "${med_rps[$server,$route]}" "${med_rps[$server,open]}")
         cpu_ratio[$server,$route]=$(ratio "${med_cpu[$server,open]}" "${med_cpu[$server,$route]}")
+        rps_paired[$server,$route]=$(paired_ratio "$server" "$route" rps)
+        cpu_paired[$server,$route]=$(paired_ratio "$server" "$route" cpu)
     done
 done
 
@@ -338,12 +358,13 @@ done
 report_server() {
     local server=$1 route m r all
     echo "${label[$server]}"
-    printf '%-10s %9s %7s %7s %6s %9s %6s\n' route req/s p50 p99 ratio "cpu/req" ratio
+    printf '%-10s %9s %7s %7s %6s %7s %9s %6s %7s\n' route req/s p50 p99 ratio paired "cpu/req" ratio paired
     for route in "${routes[@]}"; do
         m=$(median_round "$server" "$route")
-        printf '%-10s %9.0f %7s %7s %6s %9s %6s\n' "/$route" "${med_rps[$server,$route]}" \
+        printf '%-10s %9.0f %7s %7s %6s %7s %9s %6s %7s\n' "/$route" "${med_rps[$server,$route]}" \
             "${p50[$server,$route,$m]}" "${p99[$server,$route,$m]}" "${rps_ratio[$server,$route]}" \
-            "${med_cpu[$server,$route]}" "${cpu_ratio[$server,$route]}"
+            "${rps_paired[$server,$route]}" "${med_cpu[$server,$route]}" "${cpu_ratio[$server,$route]}" \
+            "${cpu_paired[$server,$route]}"
     done
     echo "  req/s per round"
     for route in "${routes[@]}"; do
@@ -380,33 +401,34 @@ echo "tokens:  ${#tokens[hs]}/${#tokens[rs]}/${#tokens[es]} bytes (hs/rs/es); /o
 echo "load average (1, 5, 15 min): before the runs $load_before, after $load_after; the runs want an idle machine"
 echo
 echo "(latencies in µs; cpu/req: µs of server CPU per request, the median of the rounds;"
-echo " ratios: req/s over /open's, and /open's cpu/req over the route's: 1.00 is as cheap as /open)"
+echo " ratios: req/s over /open's, and /open's cpu/req over the route's: 1.00 is as cheap as /open;"
+echo " paired: the median of the same ratios taken round by round)"
 for server in "${servers[@]}"; do
     echo
     report_server "$server"
 done
 if [[ $peers == on ]]; then
     echo
-    echo "side by side: req/s ratio / CPU ratio, each over its own server's /open"
+    echo "side by side: req/s ratio / CPU ratio, each over its own server's /open (paired in brackets)"
     printf '%-18s' ""
     for server in "${servers[@]}"; do
-        printf '%24s' "${label[$server]}"
+        printf '%28s' "${label[$server]}"
     done
     echo
     printf '%-18s' "/open req/s"
     for server in "${servers[@]}"; do
-        printf '%24.0f' "${med_rps[$server,open]}"
+        printf '%28.0f' "${med_rps[$server,open]}"
     done
     echo
     printf '%-18s' "/open cpu/req"
     for server in "${servers[@]}"; do
-        printf '%24s' "${med_cpu[$server,open]}"
+        printf '%28s' "${med_cpu[$server,open]}"
     done
     echo
     for route in hs rs es; do
         printf '%-18s' "/$route"
         for server in "${servers[@]}"; do
-            printf '%24s' "${rps_ratio[$server,$route]} / ${cpu_ratio[$server,$route]}"
+            printf '%28s' "${rps_ratio[$server,$route]} / ${cpu_ratio[$server,$route]} (${rps_paired[$server,$route]} / ${cpu_paired[$server,$route]})"
         done
         echo
     done
@@ -414,7 +436,7 @@ if [[ $peers == on ]]; then
     for route in hs rs es; do
         printf '%-18s' "/$route"
         for server in "${servers[@]}"; do
-            printf '%24s' "$(awk -v a="${med_cpu[$server,$route]}" -v b="${med_cpu[$server,open]}" \
+            printf '%28s' "$(awk -v a="${med_cpu[$server,$route]}" -v b="${med_cpu[$server,open]}" \
                 'BEGIN { printf "%+.2f", a - b }')"
         done
         echo
