@@ -60,9 +60,12 @@ pub trait Policy: Send + Sync + 'static {
     /// Whether one guard alone applies this policy, per request: then a
     /// guard that authenticates without waiting keeps the outcome to itself
     /// instead of in Rocket's request-local cache, where no other guard of
-    /// the route would look for it. `#[jwt_auth]` knows from the handler's
-    /// parameters; hand-written policies leave the default, `false` (every
-    /// authentication shared).
+    /// the route would look for it, and settles it before Rocket polls the
+    /// guard. `#[jwt_auth]` knows from the handler's parameters, and names
+    /// the custom check it generates (`RoutePolicy::check`); hand-written
+    /// policies leave the default, `false` (every authentication shared). A
+    /// policy that sets it with a `check` its `POLICY` does not name has its
+    /// check made twice per request (asked for, then awaited).
     #[doc(hidden)]
     const ONE_GUARD: bool = false;
 }
