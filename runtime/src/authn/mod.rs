@@ -62,14 +62,7 @@ pub(crate) fn start<'r>(
         .clone()
         .flat_map(|(_, rules)| rules.reject_session_cookies.iter().map(|name| &**name));
     if let Some(cookie) = credentials::session_cookie(request, refused) {
-        tracing::warn!(
-            target: "rocket_warden",
-            "refused {} {}: session cookie `{cookie}` on a token route, validator `{}`",
-            request.method(),
-            request.uri().path(),
-            entry.name(),
-        );
-        return Start::Done(Err(AuthError::SessionCookie));
+        return Start::Done(Err(session_cookie_refused(request, entry, cookie)));
     }
     let query_params = chain
         .clone()
@@ -98,6 +91,21 @@ pub(crate) fn start<'r>(
         other => other,
     };
     Start::Later(Rest::of(credential, Some(first)))
+}
+
+/// Logs the refusal of a request that rides on session cookie `cookie`.
+/// Out of line: [`start`] runs on every request.
+#[cold]
+#[inline(never)]
+fn session_cookie_refused(request: &Request<'_>, entry: &Validator, cookie: &str) -> AuthError {
+    tracing::warn!(
+        target: "rocket_warden",
+        "refused {} {}: session cookie `{cookie}` on a token route, validator `{}`",
+        request.method(),
+        request.uri().path(),
+        entry.name(),
+    );
+    AuthError::SessionCookie
 }
 
 impl<'r> Rest<'r> {

@@ -588,6 +588,7 @@ fn route_validator<'r, P: Policy, T>(
     }
 }
 
+#[cold]
 fn unconfigured<T>(request: &Request<'_>, problem: &str) -> Outcome<T, AuthError> {
     tracing::error!(target: "rocket_warden", "route {}: {problem}", route_name(request));
     record_refusal(
@@ -671,26 +672,36 @@ fn conclude<P: Policy, T>(
     }
     match result {
         Ok(value) => Outcome::Success(value),
-        Err(error) => {
-            // A 403 says what the route wanted; a 401 has nothing to add.
-            let policy = match error.status() {
-                Status::Forbidden => format!(" (policy: {})", P::POLICY),
-                _ => String::new(),
-            };
-            tracing::info!(
-                target: "rocket_warden",
-                "refused {} {}: {}, validator `{}`: {error}{policy}",
-                request.method(),
-                request.uri().path(),
-                error.status(),
-                validator.name(),
-            );
-            let dpop = dpop_challenge::<P>(request, validator);
-            let metadata = validator.resource().map(|r| r.metadata_url.clone());
-            let realm = validator.shared_realm().clone();
-            record_refusal(request, realm, dpop, metadata, error)
-        }
+        Err(error) => refuse::<P, T>(request, validator, error),
     }
+}
+
+/// Logs and records a refusal under policy `P`, and fails the guard. Out
+/// of line: the code that accepts a request stays together, and smaller.
+#[cold]
+#[inline(never)]
+fn refuse<P: Policy, T>(
+    request: &Request<'_>,
+    validator: &Validator,
+    error: AuthError,
+) -> Outcome<T, AuthError> {
+    // A 403 says what the route wanted; a 401 has nothing to add.
+    let policy = match error.status() {
+        Status::Forbidden => format!(" (policy: {})", P::POLICY),
+        _ => String::new(),
+    };
+    tracing::info!(
+        target: "rocket_warden",
+        "refused {} {}: {}, validator `{}`: {error}{policy}",
+        request.method(),
+        request.uri().path(),
+        error.status(),
+        validator.name(),
+    );
+    let dpop = dpop_challenge::<P>(request, validator);
+    let metadata = validator.resource().map(|r| r.metadata_url.clone());
+    let realm = validator.shared_realm().clone();
+    record_refusal(request, realm, dpop, metadata, error)
 }
 
 /// The sentinel shared by the guards: aborts launch, saying why, when the
