@@ -5,9 +5,9 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 
 use rocket::request::FromRequest;
-use rocket::{Ignite, Request, Rocket, Sentinel};
+use rocket::{Ignite, Rocket, Sentinel};
 
-use super::{guard, guard_aborts, GuardFuture};
+use super::guard_aborts;
 use crate::authz::{DefaultPolicy, Policy};
 use crate::error::AuthError;
 
@@ -60,24 +60,15 @@ impl<P> fmt::Debug for AuthUser<P> {
 impl<'r, P: Policy> FromRequest<'r> for AuthUser<P> {
     type Error = AuthError;
 
-    fn from_request<'life0, 'async_trait>(
-        request: &'r Request<'life0>,
-    ) -> GuardFuture<'async_trait, Self>
-    where
-        'r: 'async_trait,
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        // The same work, cache, log line and refusal as every other guard.
-        guard::<P, _>(request, |token| {
-            let user = token.ok_or(AuthError::Missing)?.user().map(str::to_owned);
-            let id = user.ok_or(AuthError::NoUser)?;
-            Ok(Self {
-                id,
-                policy: PhantomData,
-            })
+    // The same work, cache, log line and refusal as every other guard.
+    from_request!(P, |token| {
+        let user = token.ok_or(AuthError::Missing)?.user().map(str::to_owned);
+        let id = user.ok_or(AuthError::NoUser)?;
+        Ok(Self {
+            id,
+            policy: PhantomData,
         })
-    }
+    });
 }
 
 impl<P: Policy> Sentinel for AuthUser<P> {

@@ -5,9 +5,9 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use rocket::request::FromRequest;
-use rocket::{Ignite, Request, Rocket, Sentinel};
+use rocket::{Ignite, Rocket, Sentinel};
 
-use super::{guard, guard_aborts, GuardFuture};
+use super::guard_aborts;
 use crate::authz::{Access, AccessToken, DefaultPolicy, Policy};
 use crate::error::AuthError;
 
@@ -41,22 +41,13 @@ impl<P> fmt::Debug for Authorized<P> {
 impl<'r, P: Policy> FromRequest<'r> for Authorized<P> {
     type Error = AuthError;
 
-    fn from_request<'life0, 'async_trait>(
-        request: &'r Request<'life0>,
-    ) -> GuardFuture<'async_trait, Self>
-    where
-        'r: 'async_trait,
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        guard::<P, _>(request, |token| match token {
-            None if P::POLICY.access() != Access::Optional => Err(AuthError::Missing),
-            token => Ok(Authorized {
-                token,
-                policy: PhantomData,
-            }),
-        })
-    }
+    from_request!(P, |token| match token {
+        None if P::POLICY.access() != Access::Optional => Err(AuthError::Missing),
+        token => Ok(Authorized {
+            token,
+            policy: PhantomData,
+        }),
+    });
 }
 
 impl<P: Policy> Sentinel for Authorized<P> {

@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use jsonwebtoken::Header;
 use rocket::request::FromRequest;
-use rocket::{Ignite, Request, Rocket, Sentinel};
+use rocket::{Ignite, Rocket, Sentinel};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::{guard, guard_aborts, GuardFuture};
+use super::guard_aborts;
 use crate::authz::{AccessToken, DefaultPolicy, Policy};
 use crate::error::AuthError;
 use crate::identity::Partner;
@@ -154,18 +154,9 @@ where
 {
     type Error = AuthError;
 
-    fn from_request<'life0, 'async_trait>(
-        request: &'r Request<'life0>,
-    ) -> GuardFuture<'async_trait, Self>
-    where
-        'r: 'async_trait,
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        guard::<P, _>(request, |token| {
-            token.ok_or(AuthError::Missing).and_then(Jwt::from_token)
-        })
-    }
+    from_request!(P, |token| {
+        token.ok_or(AuthError::Missing).and_then(Jwt::from_token)
+    });
 }
 
 impl<C, P: Policy> Sentinel for Jwt<C, P> {
@@ -228,18 +219,9 @@ where
 {
     type Error = AuthError;
 
-    fn from_request<'life0, 'async_trait>(
-        request: &'r Request<'life0>,
-    ) -> GuardFuture<'async_trait, Self>
-    where
-        'r: 'async_trait,
-        'life0: 'async_trait,
-        Self: 'async_trait,
-    {
-        guard::<P, _>(request, |token| {
-            token.map(Jwt::from_token).transpose().map(OptionalJwt)
-        })
-    }
+    from_request!(P, |token| {
+        token.map(Jwt::from_token).transpose().map(OptionalJwt)
+    });
 }
 
 impl<C, P: Policy> Sentinel for OptionalJwt<C, P> {

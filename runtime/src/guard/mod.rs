@@ -8,6 +8,26 @@
 //! recorded on the request so the fairing can answer it with the right
 //! challenge and body.
 
+/// `FromRequest::from_request` for a guard made by `make` under policy
+/// `policy`: [`guard`], with the signature `#[async_trait]` gives the
+/// trait. Written out rather than through `#[async_trait]`, which would put
+/// the whole guard in the future Rocket boxes, so that what needs no
+/// waiting is done before Rocket polls (see [`guard`]).
+macro_rules! from_request {
+    ($policy:ty, $make:expr) => {
+        fn from_request<'life0, 'async_trait>(
+            request: &'r ::rocket::Request<'life0>,
+        ) -> $crate::guard::GuardFuture<'async_trait, Self>
+        where
+            'r: 'async_trait,
+            'life0: 'async_trait,
+            Self: 'async_trait,
+        {
+            $crate::guard::guard::<$policy, _>(request, $make)
+        }
+    };
+}
+
 mod auth_user;
 mod authorized;
 mod jwt;
