@@ -153,7 +153,8 @@ counts() {
 # nothing. For the peers, the costliest `FromRequest` future of the dump. For
 # rocket_warden, whose guards do what needs no waiting before handing Rocket a
 # future: `guard::guard` (that work, and the boxing of the future) and the
-# future of what had to wait (`Waiting::finish`), each counted once.
+# future of what had to wait (`finish_shared` or `finish_check`), each
+# counted once.
 guard() {
     callgrind_annotate --inclusive=yes --threshold=100 --show=Ir,I1mr,D1mr,D1mw,Bcm,Bim "$1" 2>/dev/null |
         awk -v n="$requests" '
@@ -167,7 +168,8 @@ guard() {
         }
         /FromRequest>::from_request::\{\{closure\}\}/ { add(); exit }
         /rocket_warden::guard::guard \[/ && !now++ { add() }
-        /rocket_warden::guard::Waiting.*finish.*\{\{closure\}\} \[/ && !later++ { add() }
+        /rocket_warden::guard::finish_shared.*\{\{closure\}\} \[/ && !shared++ { add() }
+        /rocket_warden::guard::finish_check.*\{\{closure\}\} \[/ && !check++ { add() }
         END {
             if (found) printf "%.0f %.0f %.0f %.0f\n", sum[1] / n, sum[2] / n, (sum[3] + sum[4]) / n, (sum[5] + sum[6]) / n
         }'
