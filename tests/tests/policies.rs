@@ -1096,7 +1096,8 @@ async fn every_shape_of_check_refuses_a_failing_token_with_403() {
 
 /// A hand-written policy that sets `ONE_GUARD` (which `#[jwt_auth]` sets
 /// for a route's one guard) and has a check that its `POLICY` does not
-/// name, as `#[jwt_auth]` would: the guard must find the check by asking.
+/// name, where `#[jwt_auth]` names the checks it generates: the guard must
+/// find the check by asking.
 struct UnnamedCheck;
 
 impl Policy for UnnamedCheck {

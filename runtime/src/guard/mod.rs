@@ -85,38 +85,30 @@ pub(crate) type GuardFuture<'r, G> = BoxFuture<'r, Outcome<G, AuthError>>;
 /// request) and apply policy `P` (once per request and policy), then `make`
 /// the guard.
 ///
-/// What needs no waiting is done now, before Rocket polls anything: then the
-/// future handed back holds only the outcome, a few words. Rocket boxes a
-/// guard's future on every request, and the whole guard's future is hundreds
-/// of bytes, which a plain cache hit would allocate, move and free for
-/// nothing.
+/// What needs no waiting is done now, before Rocket polls anything: the
+/// route's one guard, with an authentication finished without waiting (a
+/// plain cache hit, a request without credentials) and no custom check to
+/// run, hands back a future that holds only the outcome, a few words.
+/// Rocket boxes a guard's future on every request, and the whole guard's
+/// future is hundreds of bytes, which a plain hit would allocate, move and
+/// free for nothing. No other guard of the route would look for that
+/// authentication, so it also stays out of Rocket's request-local cache
+/// (its map, its entry, two allocations), is decided without a copy, and
+/// its decision is not kept. What has to wait is a future of its own per
+/// kind of wait, so that neither carries the other's state, and a miss's
+/// stays within the allocator's per-thread cache (1 032 bytes for glibc).
 pub(crate) fn guard<'r, P: Policy, G: Send + 'r>(
     request: &'r Request<'_>,
     make: MakeGuard<G>,
 ) -> GuardFuture<'r, G> {
-    match settle::<P, G>(request, make) {
-        Settled::Now(outcome) => Box::pin(std::future::ready(outcome)),
-        Settled::Waiting(waiting) => waiting.finish::<P, G>(request, make),
-    }
-}
-
-/// The guard's outcome, when it needs no waiting: the route's one guard,
-/// with an authentication finished without waiting (a plain cache hit, a
-/// request without credentials) and no custom check to run. No other guard
-/// of the route would look for it, so it stays out of Rocket's request-local
-/// cache (its map, its entry, two allocations), is decided without a copy,
-/// and its decision is not kept. Otherwise, what is left to wait for.
-fn settle<'r, P: Policy, G>(request: &'r Request<'_>, make: MakeGuard<G>) -> Settled<'r, G> {
     let (validators, validator) = match route_validator::<P, _>(request) {
         Ok(found) => found,
-        Err(refused) => return Settled::Now(refused),
+        Err(refused) => return Box::pin(std::future::ready(refused)),
     };
-    let shared = |begun| {
-        Settled::Waiting(Waiting::Shared {
-            validators,
-            validator,
-            begun,
-        })
+    let shared = |begun: Option<Later<'r>>| -> GuardFuture<'r, G> {
+        Box::pin(finish_shared::<P, G>(
+            request, validators, validator, begun, make,
+        ))
     };
     if !P::ONE_GUARD {
         return shared(None);
@@ -131,18 +123,14 @@ fn settle<'r, P: Policy, G>(request: &'r Request<'_>, make: MakeGuard<G>) -> Set
     };
     let decided = match admit::<P>(request, validator, &span, result) {
         Ok(Some(token)) if has_check::<P>(&token, request) => {
-            return Settled::Waiting(Waiting::Check(Checking {
-                validator,
-                token,
-                span,
-                started,
-            }))
+            return Box::pin(finish_check::<P, G>(
+                request, validator, token, span, started, make,
+            ))
         }
         decided => decided,
     };
-    Settled::Now(settled::<P, G>(
-        request, validator, &span, started, decided, make,
-    ))
+    let outcome = settled::<P, G>(request, validator, &span, started, decided, make);
+    Box::pin(std::future::ready(outcome))
 }
 
 /// Whether policy `P` has a custom check to run on `token`. `#[jwt_auth]`
@@ -153,63 +141,10 @@ fn has_check<P: Policy>(token: &AccessToken, request: &Request<'_>) -> bool {
     P::POLICY.check_name().is_some() || P::check(token, request.rocket()).is_some()
 }
 
-/// How far [`settle`] got.
-enum Settled<'r, G> {
-    /// All the way: the guard's outcome.
-    Now(Outcome<G, AuthError>),
-    /// What is left has to wait.
-    Waiting(Waiting<'r>),
-}
-
-/// What a guard has left to do once it has to wait.
-enum Waiting<'r> {
-    /// Authenticate (or find what another guard of the route did), then
-    /// apply the policy: for any guard but a route's one guard, and for
-    /// that one when authenticating has to wait (`begun`).
-    Shared {
-        validators: &'r Validators,
-        validator: &'r Validator,
-        begun: Option<Later<'r>>,
-    },
-    /// Run the route's custom check on a token that met the rest of its
-    /// policy, for the route's one guard.
-    Check(Checking<'r>),
-}
-
-/// A token that met its policy but the custom check, with its
-/// authentication's span.
-struct Checking<'r> {
-    validator: &'r Validator,
-    token: AccessToken,
-    span: tracing::Span,
-    started: Option<Instant>,
-}
-
-impl<'r> Waiting<'r> {
-    /// The future of what is left, boxed as Rocket takes it: each kind of
-    /// wait a future of its own, so that neither carries the other's state
-    /// (nor a copy of this enum), and a miss's future stays within the
-    /// allocator's per-thread cache (1 032 bytes for glibc).
-    fn finish<P: Policy, G: Send + 'r>(
-        self,
-        request: &'r Request<'_>,
-        make: MakeGuard<G>,
-    ) -> GuardFuture<'r, G> {
-        match self {
-            Waiting::Shared {
-                validators,
-                validator,
-                begun,
-            } => Box::pin(finish_shared::<P, G>(
-                request, validators, validator, begun, make,
-            )),
-            Waiting::Check(checking) => Box::pin(finish_check::<P, G>(request, checking, make)),
-        }
-    }
-}
-
 /// The guard's outcome after authenticating (or finding what another guard
-/// of the route did, see [`authenticate`]) and deciding once per policy.
+/// of the route did, see [`authenticate`]) and deciding once per policy:
+/// for any guard but a route's one guard, and for that one when
+/// authenticating has to wait (`begun`).
 async fn finish_shared<'a, P: Policy, G>(
     request: &'a Request<'_>,
     validators: &'a Validators,
@@ -226,18 +161,16 @@ async fn finish_shared<'a, P: Policy, G>(
     outcome::<P, G>(request, validator, decided, make, record)
 }
 
-/// The outcome of a route's one guard once the custom check has run.
+/// The outcome of a route's one guard once the custom check has run on a
+/// `token` that met the rest of its policy (in the authentication's `span`).
 async fn finish_check<P: Policy, G>(
     request: &Request<'_>,
-    checking: Checking<'_>,
+    validator: &Validator,
+    token: AccessToken,
+    span: tracing::Span,
+    started: Option<Instant>,
     make: MakeGuard<G>,
 ) -> Outcome<G, AuthError> {
-    let Checking {
-        validator,
-        token,
-        span,
-        started,
-    } = checking;
     let decided = check::<P>(request, &span, token).await;
     settled::<P, G>(request, validator, &span, started, decided, make)
 }
