@@ -40,7 +40,7 @@ use rocket::tokio::runtime::Runtime;
 use rocket_warden::__private_v0_1_0::ValidatorSlot;
 use rocket_warden::dpop::{ReplayStore, StoreUnavailable};
 use rocket_warden::policy::{Policy, RoutePolicy};
-use rocket_warden::revocation::{Revocation, RevocationUnavailable};
+use rocket_warden::revocation::DenyList;
 use rocket_warden::{Jwt, Warden};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -389,23 +389,9 @@ fn bench_guard_with<P: Policy>(
 const DPOP: &str = "rs/guard_warm_dpop_es256";
 
 /// The id of the revocation row: the warm RS256 guard on an application
-/// with one revocation list, an in-memory `jti` deny list, asked about
-/// every request (the provider registers one such list).
+/// with one revocation list, the built-in in-memory [`DenyList`] holding a
+/// thousand revoked `jti`s, asked about every request.
 const REVOCATION: &str = "rs/guard_warm_revocation_list";
-
-/// A deny list of `jti`s in memory; the benchmark token is not on it.
-struct DenyList(std::collections::HashSet<String>);
-
-#[rocket::async_trait]
-impl Revocation for DenyList {
-    async fn is_revoked(&self, claims: &Map<String, Value>) -> Result<bool, RevocationUnavailable> {
-        let jti = claims
-            .get("jti")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        Ok(self.0.contains(jti))
-    }
-}
 
 /// The baseline of [`bench_guard`]: the same request, made and dropped.
 fn bench_request(c: &mut Criterion, client: &Client, token: &str) {
@@ -506,13 +492,18 @@ fn guards(c: &mut Criterion) {
     let headers = [("Authorization", format!("DPoP {token}")), ("DPoP", proof)];
     bench_guard_with::<RsDpop>(c, &runtime, &client, DPOP, &headers);
 
-    let denied = (0..1000).map(|n| format!("revoked-{n}")).collect();
+    let denied = DenyList::new();
+    for n in 0..1000 {
+        runtime
+            .block_on(denied.revoke_token(&format!("revoked-{n}"), u64::MAX))
+            .expect("an in-memory list takes every entry");
+    }
     let figment = Figment::from(rocket::Config::default())
         .merge(("log_level", "off"))
         .merge(Toml::string(&config(&cases)));
     let warden = Warden::fairing()
         .replay_store(AcceptEveryProof)
-        .revocation(DenyList(denied));
+        .revocation(denied);
     let revoking = runtime
         .block_on(Client::untracked(rocket::custom(figment).attach(warden)))
         .expect("the benchmark rocket launches");

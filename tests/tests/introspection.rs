@@ -22,7 +22,7 @@ use rocket_warden::clock::{Clock as _, ManualClock};
 use serde_json::{json, Value};
 
 use remote_support::{client_with_clock, clock};
-use support::{get, jwt, keys, mint, validator, Refusal, ISSUER};
+use support::{get, jwt, keys, mint, one_guard, validator, Refusal, ISSUER};
 
 const CLIENT_ID: &str = "api-client";
 const CLIENT_SECRET: &str = "an introspection secret: with colon";
@@ -207,6 +207,32 @@ async fn an_active_answer_feeds_the_claims_and_is_cached_until_exp() {
     // Never past `exp`: the cached answer expires with the token.
     clock.advance(Duration::from_secs(61));
     assert_refused(&client, "opaque-token-1", "token expired").await;
+    assert_eq!(endpoint.calls(), 1);
+}
+
+/// A remembered active answer is read without waiting: a route's one
+/// guard hands Rocket a future holding only its outcome, where the first
+/// request's future holds the asking.
+#[tokio::test]
+async fn a_remembered_answer_leaves_a_request_nothing_to_wait_for() {
+    let clock = clock();
+    let endpoint = Endpoint::new(Reply::Json(active(&clock, json!({}))));
+    let url = serve(&endpoint).await;
+    let client = opaque_client(&url, &secret_line(), &clock).await;
+    let outcome = support::settled_size();
+    let (asked, accepted) = one_guard(&client, "opaque-token-3").await;
+    assert!(accepted.is_success());
+    assert!(
+        asked > outcome,
+        "the first request's future: {asked}, outcome {outcome}"
+    );
+    let (remembered, accepted) = one_guard(&client, "opaque-token-3").await;
+    let jwt = accepted.succeeded().expect("accepted");
+    assert_eq!(jwt["sub"], "alice");
+    assert!(
+        remembered <= outcome,
+        "the hit's future: {remembered}, outcome {outcome}"
+    );
     assert_eq!(endpoint.calls(), 1);
 }
 

@@ -10,17 +10,15 @@ use rocket::error::ErrorKind;
 use rocket::futures::FutureExt as _;
 use rocket::http::Status;
 use rocket::local::asynchronous::Client;
-use rocket::request::{FromRequest as _, Outcome};
 use rocket::routes;
 use rocket_warden::clock::{Clock as _, ManualClock};
 use rocket_warden::jsonwebtoken::Algorithm;
 use rocket_warden::limits::{
     DEFAULT_TOKEN_CACHE_MAX_BYTES, DEFAULT_TOKEN_CACHE_SIZE, MAX_TOKEN_BYTES,
 };
-use rocket_warden::policy::{Policy, RoutePolicy};
 use rocket_warden::state::{TokenCacheStats, Validators};
 use rocket_warden::testing::JwksServer;
-use rocket_warden::{jwt_auth, AuthError, Jwt};
+use rocket_warden::{jwt_auth, Jwt};
 use serde_json::{json, Value};
 
 use remote_support::*;
@@ -60,14 +58,6 @@ async fn a_token_verifies_once_and_is_then_served_from_the_cache() {
     assert!(stats.capacity >= DEFAULT_TOKEN_CACHE_SIZE as u64);
 }
 
-/// A route's one guard, as `#[jwt_auth]` marks a handler's only guard.
-struct OneGuard;
-
-impl Policy for OneGuard {
-    const POLICY: RoutePolicy = RoutePolicy::new();
-    const ONE_GUARD: bool = true;
-}
-
 /// Rocket boxes every guard's future; for a cache hit the guard's work is
 /// done before that, and the future it hands back holds the outcome alone,
 /// where a miss's holds the work still to do.
@@ -75,13 +65,12 @@ impl Policy for OneGuard {
 async fn a_cache_hit_hands_rocket_a_future_holding_only_its_outcome() {
     let client = support::client(&validator(MAIN, Algorithm::HS256, ""), routes![jwt]).await;
     let token = mint(Algorithm::HS256, &claims());
-    let outcome = size_of::<Option<Outcome<Jwt<Value, OneGuard>, AuthError>>>();
+    let outcome = support::settled_size();
     let mut sizes = Vec::new();
     for _ in 0..2 {
-        let request = client.get("/").header(support::bearer(&token));
-        let future = Jwt::<Value, OneGuard>::from_request(&request);
-        sizes.push(size_of_val(&*future));
-        let jwt = future.await.succeeded().expect("accepted");
+        let (size, accepted) = support::one_guard(&client, &token).await;
+        sizes.push(size);
+        let jwt = accepted.succeeded().expect("accepted");
         assert_eq!(jwt["sub"], "alice");
     }
     let stats = cache_stats(&client, MAIN).expect("on by default");

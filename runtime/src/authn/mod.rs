@@ -84,7 +84,7 @@ pub(crate) fn start<'r>(
     let first = match validator.lookup(credential.token) {
         Lookup::Hit(Ok(token)) if !needs_binding(&credential, &token) => {
             match identify_now(request, validator, rules, token) {
-                Ok(identified) => return Start::Done(Ok(Some(identified))),
+                Ok(answer) => return Start::Done(answer.map(Some)),
                 Err(token) => Lookup::Hit(Ok(token)),
             }
         }
@@ -214,19 +214,24 @@ async fn identify(
     Ok(with_cookie(request, validator, rules, identity))
 }
 
-/// [`identify`], when nothing in it has to wait: no revocation lists to
-/// ask, and strategies that read only the token. Otherwise the token back.
+/// [`identify`], when nothing in it has to wait: strategies that read only
+/// the token, and revocation lists (if any) that answer at once. Otherwise
+/// the token back, for [`identify`].
 fn identify_now(
     request: &Request<'_>,
     validator: &Validator,
     rules: &AuthnRules,
     token: Arc<Verified>,
-) -> Result<Authenticated, Arc<Verified>> {
-    if request.rocket().state::<Revocations>().is_some() {
-        return Err(token);
-    }
+) -> Result<Result<Authenticated, AuthError>, Arc<Verified>> {
     let identity = rules.identity.identify_now(token)?;
-    Ok(with_cookie(request, validator, rules, identity))
+    if let Some(revocations) = request.rocket().state::<Revocations>() {
+        match revocations.check_now(identity.token.payload.map()) {
+            Some(Ok(())) => {}
+            Some(Err(refused)) => return Ok(Err(refused)),
+            None => return Err(identity.token),
+        }
+    }
+    Ok(Ok(with_cookie(request, validator, rules, identity)))
 }
 
 /// `identity`, with the authentication cookie issued (again) when the

@@ -9,7 +9,9 @@
 //!
 //! The cache is keyed by the token's SHA-256 digest (the token itself is
 //! never kept), bounded (`introspection_cache_size`), and asks once per token
-//! however many requests carry it at once. An active answer is kept for
+//! however many requests carry it at once. A fresh answer is read without
+//! waiting ([`Introspection::lookup`]), so a request with a remembered token
+//! is answered before Rocket polls its guard, as a cached JWT's is. An active answer is kept for
 //! `introspection_cache_secs` and never past the token's `exp`; an inactive
 //! one for `introspection_negative_cache_secs` (a few seconds). An endpoint
 //! that cannot answer is not cached: the request is refused with a 503.
@@ -25,11 +27,16 @@ use super::compact::Compact;
 use super::json::UniqueObject;
 use super::tenants::Keys;
 use super::times::Times;
-use super::validator::{remote_key, Validator};
+use super::validator::{remote_key, Lookup, Miss, Validator};
 use super::verified::Verified;
 use crate::clock::{millis, SharedClock};
 use crate::error::{AuthError, TokenError};
 use crate::remote::{Answer, Introspector};
+
+/// The key of `token` in the cache: the token itself is never kept.
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
 
 /// What the cache remembers of one token.
 #[derive(Clone)]
@@ -94,16 +101,37 @@ impl Introspection {
         self.keys.as_ref()
     }
 
+    /// What the cache says of `token` now, without waiting: a remembered
+    /// answer still fresh is a hit (the token, or why it is refused); a
+    /// token not asked about yet, being asked about, or remembered past its
+    /// time, is a miss for [`Self::verify`], with its digest.
+    pub(crate) fn lookup(&self, validator: &Validator, token: &str) -> Lookup {
+        if token.len() > super::MAX_TOKEN_BYTES {
+            return Lookup::Miss(Miss { digest: None }); // refused by `verify`
+        }
+        let digest = digest(token);
+        match self.cache.get(&digest) {
+            Some(known) if known.until_ms() > self.clock.now_millis() => {
+                Lookup::Hit(self.answer(validator, known))
+            }
+            _ => Lookup::Miss(Miss {
+                digest: Some(digest),
+            }),
+        }
+    }
+
     /// The token's claims, as its issuer describes them now (or did lately).
+    /// `digest` is the token's, when [`Self::lookup`] made it.
     pub(crate) async fn verify(
         &self,
         validator: &Validator,
         token: &str,
+        digest: Option<[u8; 32]>,
     ) -> Result<Arc<Verified>, AuthError> {
         if token.len() > super::MAX_TOKEN_BYTES {
             return Err(TokenError::Malformed("token too large").into());
         }
-        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let digest = digest.unwrap_or_else(|| self::digest(token));
         loop {
             let now = self.clock.now_millis();
             // One request per token: concurrent first requests wait for it.

@@ -68,10 +68,12 @@ pub(crate) enum Lookup {
     Miss(Miss),
 }
 
-/// A token the cache did not hold, with the digest to keep it under once it
-/// verifies (`None`: the cache is off, or the token is not three parts).
+/// A token the cache did not hold, with the digest it is kept under once it
+/// verifies: its signature's for a JWT, the whole token's for an
+/// introspected one (`None`: the cache is off, or the token is not three
+/// parts, or too large to introspect).
 pub(crate) struct Miss {
-    digest: Option<super::cache::TokenDigest>,
+    pub(super) digest: Option<super::cache::TokenDigest>,
 }
 
 /// One configured validator: a key, an algorithm allow-list and the rules a
@@ -244,10 +246,10 @@ impl Validator {
     /// passes, or a miss to hand to [`Self::verify_missed`]. No await, no
     /// parsing: a digest, one lookup and a byte comparison.
     pub(crate) fn lookup(&self, token: &str) -> Lookup {
-        let miss = Lookup::Miss(Miss { digest: None });
-        if matches!(self.issuers, Issuers::Introspected { .. }) {
-            return miss; // introspected tokens have a cache of their own
+        if let Issuers::Introspected { introspection, .. } = &self.issuers {
+            return introspection.lookup(self, token);
         }
+        let miss = Lookup::Miss(Miss { digest: None });
         // Only the signature and what it signs are needed: a hit is compared
         // byte for byte with a token that was split and checked in full.
         let Some(cache) = &self.cache else {
@@ -286,7 +288,7 @@ impl Validator {
         // endpoint, futures of kilobytes that would otherwise make every
         // request's authentication that large, cache hits included.
         if let Issuers::Introspected { introspection, .. } = &self.issuers {
-            return Box::pin(introspection.verify(self, token)).await;
+            return Box::pin(introspection.verify(self, token, miss.digest)).await;
         }
         let entry = match self.static_key() {
             Some((issuer, key)) => self.verify_with_static_key(token, issuer, key)?,

@@ -20,6 +20,37 @@ use rocket::{Build, Ignite, Rocket, Route};
 use rocket_warden::{Jwt, OptionalJwt, Warden};
 use serde_json::{json, Value};
 
+/// A route's one guard, as `#[jwt_auth]` marks a handler's only guard:
+/// a cache hit is then answered before Rocket polls the guard's future.
+pub struct OneGuard;
+
+impl rocket_warden::policy::Policy for OneGuard {
+    const POLICY: rocket_warden::policy::RoutePolicy = rocket_warden::policy::RoutePolicy::new();
+    const ONE_GUARD: bool = true;
+}
+
+/// The size of the future a route's one guard hands Rocket for a request
+/// with `token` (as a bearer token), and the outcome it comes to.
+pub async fn one_guard(
+    client: &Client,
+    token: &str,
+) -> (
+    usize,
+    rocket::request::Outcome<Jwt<Value, OneGuard>, rocket_warden::AuthError>,
+) {
+    use rocket::request::FromRequest as _;
+    let request = client.get("/").header(bearer(token));
+    let future = Jwt::<Value, OneGuard>::from_request(&request);
+    let size = size_of_val(&*future);
+    (size, future.await)
+}
+
+/// What a route's one guard hands Rocket when it has nothing left to do:
+/// a future no larger than its outcome.
+pub fn settled_size() -> usize {
+    size_of::<Option<rocket::request::Outcome<Jwt<Value, OneGuard>, rocket_warden::AuthError>>>()
+}
+
 /// The issuer every test validator expects.
 pub const ISSUER: &str = "https://issuer.test";
 

@@ -12,7 +12,9 @@ mod deny_list;
 mod redis;
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -31,6 +33,14 @@ pub use deny_list::DenyList;
 pub const DEFAULT_SUBJECT_HORIZON: Duration = Duration::from_secs(86_400);
 
 /// A list of revoked tokens, asked about each verified token.
+///
+/// A list whose answer is ready when its future is first polled (one held
+/// in memory, as [`DenyList`] and the example below) is asked before Rocket
+/// polls the guard, so a cached token's request has nothing to wait for. A
+/// list whose first answer waits (one that asks a store, as
+/// `RedisDenyList`) is awaited, on that request and every later one: the
+/// future of that first poll is dropped, so a check must not rely on being
+/// polled to the end (reading a store is fine).
 ///
 /// ```
 /// use rocket_warden::revocation::{Revocation, RevocationUnavailable};
@@ -89,7 +99,21 @@ fn whole_secs(duration: Duration) -> u64 {
 
 /// The registered lists, in Rocket's managed state.
 pub(crate) struct Revocations {
-    lists: ArcSwap<Vec<Arc<dyn Revocation>>>,
+    lists: ArcSwap<Vec<Arc<Listed>>>,
+}
+
+/// A registered list, and whether it has always answered without waiting
+/// (see [`Revocations::check_now`]).
+struct Listed {
+    list: Arc<dyn Revocation>,
+    answers_now: AtomicBool,
+}
+
+impl Listed {
+    fn new(list: Arc<dyn Revocation>) -> Arc<Self> {
+        let answers_now = AtomicBool::new(true);
+        Arc::new(Self { list, answers_now })
+    }
 }
 
 impl fmt::Debug for Revocations {
@@ -104,15 +128,16 @@ impl Revocations {
     pub(crate) fn register(rocket: Rocket<Build>, list: Arc<dyn Revocation>) -> Rocket<Build> {
         match rocket.state::<Self>() {
             Some(existing) => {
+                let listed = Listed::new(list);
                 existing.lists.rcu(|lists| {
                     let mut lists = Vec::clone(lists);
-                    lists.push(list.clone());
+                    lists.push(listed.clone());
                     lists
                 });
                 rocket
             }
             None => rocket.manage(Self {
-                lists: ArcSwap::from_pointee(vec![list]),
+                lists: ArcSwap::from_pointee(vec![Listed::new(list)]),
             }),
         }
     }
@@ -120,16 +145,51 @@ impl Revocations {
     /// `Ok` unless a list says the token is revoked (401 `invalid_token`)
     /// or cannot tell (503).
     pub(crate) async fn check(&self, claims: &Map<String, Value>) -> Result<(), AuthError> {
-        for list in self.lists.load().iter() {
-            match list.is_revoked(claims).await {
-                Ok(false) => {}
-                Ok(true) => return Err(AuthError::InvalidToken(TokenError::Revoked)),
-                Err(RevocationUnavailable) => {
-                    tracing::error!(target: "rocket_warden", "a revocation list is unavailable: refusing the token");
-                    return Err(AuthError::RevocationUnavailable);
+        for listed in self.lists.load().iter() {
+            verdict(listed.list.is_revoked(claims).await)?;
+        }
+        Ok(())
+    }
+
+    /// [`Self::check`] without waiting, when every list answers on its first
+    /// poll (a list in memory, such as [`DenyList`], always does): then a
+    /// cached token's request is answered before Rocket polls anything, with
+    /// no future of its own. `None` when a list has to wait; the caller then
+    /// awaits [`Self::check`]. A list that waited once is not polled here
+    /// again: the future of that first poll is dropped (a revocation check
+    /// only reads), and a list that waits on a store would otherwise start
+    /// and drop a lookup on every request.
+    pub(crate) fn check_now(&self, claims: &Map<String, Value>) -> Option<Result<(), AuthError>> {
+        let mut context = Context::from_waker(Waker::noop());
+        for listed in self.lists.load().iter() {
+            if !listed.answers_now.load(Ordering::Relaxed) {
+                return None;
+            }
+            match listed.list.is_revoked(claims).as_mut().poll(&mut context) {
+                Poll::Ready(answer) => {
+                    if let Err(refused) = verdict(answer) {
+                        return Some(Err(refused));
+                    }
+                }
+                Poll::Pending => {
+                    listed.answers_now.store(false, Ordering::Relaxed);
+                    return None;
                 }
             }
         }
-        Ok(())
+        Some(Ok(()))
+    }
+}
+
+/// What one list's answer means for the token: revoked is a 401
+/// `invalid_token`, unavailable a 503 (fail closed).
+fn verdict(answer: Result<bool, RevocationUnavailable>) -> Result<(), AuthError> {
+    match answer {
+        Ok(false) => Ok(()),
+        Ok(true) => Err(AuthError::InvalidToken(TokenError::Revoked)),
+        Err(RevocationUnavailable) => {
+            tracing::error!(target: "rocket_warden", "a revocation list is unavailable: refusing the token");
+            Err(AuthError::RevocationUnavailable)
+        }
     }
 }
