@@ -16,7 +16,9 @@
 //! which is what an application's own guard decodes, and is faster.
 //!
 //! `cargo bench -p rocket_warden --bench guard` runs it; after criterion's
-//! own report it prints a table of the ratios, from the same samples.
+//! own report it prints a table of the ratios, from the same samples. With
+//! `--features metrics` every row also records its metrics, into the
+//! Prometheus exporter's recorder, installed first as an application would.
 //! Each guard runs on a fresh request (Rocket caches a decision per request);
 //! the cost of making and dropping one is measured alone and taken off.
 
@@ -441,6 +443,10 @@ fn bench_bare<T: serde::de::DeserializeOwned>(
 }
 
 fn guards(c: &mut Criterion) {
+    #[cfg(feature = "metrics")]
+    metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .expect("the benchmark's only recorder");
     let runtime = Runtime::new().expect("a tokio runtime");
     let cases = cases();
     let url = serve_introspection(&runtime);

@@ -17,7 +17,13 @@
 //! | `rocket_warden_key_cooldown_hits_total` | counter | `validator` |
 //! | `rocket_warden_provider_tokens_issued_total` | counter | `grant_type` |
 
+use std::fmt;
+#[cfg(feature = "metrics")]
+use std::sync::OnceLock;
 use std::time::Duration;
+
+#[cfg(feature = "metrics")]
+use metrics::{Counter, Histogram};
 
 /// Whether metrics are recorded (feature `metrics`): without them, nothing
 /// here needs a duration, and guards do not read the clock for one.
@@ -52,35 +58,83 @@ impl Outcome {
     }
 }
 
-/// One request's authentication under `validator` (the route's), and how
-/// long it took.
+/// One validator's handles to the series that every request it accepts
+/// touches: an accepted or anonymous authentication, its duration, a cache
+/// hit or miss. Each is registered with the recorder on first use and kept:
+/// registering on every request would copy the validator's name into a new
+/// key and look the series up each time, several allocations per request.
+/// So the recorder must be installed before the first request (as it
+/// usually is, in `main`). Refusals, each with its reason, are registered
+/// as they happen. Without feature `metrics` it holds nothing.
+#[derive(Default)]
+pub(crate) struct Series {
+    #[cfg(feature = "metrics")]
+    accepted: OnceLock<Counter>,
+    #[cfg(feature = "metrics")]
+    anonymous: OnceLock<Counter>,
+    #[cfg(feature = "metrics")]
+    seconds: OnceLock<Histogram>,
+    /// Misses, then hits.
+    #[cfg(feature = "metrics")]
+    cache: [OnceLock<Counter>; 2],
+}
+
+impl fmt::Debug for Series {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Series")
+    }
+}
+
+/// One request's authentication under `validator` (the route's), whose
+/// series are `series`, and how long it took.
 #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
-pub(crate) fn authentication(validator: &str, outcome: Outcome, elapsed: Duration) {
+pub(crate) fn authentication(
+    series: &Series,
+    validator: &str,
+    outcome: Outcome,
+    elapsed: Duration,
+) {
     #[cfg(feature = "metrics")]
     {
-        let validator = validator.to_owned();
-        metrics::counter!(
-            "rocket_warden_authentications_total",
-            "validator" => validator.clone(),
-            "outcome" => outcome.label(),
-            "reason" => outcome.reason(),
-        )
-        .increment(1);
-        metrics::histogram!("rocket_warden_authentication_seconds", "validator" => validator)
+        let counter = || {
+            metrics::counter!(
+                "rocket_warden_authentications_total",
+                "validator" => validator.to_owned(),
+                "outcome" => outcome.label(),
+                "reason" => outcome.reason(),
+            )
+        };
+        match outcome {
+            Outcome::Accepted => series.accepted.get_or_init(counter).increment(1),
+            Outcome::Anonymous => series.anonymous.get_or_init(counter).increment(1),
+            Outcome::Refused(_) => counter().increment(1),
+        }
+        series
+            .seconds
+            .get_or_init(|| {
+                metrics::histogram!(
+                    "rocket_warden_authentication_seconds",
+                    "validator" => validator.to_owned(),
+                )
+            })
             .record(elapsed.as_secs_f64());
     }
 }
 
-/// A lookup in `validator`'s validated-token cache.
+/// A lookup in `validator`'s validated-token cache, whose series are
+/// `series`.
 #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
-pub(crate) fn token_cache(validator: &str, hit: bool) {
+pub(crate) fn token_cache(series: &Series, validator: &str, hit: bool) {
     #[cfg(feature = "metrics")]
-    metrics::counter!(
-        "rocket_warden_token_cache_total",
-        "validator" => validator.to_owned(),
-        "result" => if hit { "hit" } else { "miss" },
-    )
-    .increment(1);
+    series.cache[usize::from(hit)]
+        .get_or_init(|| {
+            metrics::counter!(
+                "rocket_warden_token_cache_total",
+                "validator" => validator.to_owned(),
+                "result" => if hit { "hit" } else { "miss" },
+            )
+        })
+        .increment(1);
 }
 
 /// A fetch of `validator`'s key set (or discovery document), finished;

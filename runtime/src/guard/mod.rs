@@ -515,7 +515,12 @@ fn report(
             span.record("duration_us", took.as_micros() as u64);
         }
     }
-    telemetry::authentication(validator.name(), outcome, took.unwrap_or_default());
+    telemetry::authentication(
+        validator.series(),
+        validator.name(),
+        outcome,
+        took.unwrap_or_default(),
+    );
 }
 
 /// Applies policy `P` to a verified token, as far as needs no waiting:

@@ -100,6 +100,8 @@ pub struct Validator {
     resource: Option<ResourceConfig>,
     /// Tokens that verified; `None` with `token_cache_size = 0`.
     cache: Option<TokenCache>,
+    /// Its handles to the metrics every request touches.
+    series: telemetry::Series,
 }
 
 impl fmt::Debug for Validator {
@@ -153,7 +155,13 @@ impl Validator {
             dpop_mode: config.dpop_mode,
             resource: config.resource,
             cache: TokenCache::new(config.token_cache_size, config.token_cache_max_bytes),
+            series: telemetry::Series::default(),
         }
+    }
+
+    /// Its handles to the metrics every request touches.
+    pub(crate) fn series(&self) -> &telemetry::Series {
+        &self.series
     }
 
     /// The validator's name, its key under `jwt.validators`.
@@ -260,7 +268,7 @@ impl Validator {
         };
         let digest = TokenCache::digest(signature);
         let cached = cache.get(&digest, signed);
-        telemetry::token_cache(&self.name, cached.is_some());
+        telemetry::token_cache(&self.series, &self.name, cached.is_some());
         if let Some(entry) = cached {
             match self.recheck(&entry) {
                 Ok(true) => return Lookup::Hit(Ok(entry.verified.clone())),
