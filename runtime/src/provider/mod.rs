@@ -257,10 +257,9 @@ impl Fairing for Provider {
             state.base_path.clone()
         };
         let revoked = Revoked {
-            issuer: state.config.issuer.clone(),
             store: state.store.clone(),
         };
-        let rocket = Revocations::register(rocket, Arc::new(revoked));
+        let rocket = Revocations::register_for(rocket, &state.config.issuer, Arc::new(revoked));
         Ok(rocket.mount(mount, endpoints::routes()).manage(state))
     }
 }
@@ -268,18 +267,15 @@ impl Fairing for Provider {
 /// The provider's revocations, as the validators of the same application
 /// see them: an access token of this issuer whose `jti` was revoked here
 /// (by the revocation endpoint, a replayed code, a reused refresh token) is
-/// refused on its next request.
+/// refused on its next request. Registered for this issuer's tokens only
+/// (`Revocations::register_for`): another issuer's are never looked up.
 struct Revoked {
-    issuer: String,
     store: Arc<dyn ProviderStore>,
 }
 
 #[rocket::async_trait]
 impl Revocation for Revoked {
     async fn is_revoked(&self, claims: &Map<String, Value>) -> Result<bool, RevocationUnavailable> {
-        if claims.get("iss").and_then(Value::as_str) != Some(self.issuer.as_str()) {
-            return Ok(false);
-        }
         let Some(jti) = claims.get("jti").and_then(Value::as_str) else {
             return Ok(false);
         };

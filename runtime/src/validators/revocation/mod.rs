@@ -102,17 +102,31 @@ pub(crate) struct Revocations {
     lists: ArcSwap<Vec<Arc<Listed>>>,
 }
 
-/// A registered list, and whether it has always answered without waiting
-/// (see [`Revocations::check_now`]).
+/// A registered list, the issuer whose tokens it is about (`None`: every
+/// token), and whether it has always answered without waiting (see
+/// [`Revocations::check_now`]).
 struct Listed {
     list: Arc<dyn Revocation>,
+    issuer: Option<String>,
     answers_now: AtomicBool,
 }
 
 impl Listed {
-    fn new(list: Arc<dyn Revocation>) -> Arc<Self> {
+    fn new(list: Arc<dyn Revocation>, issuer: Option<String>) -> Arc<Self> {
         let answers_now = AtomicBool::new(true);
-        Arc::new(Self { list, answers_now })
+        Arc::new(Self {
+            list,
+            issuer,
+            answers_now,
+        })
+    }
+
+    /// Whether it is asked about a token with these claims: one of its
+    /// issuer's, or any token when it names none.
+    fn concerns(&self, claims: &Map<String, Value>) -> bool {
+        self.issuer
+            .as_deref()
+            .is_none_or(|issuer| claims.get("iss").and_then(Value::as_str) == Some(issuer))
     }
 }
 
@@ -123,12 +137,27 @@ impl fmt::Debug for Revocations {
 }
 
 impl Revocations {
-    /// Adds `list` to `rocket`'s lists, managing them on first use (the
-    /// Warden and the provider fairings each may, in either order).
+    /// Adds `list` to `rocket`'s lists, asked about every token.
     pub(crate) fn register(rocket: Rocket<Build>, list: Arc<dyn Revocation>) -> Rocket<Build> {
+        Self::add(rocket, Listed::new(list, None))
+    }
+
+    /// Adds `list`, asked only about the tokens of `issuer` (the provider's
+    /// own list: another issuer's tokens need no lookup in its store).
+    #[cfg(feature = "provider")]
+    pub(crate) fn register_for(
+        rocket: Rocket<Build>,
+        issuer: &str,
+        list: Arc<dyn Revocation>,
+    ) -> Rocket<Build> {
+        Self::add(rocket, Listed::new(list, Some(issuer.to_owned())))
+    }
+
+    /// Adds `listed` to `rocket`'s lists, managing them on first use (the
+    /// Warden and the provider fairings each may, in either order).
+    fn add(rocket: Rocket<Build>, listed: Arc<Listed>) -> Rocket<Build> {
         match rocket.state::<Self>() {
             Some(existing) => {
-                let listed = Listed::new(list);
                 existing.lists.rcu(|lists| {
                     let mut lists = Vec::clone(lists);
                     lists.push(listed.clone());
@@ -137,7 +166,7 @@ impl Revocations {
                 rocket
             }
             None => rocket.manage(Self {
-                lists: ArcSwap::from_pointee(vec![Listed::new(list)]),
+                lists: ArcSwap::from_pointee(vec![listed]),
             }),
         }
     }
@@ -146,7 +175,9 @@ impl Revocations {
     /// or cannot tell (503).
     pub(crate) async fn check(&self, claims: &Map<String, Value>) -> Result<(), AuthError> {
         for listed in self.lists.load().iter() {
-            verdict(listed.list.is_revoked(claims).await)?;
+            if listed.concerns(claims) {
+                verdict(listed.list.is_revoked(claims).await)?;
+            }
         }
         Ok(())
     }
@@ -162,6 +193,9 @@ impl Revocations {
     pub(crate) fn check_now(&self, claims: &Map<String, Value>) -> Option<Result<(), AuthError>> {
         let mut context = Context::from_waker(Waker::noop());
         for listed in self.lists.load().iter() {
+            if !listed.concerns(claims) {
+                continue;
+            }
             if !listed.answers_now.load(Ordering::Relaxed) {
                 return None;
             }
@@ -191,5 +225,64 @@ fn verdict(answer: Result<bool, RevocationUnavailable>) -> Result<(), AuthError>
             tracing::error!(target: "rocket_warden", "a revocation list is unavailable: refusing the token");
             Err(AuthError::RevocationUnavailable)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+
+    /// Says no token is revoked, after waiting once, as a list that asks a
+    /// store does; counts how often it is asked.
+    #[derive(Default)]
+    struct Waiting(AtomicUsize);
+
+    #[rocket::async_trait]
+    impl Revocation for Waiting {
+        async fn is_revoked(&self, _: &Map<String, Value>) -> Result<bool, RevocationUnavailable> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            rocket::tokio::task::yield_now().await;
+            Ok(false)
+        }
+    }
+
+    fn claims(iss: &str) -> Map<String, Value> {
+        let mut claims = Map::new();
+        claims.insert("iss".into(), iss.into());
+        claims.insert("jti".into(), "j-1".into());
+        claims
+    }
+
+    /// A list registered for one issuer (the provider's) is never asked
+    /// about another issuer's tokens, so they need not wait for it, even
+    /// once its own issuer's tokens have had to.
+    #[rocket::async_test]
+    async fn a_list_for_one_issuer_is_asked_about_its_tokens_only() {
+        let waiting = Arc::new(Waiting::default());
+        let listed = Listed::new(waiting.clone(), Some("https://provider.test".into()));
+        let revocations = Revocations {
+            lists: ArcSwap::from_pointee(vec![listed]),
+        };
+        let (own, other) = (
+            claims("https://provider.test"),
+            claims("https://other.test"),
+        );
+        let asked = || waiting.0.load(Ordering::SeqCst);
+        assert!(matches!(revocations.check_now(&other), Some(Ok(()))));
+        assert_eq!(asked(), 0);
+        assert!(
+            revocations.check_now(&own).is_none(),
+            "its issuer's token waits"
+        );
+        assert_eq!(asked(), 1);
+        assert!(revocations.check(&own).await.is_ok());
+        assert_eq!(asked(), 2);
+        assert!(revocations.check_now(&own).is_none());
+        assert_eq!(asked(), 2, "not polled again without waiting");
+        assert!(matches!(revocations.check_now(&other), Some(Ok(()))));
+        assert!(revocations.check(&other).await.is_ok());
+        assert_eq!(asked(), 2);
     }
 }
