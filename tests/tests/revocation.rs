@@ -42,15 +42,21 @@ async fn instance(list: impl Revocation) -> Client {
     Client::tracked(rocket).await.expect("launch")
 }
 
-#[tokio::test]
-async fn a_revoked_token_is_refused_even_from_the_cache_and_an_unavailable_list_fails_closed() {
-    let switch = Switch::default();
-    let client = instance(switch.clone()).await;
+/// Two tokens: the one the lists revoke (`jti` `revoked-one`), and another.
+fn tokens() -> (String, String) {
     let revoked = mint(
         Algorithm::HS256,
         &claims_with(json!({"jti": "revoked-one"})),
     );
     let other = mint(Algorithm::HS256, &claims_with(json!({"jti": "another"})));
+    (revoked, other)
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_refused_even_from_the_cache_and_an_unavailable_list_fails_closed() {
+    let switch = Switch::default();
+    let client = instance(switch.clone()).await;
+    let (revoked, other) = tokens();
     for token in [&revoked, &other] {
         let response = client.get("/jwt").header(bearer(token)).dispatch().await;
         assert_eq!(response.status(), Status::Ok, "cached now");
@@ -78,10 +84,7 @@ async fn a_revoked_token_is_refused_even_from_the_cache_and_an_unavailable_list_
 async fn a_list_that_answers_at_once_leaves_a_cache_hit_nothing_to_wait_for() {
     let switch = Switch::default();
     let client = instance(switch.clone()).await;
-    let revoked = mint(
-        Algorithm::HS256,
-        &claims_with(json!({"jti": "revoked-one"})),
-    );
+    let (revoked, _) = tokens();
     let outcome = support::settled_size();
     let guard = |state: u8| {
         switch.0.store(state, Ordering::SeqCst);
@@ -140,11 +143,7 @@ impl Revocation for Waiting {
 async fn a_list_that_waits_is_awaited_and_asked_once_per_request() {
     let list = Waiting::default();
     let client = instance(list.clone()).await;
-    let revoked = mint(
-        Algorithm::HS256,
-        &claims_with(json!({"jti": "revoked-one"})),
-    );
-    let other = mint(Algorithm::HS256, &claims_with(json!({"jti": "another"})));
+    let (revoked, other) = tokens();
     let asked = || list.asked.load(Ordering::SeqCst);
     // A miss, then the first hit, which finds that the list waits.
     for token in [&revoked, &revoked] {
