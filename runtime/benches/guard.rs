@@ -18,7 +18,9 @@
 //! `cargo bench -p rocket_warden --bench guard` runs it; after criterion's
 //! own report it prints a table of the ratios, from the same samples. With
 //! `--features metrics` every row also records its metrics, into the
-//! Prometheus exporter's recorder, installed first as an application would.
+//! Prometheus exporter's recorder, installed first as an application would;
+//! with `--features cookies` a row of cookie mode joins them (a request that
+//! carries only the authentication cookie).
 //! Each guard runs on a fresh request (Rocket caches a decision per request);
 //! the cost of making and dropping one is measured alone and taken off.
 
@@ -249,6 +251,73 @@ policies! {
     Introspected => "introspected",
 }
 
+/// The cookie-mode row (feature `cookies`): the warm HS256 validator again,
+/// in cookie mode, on a request that carries only its authentication
+/// cookie, which the guard decrypts, reads and issues again.
+#[cfg(feature = "cookies")]
+mod cookie_mode {
+    use rocket::http::Cookie;
+
+    use super::*;
+
+    /// The row's id.
+    pub(crate) const ID: &str = "hs/guard_cookie";
+
+    /// The cookie's name.
+    const NAME: &str = "bench_auth";
+
+    policies! { HsCookie => "hs_cookie" }
+
+    /// The validator.
+    pub(crate) fn config(hs: &Case) -> String {
+        format!(
+            "[jwt.validators.hs_cookie]\nissuer = {ISSUER:?}\naudiences = [{AUDIENCE:?}]\n\
+             algorithms = [\"HS256\"]\n{}\ncookie_enabled = true\ncookie_name = {NAME:?}\n\
+             cookie_secure = false\n",
+            hs.setting
+        )
+    }
+
+    /// The cookie a browser would send back, as its value: issued by a
+    /// request with `token`, encrypted as Rocket sends it.
+    async fn issued(client: &Client, token: &str) -> String {
+        let request = client
+            .get("/")
+            .header(HttpHeader::new("Authorization", format!("Bearer {token}")));
+        let outcome = Jwt::<Claims, HsCookie>::from_request(&request).await;
+        assert!(outcome.is_success(), "the benchmark token is accepted");
+        let plain = request
+            .inner()
+            .cookies()
+            .get_pending(NAME)
+            .expect("cookie mode issues its cookie");
+        let sealed = client.get("/").private_cookie(plain);
+        let value = sealed.inner().cookies().get(NAME).expect("sealed").value();
+        value.to_owned()
+    }
+
+    /// Benchmarks the cookie-mode row, each run on a fresh request.
+    pub(crate) fn bench(c: &mut Criterion, runtime: &Runtime, client: &Client, token: &str) {
+        let value = runtime.block_on(issued(client, token));
+        c.bench_function(ID, |b| {
+            b.iter_custom(|iters| {
+                let elapsed = runtime.block_on(async {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        let request = client.get("/").cookie(Cookie::new(NAME, value.clone()));
+                        let outcome = Jwt::<Claims, HsCookie>::from_request(&request).await;
+                        assert!(outcome.is_success(), "the cookie is accepted");
+                        let _ = black_box(outcome);
+                    }
+                    start.elapsed()
+                });
+                record(ID, elapsed, iters);
+                elapsed
+            })
+        });
+    }
+}
+
 /// The tenant counts of the tenants rows.
 const TENANT_COUNTS: [usize; 3] = [1, 10, 1000];
 
@@ -306,13 +375,21 @@ fn introspect() -> rocket::serde::json::Json<Value> {
 }
 
 /// [`introspect`] served on a free port of 127.0.0.1; its URL.
+/// Rocket's defaults, without logs; with feature `cookies` (whose private
+/// cookies a release build refuses to run without), a secret key.
+fn quiet_figment() -> Figment {
+    let figment = Figment::from(rocket::Config::default()).merge(("log_level", "off"));
+    #[cfg(feature = "cookies")]
+    let figment = figment.merge(("secret_key", "07".repeat(32)));
+    figment
+}
+
 fn serve_introspection(runtime: &Runtime) -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .expect("a free port")
         .port();
-    let figment = Figment::from(rocket::Config::default())
-        .merge(("log_level", "off"))
+    let figment = quiet_figment()
         .merge(("address", "127.0.0.1"))
         .merge(("port", port));
     let (tx, rx) = std::sync::mpsc::channel();
@@ -450,15 +527,16 @@ fn guards(c: &mut Criterion) {
     let runtime = Runtime::new().expect("a tokio runtime");
     let cases = cases();
     let url = serve_introspection(&runtime);
-    let all = format!(
+    #[allow(unused_mut)]
+    let mut all = format!(
         "{}{}{}",
         config(&cases),
         tenants_config(),
         introspection_config(&url)
     );
-    let figment = Figment::from(rocket::Config::default())
-        .merge(("log_level", "off"))
-        .merge(Toml::string(&all));
+    #[cfg(feature = "cookies")]
+    all.push_str(&cookie_mode::config(&cases[0]));
+    let figment = quiet_figment().merge(Toml::string(&all));
     let rocket = rocket::custom(figment).attach(Warden::fairing().replay_store(AcceptEveryProof));
     let client = runtime
         .block_on(Client::untracked(rocket))
@@ -494,6 +572,9 @@ fn guards(c: &mut Criterion) {
     bench_guard::<Tenants1000>(c, &runtime, &client, &tenants_id(1000), &hs);
     bench_guard::<Introspected>(c, &runtime, &client, INTROSPECTION, "an-opaque-token");
 
+    #[cfg(feature = "cookies")]
+    cookie_mode::bench(c, &runtime, &client, &hs);
+
     let (token, proof) = dpop_token_and_proof(&cases);
     let headers = [("Authorization", format!("DPoP {token}")), ("DPoP", proof)];
     bench_guard_with::<RsDpop>(c, &runtime, &client, DPOP, &headers);
@@ -504,9 +585,7 @@ fn guards(c: &mut Criterion) {
             .block_on(denied.revoke_token(&format!("revoked-{n}"), u64::MAX))
             .expect("an in-memory list takes every entry");
     }
-    let figment = Figment::from(rocket::Config::default())
-        .merge(("log_level", "off"))
-        .merge(Toml::string(&config(&cases)));
+    let figment = quiet_figment().merge(Toml::string(&config(&cases)));
     let warden = Warden::fairing()
         .replay_store(AcceptEveryProof)
         .revocation(denied);
@@ -605,6 +684,16 @@ fn print_ratios() {
             "introspection cache hit: {} ({:.2}× the warm HS256 guard)",
             micros(hit),
             hit / warm,
+        );
+    }
+    #[cfg(feature = "cookies")]
+    if let (Some(cookie), Some(warm)) = (mean_nanos(cookie_mode::ID), mean_nanos("hs/guard_warm")) {
+        let (cookie, warm) = (cookie - request, warm - request);
+        println!(
+            "HS256 cookie mode, the cookie restored and issued again: {} ({:.1}× the warm HS256 \
+             guard)",
+            micros(cookie),
+            cookie / warm,
         );
     }
     if let (Some(dpop), Some(warm)) = (mean_nanos(DPOP), mean_nanos("rs/guard_warm")) {
