@@ -37,7 +37,7 @@ use rocket::figment::providers::{Format as _, Toml};
 use rocket::figment::Figment;
 use rocket::futures::future::{self, BoxFuture};
 use rocket::http::Header as HttpHeader;
-use rocket::local::asynchronous::Client;
+use rocket::local::asynchronous::{Client, LocalRequest};
 use rocket::request::FromRequest;
 use rocket::tokio::runtime::Runtime;
 // What `#[jwt_auth]` expands to (not a public API): the policies below mirror it.
@@ -299,21 +299,8 @@ mod cookie_mode {
     /// Benchmarks the cookie-mode row, each run on a fresh request.
     pub(crate) fn bench(c: &mut Criterion, runtime: &Runtime, client: &Client, token: &str) {
         let value = runtime.block_on(issued(client, token));
-        c.bench_function(ID, |b| {
-            b.iter_custom(|iters| {
-                let elapsed = runtime.block_on(async {
-                    let start = Instant::now();
-                    for _ in 0..iters {
-                        let request = client.get("/").cookie(Cookie::new(NAME, value.clone()));
-                        let outcome = Jwt::<Claims, HsCookie>::from_request(&request).await;
-                        assert!(outcome.is_success(), "the cookie is accepted");
-                        let _ = black_box(outcome);
-                    }
-                    start.elapsed()
-                });
-                record(ID, elapsed, iters);
-                elapsed
-            })
+        bench_guard_on::<HsCookie>(c, runtime, ID, || {
+            client.get("/").cookie(Cookie::new(NAME, value.clone()))
         });
     }
 }
@@ -443,17 +430,33 @@ fn bench_guard_with<P: Policy>(
     id: &str,
     headers: &[(&'static str, String)],
 ) {
+    bench_guard_on::<P>(c, runtime, id, || {
+        let mut request = client.get("/");
+        for (name, value) in headers {
+            request.add_header(HttpHeader::new(*name, value.clone()));
+        }
+        request
+    });
+}
+
+/// Benchmarks guard `P` on the requests `make` makes, a fresh one each run.
+fn bench_guard_on<'c, P: Policy>(
+    c: &mut Criterion,
+    runtime: &Runtime,
+    id: &str,
+    make: impl Fn() -> LocalRequest<'c>,
+) {
     c.bench_function(id, |b| {
         b.iter_custom(|iters| {
             let elapsed = runtime.block_on(async {
                 let start = Instant::now();
                 for _ in 0..iters {
-                    let mut request = client.get("/");
-                    for (name, value) in headers {
-                        request.add_header(HttpHeader::new(*name, value.clone()));
-                    }
+                    let request = make();
                     let outcome = Jwt::<Claims, P>::from_request(&request).await;
-                    assert!(outcome.is_success(), "the benchmark token is accepted");
+                    assert!(
+                        outcome.is_success(),
+                        "the benchmark's credentials are accepted"
+                    );
                     let _ = black_box(outcome);
                 }
                 start.elapsed()
