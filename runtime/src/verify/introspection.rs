@@ -11,10 +11,11 @@
 //! never kept), bounded (`introspection_cache_size`), and asks once per token
 //! however many requests carry it at once. A fresh answer is read without
 //! waiting ([`Introspection::lookup`]), so a request with a remembered token
-//! is answered before Rocket polls its guard, as a cached JWT's is. An active answer is kept for
-//! `introspection_cache_secs` and never past the token's `exp`; an inactive
-//! one for `introspection_negative_cache_secs` (a few seconds). An endpoint
-//! that cannot answer is not cached: the request is refused with a 503.
+//! is answered before Rocket polls its guard, as a cached JWT's is. An
+//! active answer is kept for `introspection_cache_secs` and never past the
+//! token's `exp`; an inactive one for `introspection_negative_cache_secs` (a
+//! few seconds). An endpoint that cannot answer is not cached: the request
+//! is refused with a 503.
 
 use std::sync::Arc;
 
@@ -110,9 +111,10 @@ impl Introspection {
             return Lookup::Miss(Miss { digest: None }); // refused by `verify`
         }
         let digest = digest(token);
+        let now = self.clock.now_millis();
         match self.cache.get(&digest) {
-            Some(known) if known.until_ms() > self.clock.now_millis() => {
-                Lookup::Hit(self.answer(validator, known))
+            Some(known) if known.until_ms() > now => {
+                Lookup::Hit(self.answer(validator, known, now / 1000))
             }
             _ => Lookup::Miss(Miss {
                 digest: Some(digest),
@@ -136,12 +138,14 @@ impl Introspection {
             let now = self.clock.now_millis();
             // One request per token: concurrent first requests wait for it.
             let guard = match self.cache.get_value_or_guard_async(&digest).await {
-                Ok(known) if known.until_ms() > now => return self.answer(validator, known),
+                Ok(known) if known.until_ms() > now => {
+                    return self.answer(validator, known, now / 1000)
+                }
                 Ok(known) => {
                     self.cache.remove(&digest);
                     // Past its `exp`, a token needs no second opinion.
                     if let Known::Active { times, .. } = known {
-                        times.check(validator.now_secs(), validator.leeway())?;
+                        times.check(now / 1000, validator.leeway())?;
                     }
                     continue;
                 }
@@ -149,7 +153,8 @@ impl Introspection {
             };
             let known = self.ask(validator, token).await?;
             let _ = guard.insert(known.clone());
-            return self.answer(validator, known);
+            // Asking took a while: the time is read again.
+            return self.answer(validator, known, validator.now_secs());
         }
     }
 
@@ -162,16 +167,23 @@ impl Introspection {
         answer: Answer,
     ) -> Result<Arc<Verified>, AuthError> {
         let known = self.read(validator, answer).await?;
-        self.answer(validator, known)
+        self.answer(validator, known, validator.now_secs())
     }
 
     /// What a remembered answer means for this request.
-    fn answer(&self, validator: &Validator, known: Known) -> Result<Arc<Verified>, AuthError> {
+    /// `now_secs` is the time by the application's clock (the validator's
+    /// and this cache's), read once by the caller.
+    fn answer(
+        &self,
+        validator: &Validator,
+        known: Known,
+        now_secs: u64,
+    ) -> Result<Arc<Verified>, AuthError> {
         match known {
             Known::Active {
                 verified, times, ..
             } => {
-                times.check(validator.now_secs(), validator.leeway())?;
+                times.check(now_secs, validator.leeway())?;
                 Ok(verified)
             }
             Known::Inactive { .. } => Err(TokenError::Inactive.into()),
