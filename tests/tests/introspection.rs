@@ -17,6 +17,7 @@ use rocket::futures::future::join_all;
 use rocket::http::{ContentType, Status};
 use rocket::local::asynchronous::Client;
 use rocket::request::{FromRequest, Outcome, Request};
+use rocket::response::Redirect;
 use rocket::{post, routes, State};
 use rocket_warden::clock::{Clock as _, ManualClock};
 use serde_json::{json, Value};
@@ -111,12 +112,20 @@ async fn introspect(
     }
 }
 
-/// The endpoint served on 127.0.0.1; its URL.
+/// An endpoint that has moved: a 307 to the real one, which keeps the
+/// method and the form, token included, wherever it points.
+#[post("/moved")]
+fn moved() -> Redirect {
+    Redirect::temporary("/introspect")
+}
+
+/// The endpoint served on 127.0.0.1 (and `/moved`, redirecting to it); its
+/// URL.
 async fn serve(endpoint: &Endpoint) -> String {
     let figment = rocket::Config::figment().merge(("log_level", "off"));
     let rocket = rocket::custom(figment)
         .manage(endpoint.clone())
-        .mount("/", routes![introspect]);
+        .mount("/", routes![introspect, moved]);
     format!("{}/introspect", support::serve(rocket).await)
 }
 
@@ -234,6 +243,20 @@ async fn a_remembered_answer_leaves_a_request_nothing_to_wait_for() {
         "the hit's future: {remembered}, outcome {outcome}"
     );
     assert_eq!(endpoint.calls(), 1);
+}
+
+/// The default HTTP client follows no redirect, for an introspection
+/// validator alone too (no remote key set in the application): a redirect
+/// would hand the token, and the client's credentials, to wherever it
+/// points. The endpoint is unavailable, and nothing else is asked.
+#[tokio::test]
+async fn a_redirecting_endpoint_is_not_followed() {
+    let clock = clock();
+    let endpoint = Endpoint::new(Reply::Json(active(&clock, json!({}))));
+    let url = serve(&endpoint).await.replace("/introspect", "/moved");
+    let client = opaque_client(&url, &secret_line(), &clock).await;
+    assert_unavailable(&client, "opaque-token-4").await;
+    assert_eq!(endpoint.calls(), 0, "the redirect was followed");
 }
 
 #[tokio::test]

@@ -97,10 +97,12 @@ impl IssuersConfig {
         }
     }
 
-    /// Whether keys may be fetched from a key set.
-    pub(crate) fn fetches(&self) -> bool {
+    /// Whether the validator makes HTTP requests: to fetch a key set, or to
+    /// ask an introspection endpoint.
+    pub(crate) fn uses_http(&self) -> bool {
         let trusted = matches!(self, Self::Tenants(tenants) if tenants.trust.is_some());
         trusted
+            || matches!(self, Self::Introspection { .. })
             || self
                 .keys()
                 .iter()

@@ -201,12 +201,22 @@ pub(crate) enum Issuers {
 /// What building a validator's issuers needs.
 pub(crate) struct Build<'a> {
     pub(crate) validator: &'a Arc<str>,
-    pub(crate) client: &'a reqwest::Client,
+    /// The application's HTTP client; `None` when no validator uses HTTP.
+    pub(crate) client: Option<&'a reqwest::Client>,
     pub(crate) clock: &'a SharedClock,
     pub(crate) hooks: &'a TrustHooks,
 }
 
 impl Build<'_> {
+    /// The application's HTTP client. `Validators::build` makes one whenever
+    /// a validator uses HTTP (`IssuersConfig::uses_http`); the fallback, the
+    /// same default client, only guards against a use forgotten there.
+    fn client(&self) -> reqwest::Client {
+        self.client
+            .cloned()
+            .unwrap_or_else(|| crate::remote::default_client().unwrap_or_default())
+    }
+
     fn keys(&self, key: KeyConfig) -> Arc<Keys> {
         Arc::new(match key {
             KeyConfig::Static(key) => Keys::Static {
@@ -221,7 +231,7 @@ impl Build<'_> {
         Arc::new(RemoteKeys::new(
             self.validator.clone(),
             config,
-            self.client.clone(),
+            self.client(),
             self.clock.clone(),
         ))
     }
@@ -248,7 +258,7 @@ impl Issuers {
                 let client = Introspector::new(
                     build.validator.clone(),
                     introspection,
-                    build.client.clone(),
+                    build.client(),
                     build.clock.clone(),
                 );
                 let keys = key.map(|key| build.keys(key));
@@ -368,7 +378,7 @@ impl Tenants {
                 trusted: Cache::new(trust.cache_size),
                 refused: Cache::new(trust.cache_size),
                 validator: build.validator.clone(),
-                client: build.client.clone(),
+                client: build.client(),
                 clock: build.clock.clone(),
                 tuning: trust.tuning,
             })

@@ -116,7 +116,7 @@ impl fmt::Debug for Validator {
 }
 
 /// What the validators of one application share: the clock, the HTTP
-/// client of remote keys (built only when a validator needs it), and the
+/// client (built only when a validator makes requests), and the
 /// trust hooks of tenants validators.
 #[derive(Clone)]
 pub(crate) struct Context {
@@ -133,10 +133,9 @@ impl Validator {
                 required.push(claim);
             }
         }
-        let client = context.client.clone().unwrap_or_default();
         let build = Build {
             validator: &config.name,
-            client: &client,
+            client: context.client.as_ref(),
             clock: &context.clock,
             hooks: &context.hooks,
         };
