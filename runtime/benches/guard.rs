@@ -361,7 +361,6 @@ fn introspect() -> rocket::serde::json::Json<Value> {
     }))
 }
 
-/// [`introspect`] served on a free port of 127.0.0.1; its URL.
 /// Rocket's defaults, without logs; with feature `cookies` (whose private
 /// cookies a release build refuses to run without), a secret key.
 fn quiet_figment() -> Figment {
@@ -371,6 +370,7 @@ fn quiet_figment() -> Figment {
     figment
 }
 
+/// [`introspect`] served on a free port of 127.0.0.1; its URL.
 fn serve_introspection(runtime: &Runtime) -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())

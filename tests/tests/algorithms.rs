@@ -9,9 +9,12 @@ use jsonwebtoken::Algorithm::{
     self, EdDSA, ES256, ES384, HS256, HS384, HS512, PS256, PS384, PS512, RS256, RS384, RS512,
 };
 use jsonwebtoken::{EncodingKey, Header};
+use rocket::figment::providers::{Format as _, Toml};
+use rocket::figment::Figment;
 use rocket::http::Status;
 use rocket::local::asynchronous::Client;
-use rocket::routes;
+use rocket::{get, routes};
+use rocket_warden::{jwt_auth, Jwt};
 use serde_json::{json, Value};
 use support::*;
 
@@ -250,6 +253,52 @@ async fn public_key_file_is_read() {
     ];
     for (algorithm, path) in cases {
         accepts_with(algorithm, &format!("public_key_file = {path:?}")).await;
+    }
+}
+
+#[jwt_auth(validator = "filed")]
+#[get("/filed")]
+fn filed(auth: Jwt) -> String {
+    auth["iss"].as_str().unwrap_or_default().to_owned()
+}
+
+#[jwt_auth(validator = "tenanted")]
+#[get("/tenanted")]
+fn tenanted(auth: Jwt) -> String {
+    auth["iss"].as_str().unwrap_or_default().to_owned()
+}
+
+/// A relative `public_key_file` is read beside the configuration file that
+/// names it, not from the working directory, in a validator's table and in
+/// a tenant's alike, with the settings under a profile as in `Rocket.toml`.
+#[rocket::async_test]
+async fn a_relative_public_key_file_is_read_beside_its_configuration_file() {
+    let dir = tempfile::tempdir().expect("a directory");
+    // Not a path from the tests' working directory.
+    std::fs::create_dir(dir.path().join("signing")).expect("a directory");
+    std::fs::write(dir.path().join("signing/verify.pub"), keys::RSA_PUBLIC).expect("a key file");
+    let tenant = "https://tenant.example.com";
+    let file = dir.path().join("Rocket.toml");
+    let config = format!(
+        "[default.jwt.validators.filed]\nissuer = {ISSUER:?}\nalgorithms = [\"RS256\"]\n\
+         public_key_file = \"signing/verify.pub\"\n\
+         [default.jwt.validators.tenanted]\nalgorithms = [\"RS256\"]\n\
+         [default.jwt.validators.tenanted.tenants.acme]\nissuer = {tenant:?}\n\
+         public_key_file = \"signing/verify.pub\"\n"
+    );
+    std::fs::write(&file, config).expect("a configuration file");
+    let figment = Figment::from(rocket::Config::debug_default())
+        .merge(("log_level", "off"))
+        .merge(Toml::file(&file).nested());
+    let rocket = rocket::custom(figment)
+        .attach(rocket_warden::Warden::fairing())
+        .mount("/", routes![filed, tenanted]);
+    let client = Client::tracked(rocket).await.expect("launches");
+    for (route, issuer) in [("/filed", ISSUER), ("/tenanted", tenant)] {
+        let token = mint(RS256, &claims_with(json!({ "iss": issuer })));
+        let response = get(&client, route, Some(&token)).await;
+        assert_eq!(response.status(), Status::Ok, "{route}");
+        assert_eq!(response.into_string().await.as_deref(), Some(issuer));
     }
 }
 

@@ -2,8 +2,6 @@
 //! their roles and scopes are read (`audiences`, `roles_claim`,
 //! `scope_claim`, `scope_role_prefix`, `read_only_scopes`).
 
-use rocket::figment::Figment;
-
 use super::problems::Problems;
 
 /// Where roles are read by default.
@@ -49,13 +47,13 @@ pub(crate) struct AccessSettings {
 
 impl AccessSettings {
     /// Reads the access keys of the validator `problems` is about.
-    pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Self {
+    pub(crate) fn read(problems: &mut Problems<'_>) -> Self {
         Self {
-            audiences: problems.read(figment, "audiences"),
-            roles_claim: problems.read(figment, "roles_claim"),
-            scope_claim: problems.read(figment, "scope_claim"),
-            scope_role_prefix: problems.read(figment, "scope_role_prefix"),
-            read_only_scopes: problems.read(figment, "read_only_scopes"),
+            audiences: problems.read("audiences"),
+            roles_claim: problems.read("roles_claim"),
+            scope_claim: problems.read("scope_claim"),
+            scope_role_prefix: problems.read("scope_role_prefix"),
+            read_only_scopes: problems.read("read_only_scopes"),
         }
     }
 

@@ -70,20 +70,20 @@ impl Default for AuthnConfig {
 
 /// Reads this module's keys of the validator `problems` is about.
 pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> AuthnConfig {
-    let user = user_choice(problems, figment);
-    let partner = partner_choice(problems, figment);
-    let partner_required = problems.read(figment, "partner_required").unwrap_or(false);
+    let user = user_choice(problems);
+    let partner = partner_choice(problems);
+    let partner_required = problems.read("partner_required").unwrap_or(false);
     if partner_required && partner == PartnerChoice::None {
         problems.add(
             "partner_required",
             "needs a `partner_strategy` other than `none`",
         );
     }
-    let next: Option<String> = problems.read(figment, "next");
+    let next: Option<String> = problems.read("next");
     if next.as_deref() == Some("") {
         problems.add("next", "cannot be empty; remove the key to end the chain");
     }
-    let query_param: Option<String> = problems.read(figment, "query_param");
+    let query_param: Option<String> = problems.read("query_param");
     if let Some(name) = &query_param {
         if !is_token(name) {
             problems.add(
@@ -92,16 +92,15 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> AuthnConfi
             );
         }
     }
-    let reject_session_cookies: Vec<String> = problems
-        .read(figment, "reject_session_cookies")
-        .unwrap_or_default();
+    let reject_session_cookies: Vec<String> =
+        problems.read("reject_session_cookies").unwrap_or_default();
     if !reject_session_cookies.iter().all(|name| is_token(name)) {
         problems.add(
             "reject_session_cookies",
             "cookie names: letters, digits, `-`, `_`, `.`",
         );
     }
-    let cookie = cookie::read(problems, figment);
+    let cookie = cookie::read(problems);
     if let Some(cookie) = &cookie {
         if reject_session_cookies
             .iter()
@@ -113,7 +112,7 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> AuthnConfi
             );
         }
     }
-    let dpop = dpop::read(problems, figment);
+    let dpop = dpop::read(problems);
     let certificate = certificate::read(problems, figment);
     AuthnConfig {
         user,
@@ -130,10 +129,10 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> AuthnConfi
 
 /// `user_strategy` and the key that goes with it. Without `user_strategy`,
 /// `static_user` alone selects `static`; otherwise the user is the `sub` claim.
-fn user_choice(problems: &mut Problems<'_>, figment: &Figment) -> UserChoice {
-    let strategy: Option<String> = problems.read(figment, "user_strategy");
-    let static_user: Option<String> = problems.read(figment, "static_user");
-    let user_claim: Option<String> = problems.read(figment, "user_claim");
+fn user_choice(problems: &mut Problems<'_>) -> UserChoice {
+    let strategy: Option<String> = problems.read("user_strategy");
+    let static_user: Option<String> = problems.read("static_user");
+    let user_claim: Option<String> = problems.read("user_claim");
     let strategy = strategy.unwrap_or_else(|| match static_user {
         Some(_) => "static".to_owned(),
         None => "claim".to_owned(),
@@ -179,9 +178,9 @@ fn user_choice(problems: &mut Problems<'_>, figment: &Figment) -> UserChoice {
 
 /// `partner_strategy` and `partner_claim`, which defaults to `email` for the
 /// `email` strategy and to `partner_id` for the `claim` strategy.
-fn partner_choice(problems: &mut Problems<'_>, figment: &Figment) -> PartnerChoice {
-    let strategy: Option<String> = problems.read(figment, "partner_strategy");
-    let claim: Option<String> = problems.read(figment, "partner_claim");
+fn partner_choice(problems: &mut Problems<'_>) -> PartnerChoice {
+    let strategy: Option<String> = problems.read("partner_strategy");
+    let claim: Option<String> = problems.read("partner_claim");
     let strategy = strategy.unwrap_or_else(|| "none".to_owned());
     if claim.as_deref() == Some("") {
         problems.add("partner_claim", "a claim name cannot be empty");

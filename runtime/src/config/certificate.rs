@@ -32,7 +32,7 @@ pub(crate) struct ProxyHeader {
 /// Reads the certificate keys of the validator `problems` is about.
 pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<CertificateConfig> {
     let from_tls = read_from_tls(problems, figment);
-    let proxy = read_proxy(problems, figment);
+    let proxy = read_proxy(problems);
     (from_tls || proxy.is_some()).then_some(CertificateConfig { from_tls, proxy })
 }
 
@@ -40,9 +40,7 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<Cer
 /// and only where Rocket's `tls.mutual` is configured, since otherwise no
 /// client certificate is ever verified and every bound token would fail.
 fn read_from_tls(problems: &mut Problems<'_>, figment: &Figment) -> bool {
-    let from_tls: bool = problems
-        .read(figment, "certificate_from_tls")
-        .unwrap_or(false);
+    let from_tls: bool = problems.read("certificate_from_tls").unwrap_or(false);
     if !from_tls {
         return false;
     }
@@ -65,9 +63,9 @@ fn read_from_tls(problems: &mut Problems<'_>, figment: &Figment) -> bool {
 }
 
 /// `certificate_header` and `certificate_trusted_proxies`, together.
-fn read_proxy(problems: &mut Problems<'_>, figment: &Figment) -> Option<ProxyHeader> {
-    let header: Option<String> = problems.read(figment, "certificate_header");
-    let proxies: Option<Vec<String>> = problems.read(figment, "certificate_trusted_proxies");
+fn read_proxy(problems: &mut Problems<'_>) -> Option<ProxyHeader> {
+    let header: Option<String> = problems.read("certificate_header");
+    let proxies: Option<Vec<String>> = problems.read("certificate_trusted_proxies");
     let (header, proxies) = match (header, proxies) {
         (None, None) => return None,
         (Some(header), Some(proxies)) => (header, proxies),

@@ -4,8 +4,6 @@
 
 use std::sync::Arc;
 
-use rocket::figment::Figment;
-
 use super::problems::{is_token, Problems};
 
 /// The default `cookie_max_age_secs`: a year, as Odoo's `auth_jwt` keeps its cookie.
@@ -25,21 +23,17 @@ pub(crate) struct CookieConfig {
 }
 
 /// Reads the cookie keys of the validator `problems` is about.
-pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<CookieConfig> {
-    read_with(problems, figment, cfg!(feature = "cookies"))
+pub(crate) fn read(problems: &mut Problems<'_>) -> Option<CookieConfig> {
+    read_with(problems, cfg!(feature = "cookies"))
 }
 
 /// [`read`], as if the `cookies` feature were `compiled` or not.
-fn read_with(
-    problems: &mut Problems<'_>,
-    figment: &Figment,
-    compiled: bool,
-) -> Option<CookieConfig> {
-    let enabled: bool = problems.read(figment, "cookie_enabled").unwrap_or(false);
-    let name: Option<String> = problems.read(figment, "cookie_name");
-    let max_age_secs: Option<u64> = problems.read(figment, "cookie_max_age_secs");
-    let secure: Option<bool> = problems.read(figment, "cookie_secure");
-    let path: Option<String> = problems.read(figment, "cookie_path");
+fn read_with(problems: &mut Problems<'_>, compiled: bool) -> Option<CookieConfig> {
+    let enabled: bool = problems.read("cookie_enabled").unwrap_or(false);
+    let name: Option<String> = problems.read("cookie_name");
+    let max_age_secs: Option<u64> = problems.read("cookie_max_age_secs");
+    let secure: Option<bool> = problems.read("cookie_secure");
+    let path: Option<String> = problems.read("cookie_path");
     if !enabled {
         let set = [
             ("cookie_name", name.is_some()),
@@ -92,14 +86,15 @@ fn read_with(
 #[cfg(test)]
 mod tests {
     use rocket::figment::providers::{Format, Toml};
+    use rocket::figment::Figment;
 
     use super::*;
     use crate::error::ConfigError;
 
     fn problems_with(compiled: bool, settings: &str) -> Vec<ConfigError> {
         let figment = Figment::from(Toml::string(settings));
-        let mut problems = Problems::new("api");
-        let cookie = read_with(&mut problems, &figment, compiled);
+        let mut problems = Problems::new("api", &figment);
+        let cookie = read_with(&mut problems, compiled);
         assert_eq!(cookie.is_some(), problems.is_empty());
         // Only this part's problems: no table, so no unknown keys.
         problems.finish(&Default::default())

@@ -4,7 +4,6 @@
 //! `authn`'s.
 
 use jsonwebtoken::Algorithm;
-use rocket::figment::Figment;
 use url::Url;
 
 use super::origin::check_https;
@@ -74,13 +73,13 @@ pub(crate) struct DpopConfig {
 }
 
 /// Reads the DPoP keys of the validator `problems` is about.
-pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<DpopConfig> {
-    let mode: Option<String> = problems.read(figment, "dpop");
-    let origin: Option<String> = problems.read(figment, "dpop_origin");
-    let algorithms: Option<Vec<String>> = problems.read(figment, "dpop_algorithms");
-    let max_age: Option<u64> = problems.read(figment, "dpop_proof_max_age_secs");
-    let replay: Option<usize> = problems.read(figment, "dpop_replay_cache_size");
-    let nonce_secs: Option<u64> = problems.read(figment, "dpop_nonce_secs");
+pub(crate) fn read(problems: &mut Problems<'_>) -> Option<DpopConfig> {
+    let mode: Option<String> = problems.read("dpop");
+    let origin: Option<String> = problems.read("dpop_origin");
+    let algorithms: Option<Vec<String>> = problems.read("dpop_algorithms");
+    let max_age: Option<u64> = problems.read("dpop_proof_max_age_secs");
+    let replay: Option<usize> = problems.read("dpop_replay_cache_size");
+    let nonce_secs: Option<u64> = problems.read("dpop_nonce_secs");
     let mode = match mode.as_deref() {
         None | Some("disabled") => DpopMode::Disabled,
         Some("allowed") => DpopMode::Allowed,

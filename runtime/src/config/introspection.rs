@@ -8,7 +8,6 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use reqwest::Url;
 use rocket::figment::value::magic::RelativePathBuf;
-use rocket::figment::Figment;
 
 use super::problems::Problems;
 use super::remote::{check_secure, discovery_url};
@@ -98,20 +97,20 @@ pub(crate) struct IntrospectionSettings {
 
 impl IntrospectionSettings {
     /// Reads the introspection keys of the validator `problems` is about.
-    pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Self {
+    pub(crate) fn read(problems: &mut Problems<'_>) -> Self {
         Self {
-            introspection: problems.read(figment, "introspection"),
-            endpoint: problems.read(figment, "introspection_endpoint"),
-            client_id: problems.read(figment, "client_id"),
-            client_secret: problems.read(figment, "client_secret"),
-            client_secret_env: problems.read(figment, "client_secret_env"),
-            client_private_key_file: problems.read(figment, "client_private_key_file"),
-            client_assertion_algorithm: problems.read(figment, "client_assertion_algorithm"),
-            client_auth: problems.read(figment, "client_auth"),
-            cache_size: problems.read(figment, "introspection_cache_size"),
-            cache_secs: problems.read(figment, "introspection_cache_secs"),
-            negative_cache_secs: problems.read(figment, "introspection_negative_cache_secs"),
-            timeout_ms: problems.read(figment, "introspection_timeout_ms"),
+            introspection: problems.read("introspection"),
+            endpoint: problems.read("introspection_endpoint"),
+            client_id: problems.read("client_id"),
+            client_secret: problems.read("client_secret"),
+            client_secret_env: problems.read("client_secret_env"),
+            client_private_key_file: problems.read("client_private_key_file"),
+            client_assertion_algorithm: problems.read("client_assertion_algorithm"),
+            client_auth: problems.read("client_auth"),
+            cache_size: problems.read("introspection_cache_size"),
+            cache_secs: problems.read("introspection_cache_secs"),
+            negative_cache_secs: problems.read("introspection_negative_cache_secs"),
+            timeout_ms: problems.read("introspection_timeout_ms"),
         }
     }
 

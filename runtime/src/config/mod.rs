@@ -120,7 +120,7 @@ fn read_validator(
     name: &str,
     table: &Value,
 ) -> Result<ValidatorConfig, Vec<ConfigError>> {
-    let mut problems = Problems::new(name);
+    let mut problems = Problems::new(name, figment);
     if !is_identifier(name) {
         problems.whole(
             "a validator name must be a Rust identifier (letters, digits and `_`, \
@@ -132,9 +132,9 @@ fn read_validator(
         problems.whole(expected_table(table));
         return Err(problems.finish(&Default::default()));
     };
-    let settings = ValidatorSettings::read(&mut problems, figment);
+    let settings = ValidatorSettings::read(&mut problems);
     let authn = authn::read(&mut problems, figment);
-    let config = settings.into_config(&mut problems, figment, authn);
+    let config = settings.into_config(&mut problems, authn);
     let errors = problems.finish(table);
     match config {
         Some(config) if errors.is_empty() => Ok(config),

@@ -2,7 +2,10 @@
 //! every part of the configuration shares.
 //!
 //! [`Problems::read`] is the only way a validator key is read, and it
-//! remembers each key it was asked for. Once every part has read its keys,
+//! remembers each key it was asked for. It reads from Rocket's figment
+//! focused on the validator's table, made once: figment merges every source
+//! again on each lookup, so reading each key through the whole figment made
+//! launch grow with the square of the validators (or tenants) configured. Once every part has read its keys,
 //! [`Problems::finish`] reports the keys that are present but were never
 //! asked for: the unknown keys are the keys present minus the keys read, so
 //! adding a key is one `read` call and nothing else.
@@ -20,16 +23,32 @@ pub(crate) const VALIDATORS_KEY: &str = "jwt.validators";
 #[derive(Debug)]
 pub(crate) struct Problems<'a> {
     validator: &'a str,
+    /// Rocket's figment focused on the validator's table (a tenant's, for a
+    /// tenant), which its keys are read from.
+    table: Figment,
     errors: Vec<ConfigError>,
     /// Every key asked for, present or not, in the order first asked.
     known: Vec<&'static str>,
 }
 
 impl<'a> Problems<'a> {
-    /// No problems yet with the validator called `validator`.
-    pub(crate) fn new(validator: &'a str) -> Self {
+    /// No problems yet with the validator called `validator`, whose
+    /// settings are in `figment` (Rocket's) under `jwt.validators`.
+    pub(crate) fn new(validator: &'a str, figment: &Figment) -> Self {
+        let table = figment.focus(&format!("{VALIDATORS_KEY}.{validator}"));
+        Self::of(validator, table)
+    }
+
+    /// No problems yet with the table at `path` inside this one (a tenant's
+    /// `tenants.<name>`), named `validator` in its problems.
+    pub(crate) fn nested<'b>(&self, validator: &'b str, path: &str) -> Problems<'b> {
+        Problems::of(validator, self.table.focus(path))
+    }
+
+    fn of(validator: &'a str, table: Figment) -> Self {
         Self {
             validator,
+            table,
             errors: Vec::new(),
             known: Vec::new(),
         }
@@ -82,20 +101,15 @@ impl<'a> Problems<'a> {
     /// Reads `key` of this validator: `None` when absent, or when of the
     /// wrong type (then recorded, naming the key and the types, never the
     /// value). Either way `key` becomes a known key.
-    pub(crate) fn read<T: DeserializeOwned>(
-        &mut self,
-        figment: &Figment,
-        key: &'static str,
-    ) -> Option<T> {
+    pub(crate) fn read<T: DeserializeOwned>(&mut self, key: &'static str) -> Option<T> {
         if !self.known.contains(&key) {
             self.known.push(key);
         }
-        let path = format!("{VALIDATORS_KEY}.{}.{key}", self.validator);
-        if !figment.contains(&path) {
+        if !self.table.contains(key) {
             return None;
         }
-        figment
-            .extract_inner(&path)
+        self.table
+            .extract_inner(key)
             .map_err(|error| self.add(key, wrong_value(&error.kind)))
             .ok()
     }
@@ -103,12 +117,15 @@ impl<'a> Problems<'a> {
     /// The problems found, with the keys of `table` that nothing read put
     /// first (a misspelt key explains the problems it causes further on).
     pub(crate) fn finish(self, table: &Dict) -> Vec<ConfigError> {
-        let mut unknown = Self::new(self.validator);
-        for (key, problem) in unknown_keys(table, &self.known) {
-            unknown.add(key, problem);
-        }
-        unknown.errors.extend(self.errors);
-        unknown.errors
+        let validator = self.validator;
+        unknown_keys(table, &self.known)
+            .map(|(key, problem)| ConfigError::Validator {
+                validator: validator.to_owned(),
+                key: Some(key.to_owned()),
+                problem,
+            })
+            .chain(self.errors)
+            .collect()
     }
 }
 
@@ -241,8 +258,8 @@ mod tests {
             "jwt.validators.api",
             serde_json::json!({"issuer": 7, "isuer": "x"}),
         ));
-        let mut problems = Problems::new("api");
-        let issuer: Option<String> = problems.read(&figment, "issuer");
+        let mut problems = Problems::new("api", &figment);
+        let issuer: Option<String> = problems.read("issuer");
         assert_eq!(issuer, None);
         let table = figment
             .find_value("jwt.validators.api")

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use reqwest::Url;
-use rocket::figment::Figment;
 
 use super::origin::is_loopback;
 use super::problems::Problems;
@@ -79,14 +78,14 @@ macro_rules! tuning_keys {
 
 impl RemoteSettings {
     /// Reads the tuning keys of the validator `problems` is about.
-    pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Self {
+    pub(crate) fn read(problems: &mut Problems<'_>) -> Self {
         Self {
-            cache_secs: problems.read(figment, "jwks_cache_secs"),
-            min_cache_secs: problems.read(figment, "jwks_min_cache_secs"),
-            max_cache_secs: problems.read(figment, "jwks_max_cache_secs"),
-            cooldown_secs: problems.read(figment, "jwks_cooldown_secs"),
-            timeout_ms: problems.read(figment, "jwks_timeout_ms"),
-            max_bytes: problems.read(figment, "jwks_max_bytes"),
+            cache_secs: problems.read("jwks_cache_secs"),
+            min_cache_secs: problems.read("jwks_min_cache_secs"),
+            max_cache_secs: problems.read("jwks_max_cache_secs"),
+            cooldown_secs: problems.read("jwks_cooldown_secs"),
+            timeout_ms: problems.read("jwks_timeout_ms"),
+            max_bytes: problems.read("jwks_max_bytes"),
         }
     }
 

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use rocket::figment::Figment;
 use url::Url;
 
 use super::origin::check_https;
@@ -28,8 +27,8 @@ pub(crate) struct ResourceConfig {
 
 /// Reads `resource` of the validator `problems` is about: an `https` URL
 /// (`http` only on a loopback host) without query or fragment.
-pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<ResourceConfig> {
-    let id: String = problems.read(figment, "resource")?;
+pub(crate) fn read(problems: &mut Problems<'_>) -> Option<ResourceConfig> {
+    let id: String = problems.read("resource")?;
     let url = Url::parse(&id)
         .ok()
         .filter(|url| url.query().is_none() && url.fragment().is_none() && url.host().is_some());
@@ -58,14 +57,15 @@ pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Option<Res
 #[cfg(test)]
 mod tests {
     use rocket::figment::providers::{Format, Toml};
+    use rocket::figment::Figment;
 
     use super::*;
 
     fn read_resource(value: &str) -> (Option<ResourceConfig>, bool) {
         let toml = format!("[jwt.validators.api]\nresource = {value:?}");
         let figment = Figment::from(Toml::string(&toml));
-        let mut problems = Problems::new("api");
-        let resource = read(&mut problems, &figment);
+        let mut problems = Problems::new("api", &figment);
+        let resource = read(&mut problems);
         (resource, problems.is_empty())
     }
 

@@ -14,7 +14,6 @@
 //!   first two do not know, whose answers are cached (`tenant_cache_size`).
 
 use rocket::figment::value::Dict;
-use rocket::figment::Figment;
 
 use super::problems::{expected_table, Problems};
 use super::remote::{RemoteSettings, RemoteTuning};
@@ -77,13 +76,13 @@ pub(crate) struct TenantsSettings {
 
 impl TenantsSettings {
     /// Reads the tenant keys of the validator `problems` is about.
-    pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Self {
+    pub(crate) fn read(problems: &mut Problems<'_>) -> Self {
         Self {
-            tenants: problems.read(figment, "tenants"),
-            issuer_template: problems.read(figment, "issuer_template"),
-            tenant_claim: problems.read(figment, "tenant_claim"),
-            trust: problems.read(figment, "trust"),
-            tenant_cache_size: problems.read(figment, "tenant_cache_size"),
+            tenants: problems.read("tenants"),
+            issuer_template: problems.read("issuer_template"),
+            tenant_claim: problems.read("tenant_claim"),
+            trust: problems.read("trust"),
+            tenant_cache_size: problems.read("tenant_cache_size"),
         }
     }
 
@@ -113,14 +112,13 @@ impl TenantsSettings {
     pub(crate) fn into_config(
         self,
         problems: &mut Problems<'_>,
-        figment: &Figment,
         key: Option<(&'static str, LoadedKey)>,
         remote: RemoteSettings,
     ) -> Option<TenantsConfig> {
         let tuning = remote.into_tuning(problems);
         let fixed = self
             .tenants
-            .map(|tenants| fixed_tenants(problems, figment, &tenants, tuning))
+            .map(|tenants| fixed_tenants(problems, &tenants, tuning))
             .unwrap_or_default();
         let template = match (self.issuer_template, key) {
             // A tuning problem is reported already, by `into_tuning`.
@@ -178,11 +176,13 @@ impl TenantsSettings {
 /// Reads each table of `tenants`: its `issuer` and its one key source.
 fn fixed_tenants(
     problems: &mut Problems<'_>,
-    figment: &Figment,
     tenants: &Dict,
     tuning: Option<RemoteTuning>,
 ) -> Vec<FixedTenant> {
     let mut fixed: Vec<FixedTenant> = Vec::with_capacity(tenants.len());
+    // Each tenant's table is focused from `tenants` alone: focusing copies
+    // what it is focused from.
+    let within = problems.nested(problems.validator(), "tenants");
     for (name, table) in tenants {
         let path = format!("tenants.{name}");
         let Some(table) = table.as_dict() else {
@@ -194,9 +194,9 @@ fn fixed_tenants(
             continue;
         }
         let validator = format!("{}.{path}", problems.validator());
-        let mut tenant = Problems::new(&validator);
-        let issuer: Option<String> = tenant.read(figment, "issuer");
-        let sources = read_sources(&mut tenant, figment);
+        let mut tenant = within.nested(&validator, name);
+        let issuer: Option<String> = tenant.read("issuer");
+        let sources = read_sources(&mut tenant);
         if sources.is_empty() {
             refuse_no_source(&mut tenant);
         }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use jsonwebtoken::Algorithm;
 use rocket::figment::value::magic::RelativePathBuf;
-use rocket::figment::Figment;
 
 use super::access::{AccessRules, AccessSettings};
 use super::authn::AuthnConfig;
@@ -141,23 +140,23 @@ pub(crate) struct ValidatorSettings {
 
 impl ValidatorSettings {
     /// Reads the verification keys of the validator `problems` is about.
-    pub(crate) fn read(problems: &mut Problems<'_>, figment: &Figment) -> Self {
+    pub(crate) fn read(problems: &mut Problems<'_>) -> Self {
         Self {
-            issuer: problems.read(figment, "issuer"),
-            algorithms: problems.read(figment, "algorithms"),
-            sources: read_sources(problems, figment),
-            leeway_secs: problems.read(figment, "leeway_secs"),
-            required_claims: problems.read(figment, "required_claims"),
-            token_type: problems.read(figment, "token_type"),
-            realm: problems.read(figment, "realm"),
-            token_cache_size: problems.read(figment, "token_cache_size"),
-            token_cache_max_bytes: problems.read(figment, "token_cache_max_bytes"),
-            require_low_s: problems.read(figment, "require_low_s"),
-            resource: resource::read(problems, figment),
-            remote: RemoteSettings::read(problems, figment),
-            access: AccessSettings::read(problems, figment),
-            tenants: TenantsSettings::read(problems, figment),
-            introspection: IntrospectionSettings::read(problems, figment),
+            issuer: problems.read("issuer"),
+            algorithms: problems.read("algorithms"),
+            sources: read_sources(problems),
+            leeway_secs: problems.read("leeway_secs"),
+            required_claims: problems.read("required_claims"),
+            token_type: problems.read("token_type"),
+            realm: problems.read("realm"),
+            token_cache_size: problems.read("token_cache_size"),
+            token_cache_max_bytes: problems.read("token_cache_max_bytes"),
+            require_low_s: problems.read("require_low_s"),
+            resource: resource::read(problems),
+            remote: RemoteSettings::read(problems),
+            access: AccessSettings::read(problems),
+            tenants: TenantsSettings::read(problems),
+            introspection: IntrospectionSettings::read(problems),
         }
     }
 
@@ -166,7 +165,6 @@ impl ValidatorSettings {
     pub(crate) fn into_config(
         self,
         problems: &mut Problems<'_>,
-        figment: &Figment,
         mut authn: AuthnConfig,
     ) -> Option<ValidatorConfig> {
         let tenants = self.tenants.is_set(problems);
@@ -181,7 +179,7 @@ impl ValidatorSettings {
         let issuers = if tenants {
             self.introspection.refuse_without_introspection(problems);
             let (tenants, remote) = (self.tenants, self.remote);
-            tenant_issuers(problems, figment, issuer, self.sources, tenants, remote)
+            tenant_issuers(problems, issuer, self.sources, tenants, remote)
         } else if self.introspection.is_set() {
             self.tenants.refuse_without_tenants(problems);
             for (key, set) in [
@@ -337,26 +335,24 @@ fn check_fit(problems: &mut Problems<'_>, algorithms: &[Algorithm], key: &KeyCon
 }
 
 /// How a key source's key is read: `None` when it is absent (or off).
-type ReadSource = fn(&mut Problems<'_>, &Figment, &'static str) -> Option<SourceKind>;
+type ReadSource = fn(&mut Problems<'_>, &'static str) -> Option<SourceKind>;
 
 /// The keys that give a validator its key, in documentation order, each with
 /// how it is read: the one place that names them. Exactly one must be set.
 const KEY_SOURCES: [(&str, ReadSource); 6] = [
-    ("secret", |p, f, key| p.read(f, key).map(SourceKind::Secret)),
-    ("secret_env", |p, f, key| {
-        p.read(f, key).map(SourceKind::SecretEnv)
+    ("secret", |p, key| p.read(key).map(SourceKind::Secret)),
+    ("secret_env", |p, key| {
+        p.read(key).map(SourceKind::SecretEnv)
     }),
-    ("public_key_pem", |p, f, key| {
-        p.read(f, key).map(SourceKind::PublicKeyPem)
+    ("public_key_pem", |p, key| {
+        p.read(key).map(SourceKind::PublicKeyPem)
     }),
-    ("public_key_file", |p, f, key| {
-        p.read(f, key).map(SourceKind::PublicKeyFile)
+    ("public_key_file", |p, key| {
+        p.read(key).map(SourceKind::PublicKeyFile)
     }),
-    ("jwks_uri", |p, f, key| {
-        p.read(f, key).map(SourceKind::JwksUri)
-    }),
-    ("discovery", |p, f, key| {
-        p.read(f, key)
+    ("jwks_uri", |p, key| p.read(key).map(SourceKind::JwksUri)),
+    ("discovery", |p, key| {
+        p.read(key)
             .filter(|on: &bool| *on)
             .map(|_| SourceKind::Discovery)
     }),
@@ -467,7 +463,6 @@ fn introspected_issuer(
 /// `issuer_template`.
 fn tenant_issuers(
     problems: &mut Problems<'_>,
-    figment: &Figment,
     issuer: Option<String>,
     sources: Vec<KeySource>,
     tenants: TenantsSettings,
@@ -497,7 +492,7 @@ fn tenant_issuers(
         source_key(problems, sources, None)
     };
     tenants
-        .into_config(problems, figment, key, remote)
+        .into_config(problems, key, remote)
         .map(IssuersConfig::Tenants)
 }
 
@@ -530,13 +525,13 @@ impl LoadedKey {
 }
 
 /// Reads every key source of the table `problems` is about.
-pub(super) fn read_sources(problems: &mut Problems<'_>, figment: &Figment) -> Vec<KeySource> {
+pub(super) fn read_sources(problems: &mut Problems<'_>) -> Vec<KeySource> {
     KEY_SOURCES
         .iter()
         .filter_map(|(key, read)| {
             Some(KeySource {
                 key,
-                kind: read(problems, figment, key)?,
+                kind: read(problems, key)?,
             })
         })
         .collect()

@@ -227,16 +227,24 @@ impl ClientConfig {
 
 /// Reads one table's keys, remembering which were read, collecting problems.
 struct Table<'a> {
-    figment: &'a Figment,
+    /// Rocket's figment focused on the table: figment merges what it holds
+    /// again on each lookup, so each key read merges this table alone.
+    figment: Figment,
     prefix: String,
     known: Vec<&'static str>,
     errors: &'a mut Vec<ConfigError>,
 }
 
 impl<'a> Table<'a> {
-    fn new(figment: &'a Figment, prefix: String, errors: &'a mut Vec<ConfigError>) -> Self {
+    /// The table at `prefix`, focused from `figment`, which holds it at `path`.
+    fn new(
+        figment: &Figment,
+        path: &str,
+        prefix: String,
+        errors: &'a mut Vec<ConfigError>,
+    ) -> Self {
         Self {
-            figment,
+            figment: figment.focus(path),
             prefix,
             known: Vec::new(),
             errors,
@@ -245,12 +253,11 @@ impl<'a> Table<'a> {
 
     fn read<T: DeserializeOwned>(&mut self, key: &'static str) -> Option<T> {
         self.known.push(key);
-        let path = format!("{}.{key}", self.prefix);
-        if !self.figment.contains(&path) {
+        if !self.figment.contains(key) {
             return None;
         }
         self.figment
-            .extract_inner(&path)
+            .extract_inner(key)
             .map_err(|error| self.add(key, wrong_value(&error.kind)))
             .ok()
     }
@@ -298,7 +305,7 @@ fn read_provider(
     table: &Dict,
     errors: &mut Vec<ConfigError>,
 ) -> Option<ProviderConfig> {
-    let mut settings = Table::new(figment, PROVIDER_KEY.to_owned(), errors);
+    let mut settings = Table::new(figment, PROVIDER_KEY, PROVIDER_KEY.to_owned(), errors);
     let issuer: Option<String> = settings.read("issuer");
     let algorithm: Option<String> = settings.read("signing_algorithm");
     let login_url: Option<String> = settings.read("login_url");
@@ -353,11 +360,13 @@ fn read_provider(
             "must be a path on this server, starting with `/`",
         );
     }
+    // Each client's table is focused from `clients` alone.
+    let within = settings.figment.focus("clients");
     settings.finish(table);
 
     let mut configs = BTreeMap::new();
     for (id, client) in clients.iter().flatten() {
-        if let Some(config) = read_client(figment, id, client, errors) {
+        if let Some(config) = read_client(&within, id, client, errors) {
             configs.insert(id.clone(), config);
         }
     }
@@ -389,9 +398,10 @@ fn check_issuer(issuer: &str) -> Result<String, String> {
     Ok(issuer.trim_end_matches('/').to_owned())
 }
 
-/// The keys a client's table may hold.
+/// The keys a client's table may hold; `clients` is Rocket's figment
+/// focused on the provider's `clients`.
 fn read_client(
-    figment: &Figment,
+    clients: &Figment,
     id: &str,
     value: &Value,
     errors: &mut Vec<ConfigError>,
@@ -412,7 +422,7 @@ fn read_client(
         return None;
     }
     let before = errors.len();
-    let mut client = Table::new(figment, prefix, errors);
+    let mut client = Table::new(clients, id, prefix, errors);
     let redirect_uris: Vec<String> = client.read("redirect_uris").unwrap_or_default();
     let secret = read_secret(&mut client);
     let auth_method: Option<String> = client.read("token_endpoint_auth_method");
