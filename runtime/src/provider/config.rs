@@ -227,24 +227,21 @@ impl ClientConfig {
 
 /// Reads one table's keys, remembering which were read, collecting problems.
 struct Table<'a> {
-    /// Rocket's figment focused on the table: figment merges what it holds
-    /// again on each lookup, so each key read merges this table alone.
-    figment: Figment,
+    /// The table, as Rocket's figment merged it. Its keys are read from it
+    /// directly, not through figment paths: a client id may hold `.`, which
+    /// a path would split, and no key here needs figment's metadata (no
+    /// relative paths).
+    table: &'a Dict,
     prefix: String,
     known: Vec<&'static str>,
     errors: &'a mut Vec<ConfigError>,
 }
 
 impl<'a> Table<'a> {
-    /// The table at `prefix`, focused from `figment`, which holds it at `path`.
-    fn new(
-        figment: &Figment,
-        path: &str,
-        prefix: String,
-        errors: &'a mut Vec<ConfigError>,
-    ) -> Self {
+    /// Reads `table`, found at `prefix`.
+    fn new(table: &'a Dict, prefix: String, errors: &'a mut Vec<ConfigError>) -> Self {
         Self {
-            figment: figment.focus(path),
+            table,
             prefix,
             known: Vec::new(),
             errors,
@@ -253,11 +250,8 @@ impl<'a> Table<'a> {
 
     fn read<T: DeserializeOwned>(&mut self, key: &'static str) -> Option<T> {
         self.known.push(key);
-        if !self.figment.contains(key) {
-            return None;
-        }
-        self.figment
-            .extract_inner(key)
+        let value = self.table.get(key)?;
+        T::deserialize(value)
             .map_err(|error| self.add(key, wrong_value(&error.kind)))
             .ok()
     }
@@ -269,9 +263,9 @@ impl<'a> Table<'a> {
         });
     }
 
-    /// Records the keys of `table` nothing read.
-    fn finish(self, table: &Dict) {
-        for (key, problem) in unknown_keys(table, &self.known) {
+    /// Records the keys of the table nothing read.
+    fn finish(self) {
+        for (key, problem) in unknown_keys(self.table, &self.known) {
             self.errors.push(ConfigError::Table {
                 key: format!("{}.{key}", self.prefix),
                 problem,
@@ -293,19 +287,15 @@ pub(crate) fn read(figment: &Figment) -> Result<Option<ProviderConfig>, Vec<Conf
         });
         return Err(errors);
     };
-    let config = read_provider(figment, table, &mut errors);
+    let config = read_provider(table, &mut errors);
     match config {
         Some(config) if errors.is_empty() => Ok(Some(config)),
         _ => Err(errors),
     }
 }
 
-fn read_provider(
-    figment: &Figment,
-    table: &Dict,
-    errors: &mut Vec<ConfigError>,
-) -> Option<ProviderConfig> {
-    let mut settings = Table::new(figment, PROVIDER_KEY, PROVIDER_KEY.to_owned(), errors);
+fn read_provider(table: &Dict, errors: &mut Vec<ConfigError>) -> Option<ProviderConfig> {
+    let mut settings = Table::new(table, PROVIDER_KEY.to_owned(), errors);
     let issuer: Option<String> = settings.read("issuer");
     let algorithm: Option<String> = settings.read("signing_algorithm");
     let login_url: Option<String> = settings.read("login_url");
@@ -360,13 +350,11 @@ fn read_provider(
             "must be a path on this server, starting with `/`",
         );
     }
-    // Each client's table is focused from `clients` alone.
-    let within = settings.figment.focus("clients");
-    settings.finish(table);
+    settings.finish();
 
     let mut configs = BTreeMap::new();
     for (id, client) in clients.iter().flatten() {
-        if let Some(config) = read_client(&within, id, client, errors) {
+        if let Some(config) = read_client(id, client, errors) {
             configs.insert(id.clone(), config);
         }
     }
@@ -398,14 +386,8 @@ fn check_issuer(issuer: &str) -> Result<String, String> {
     Ok(issuer.trim_end_matches('/').to_owned())
 }
 
-/// The keys a client's table may hold; `clients` is Rocket's figment
-/// focused on the provider's `clients`.
-fn read_client(
-    clients: &Figment,
-    id: &str,
-    value: &Value,
-    errors: &mut Vec<ConfigError>,
-) -> Option<ClientConfig> {
+/// The keys a client's table may hold.
+fn read_client(id: &str, value: &Value, errors: &mut Vec<ConfigError>) -> Option<ClientConfig> {
     let prefix = format!("{PROVIDER_KEY}.clients.{id}");
     let Some(table) = value.as_dict() else {
         errors.push(ConfigError::Table {
@@ -422,7 +404,7 @@ fn read_client(
         return None;
     }
     let before = errors.len();
-    let mut client = Table::new(clients, id, prefix, errors);
+    let mut client = Table::new(table, prefix, errors);
     let redirect_uris: Vec<String> = client.read("redirect_uris").unwrap_or_default();
     let secret = read_secret(&mut client);
     let auth_method: Option<String> = client.read("token_endpoint_auth_method");
@@ -479,7 +461,7 @@ fn read_client(
             None
         })
     });
-    client.finish(table);
+    client.finish();
     if errors.len() > before {
         return None;
     }

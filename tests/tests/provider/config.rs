@@ -260,3 +260,41 @@ async fn signed_by(client: &rocket::local::asynchronous::Client) -> String {
         .kid
         .expect("a kid")
 }
+
+/// A client id may hold `.` (`com.example.service`, as many do): its table's
+/// keys are read, its problems are named under the whole id, and the client
+/// gets its tokens.
+#[tokio::test]
+async fn a_client_id_with_dots_is_read_whole() {
+    let config = |secret: &str| {
+        format!(
+            "[jwt.provider]\nissuer = \"http://127.0.0.1:8000\"\n\
+             [jwt.provider.clients.\"com.example.service\"]\n\
+             grant_types = [\"client_credentials\"]\nsecret = {secret:?}\nscopes = [\"a\"]\n"
+        )
+    };
+    assert_aborts(
+        &config("short"),
+        &["`jwt.provider.clients.com.example.service.secret`: must be at least 16 characters"],
+    )
+    .await;
+    let client = rocket::local::asynchronous::Client::tracked(provider(&config(
+        "service-secret-0123456789",
+    )))
+    .await
+    .expect("launch");
+    let credentials = STANDARD.encode("com.example.service:service-secret-0123456789");
+    let response = client
+        .post("/oauth2/token")
+        .header(rocket::http::ContentType::Form)
+        .header(rocket::http::Header::new(
+            "Authorization",
+            format!("Basic {credentials}"),
+        ))
+        .body("grant_type=client_credentials")
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), rocket::http::Status::Ok);
+    let body: Value = response.into_json().await.expect("JSON");
+    assert!(body["access_token"].is_string(), "{body}");
+}
