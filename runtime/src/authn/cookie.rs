@@ -34,17 +34,22 @@ use crate::verify::{Payload, Verified};
 /// What an authentication cookie held: the validator that accepted the
 /// token, and the token's header and payload.
 #[derive(Debug)]
-pub(crate) struct Restored {
-    pub(crate) validator: String,
-    pub(crate) header: jsonwebtoken::Header,
+pub(crate) struct Restored<'a> {
+    pub(crate) validator: &'a str,
+    /// Boxed as it is read: a `Header` is several hundred bytes, which
+    /// every future that held it would move.
+    pub(crate) header: Box<jsonwebtoken::Header>,
     pub(crate) payload: Payload,
 }
 
 #[cfg(feature = "cookies")]
 mod jar {
+    use std::borrow::Cow;
+    use std::io::Write as _;
+
     use rocket::http::{Cookie, SameSite};
     use rocket::time::{Duration, OffsetDateTime};
-    use serde::{Deserialize, Serialize};
+    use serde::Deserialize;
     use serde_json::value::RawValue;
 
     use super::super::credentials::sent_cookie;
@@ -54,15 +59,34 @@ mod jar {
     /// attributes); encryption adds 28 bytes and base64 a third.
     const MAX_STORED_JSON: usize = 2800;
 
-    /// What the cookie holds (see the module docs).
-    #[derive(Serialize, Deserialize)]
-    struct Stored {
-        validator: String,
-        header: jsonwebtoken::Header,
+    /// What the cookie holds (see the module docs), as read back: borrowed
+    /// from the cookie's value where it can be.
+    #[derive(Deserialize)]
+    struct Stored<'a> {
+        #[serde(borrow)]
+        validator: Cow<'a, str>,
+        header: Box<jsonwebtoken::Header>,
         /// The token's payload JSON as it was signed: kept and restored as
         /// text, never parsed into a `Map` and written out again.
-        payload: Box<RawValue>,
+        #[serde(borrow)]
+        payload: &'a RawValue,
         exp: u64,
+    }
+
+    /// The JSON of a [`Stored`] for `token`, expiring at `exp`. Written
+    /// member by member rather than derived: the payload is verified JSON,
+    /// kept as its text, and a `RawValue` made of it would be parsed again.
+    fn stored_json(token: &Verified, exp: u64) -> Option<String> {
+        let payload = token.payload.json();
+        let mut json = Vec::with_capacity(payload.len() + 160);
+        json.extend_from_slice(b"{\"validator\":");
+        serde_json::to_writer(&mut json, &*token.validator).ok()?;
+        json.extend_from_slice(b",\"header\":");
+        serde_json::to_writer(&mut json, &*token.header).ok()?;
+        json.extend_from_slice(b",\"payload\":");
+        json.extend_from_slice(payload.as_bytes());
+        write!(json, ",\"exp\":{exp}}}").ok()?;
+        String::from_utf8(json).ok()
     }
 
     /// Adds the cookie for `token` to the response, through the request's jar
@@ -74,19 +98,9 @@ mod jar {
         token: &Verified,
         now: u64,
     ) {
-        // Verified JSON: it always reads as JSON again.
-        let Ok(payload) = RawValue::from_string(token.payload.json().to_owned()) else {
-            return;
-        };
-        let stored = Stored {
-            validator: token.validator.to_string(),
-            header: (*token.header).clone(),
-            payload,
-            exp: now + settings.max_age_secs,
-        };
-        let stored_exp = stored.exp;
-        let value = match serde_json::to_string(&stored) {
-            Ok(value) if value.len() <= MAX_STORED_JSON => value,
+        let stored_exp = now + settings.max_age_secs;
+        let value = match stored_json(token, stored_exp) {
+            Some(value) if value.len() <= MAX_STORED_JSON => value,
             _ => {
                 tracing::warn!(
                     target: "rocket_warden",
@@ -119,7 +133,7 @@ mod jar {
         request: &Request<'_>,
         candidates: impl Iterator<Item = (&'a str, &'a CookieConfig)> + Clone,
         now: u64,
-    ) -> Result<Option<Restored>, AuthError> {
+    ) -> Result<Option<Restored<'a>>, AuthError> {
         let jar = request.cookies();
         let Some(name) = candidates
             .clone()
@@ -135,14 +149,14 @@ mod jar {
         };
         // A cookie that does not decrypt was forged or tampered with.
         let cookie = jar.get_private(name).ok_or(AuthError::InvalidCookie)?;
-        let stored: Stored =
+        let stored: Stored<'_> =
             serde_json::from_str(cookie.value()).map_err(|_| AuthError::InvalidCookie)?;
-        let owned = candidates
+        let owner = candidates
             .into_iter()
-            .any(|(validator, settings)| validator == stored.validator && settings.name == *name);
-        if !owned {
+            .find(|(validator, settings)| *validator == stored.validator && settings.name == *name);
+        let Some((validator, _)) = owner else {
             return Err(AuthError::InvalidCookie);
-        }
+        };
         if stored.exp <= now {
             return Err(AuthError::CookieExpired);
         }
@@ -150,7 +164,7 @@ mod jar {
         let payload = Payload::parse(stored.payload.get().as_bytes().to_vec())
             .map_err(|_| AuthError::InvalidCookie)?;
         Ok(Some(Restored {
-            validator: stored.validator,
+            validator,
             header: stored.header,
             payload,
         }))
@@ -171,6 +185,6 @@ pub(crate) fn restore<'a>(
     _request: &Request<'_>,
     _candidates: impl Iterator<Item = (&'a str, &'a CookieConfig)> + Clone,
     _now: u64,
-) -> Result<Option<Restored>, AuthError> {
+) -> Result<Option<Restored<'a>>, AuthError> {
     Ok(None)
 }

@@ -19,7 +19,6 @@
 
 use std::sync::Arc;
 
-use jsonwebtoken::Header;
 use quick_cache::sync::Cache;
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
@@ -229,7 +228,7 @@ impl Introspection {
             None => longest,
         };
         Ok(Known::Active {
-            verified: validator.restore(Header::default(), payload),
+            verified: validator.restore(Box::default(), payload),
             times,
             until_ms,
         })

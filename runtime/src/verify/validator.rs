@@ -515,13 +515,8 @@ impl Validator {
 
     /// A token this validator verified on an earlier request, restored from
     /// the authentication cookie that kept it (cookie mode).
-    pub(crate) fn restore(&self, header: Header, payload: Payload) -> Arc<Verified> {
-        Verified::new(
-            self.name.clone(),
-            Box::new(header),
-            payload,
-            self.access.clone(),
-        )
+    pub(crate) fn restore(&self, header: Box<Header>, payload: Payload) -> Arc<Verified> {
+        Verified::new(self.name.clone(), header, payload, self.access.clone())
     }
 
     /// Turns a jsonwebtoken error into the refusal to give. Runs only on the
