@@ -7,6 +7,8 @@
 //! response checked (RFC 9207), the ID token verified against the
 //! provider's key set (signature, `iss`, `aud`, `exp`, `nonce`).
 
+use std::sync::LazyLock;
+
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use jsonwebtoken::jwk::JwkSet;
@@ -25,6 +27,18 @@ use crate::provider::{DEMO_RP, DEMO_RP_SECRET};
 /// The cookie that carries `state`, `nonce` and the PKCE verifier from the
 /// login to the callback.
 const FLOW_COOKIE: &str = "demo_rp_flow";
+
+/// The one HTTP client of every call the relying party makes: making one
+/// reads the system's root certificates. It follows no redirect, so the code
+/// and the client's secret go to the token endpoint discovery named and
+/// nowhere else.
+static HTTP: LazyLock<reqwest::Client> = LazyLock::new(|| {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        // Fails only where no TLS back end can start, as the default would.
+        .unwrap_or_default()
+});
 
 /// What the relying party knows: its provider and its registration.
 #[derive(Debug, Clone)]
@@ -83,7 +97,9 @@ fn failure(status: Status, what: &str) -> Failure {
 /// The provider's discovery document.
 async fn discovery(settings: &RpSettings) -> Result<Value, Failure> {
     let url = format!("{}/.well-known/openid-configuration", settings.issuer);
-    let response = reqwest::get(&url)
+    let response = HTTP
+        .get(&url)
+        .send()
         .await
         .map_err(|_| failure(Status::BadGateway, "the provider cannot be reached"))?;
     let document: Value = response
@@ -225,7 +241,7 @@ async fn exchange(
         .append_pair("redirect_uri", &settings.redirect_uri)
         .append_pair("code_verifier", verifier)
         .finish();
-    let response = reqwest::Client::new()
+    let response = HTTP
         .post(endpoint)
         .header("Authorization", format!("Basic {basic}"))
         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -270,7 +286,9 @@ async fn verify_id_token(
         return Err(invalid("an unexpected algorithm"));
     }
     let jwks_uri = document["jwks_uri"].as_str().unwrap_or_default();
-    let keys: JwkSet = reqwest::get(jwks_uri)
+    let keys: JwkSet = HTTP
+        .get(jwks_uri)
+        .send()
         .await
         .map_err(|_| failure(Status::BadGateway, "the key set cannot be reached"))?
         .json()
@@ -296,12 +314,7 @@ async fn verify_id_token(
 
 /// `GET url` with the access token: UserInfo, and `/oidc/whoami`.
 async fn call(url: &str, access: &str) -> (u16, Value) {
-    match reqwest::Client::new()
-        .get(url)
-        .bearer_auth(access)
-        .send()
-        .await
-    {
+    match HTTP.get(url).bearer_auth(access).send().await {
         Ok(response) => {
             let status = response.status().as_u16();
             (status, response.json().await.unwrap_or(Value::Null))
