@@ -2,13 +2,16 @@
 //! every part of the configuration shares.
 //!
 //! [`Problems::read`] is the only way a validator key is read, and it
-//! remembers each key it was asked for. It reads from Rocket's figment
-//! focused on the validator's table, made once: figment merges every source
-//! again on each lookup, so reading each key through the whole figment made
-//! launch grow with the square of the validators (or tenants) configured. Once every part has read its keys,
+//! remembers each key it was asked for. Once every part has read its keys,
 //! [`Problems::finish`] reports the keys that are present but were never
 //! asked for: the unknown keys are the keys present minus the keys read, so
 //! adding a key is one `read` call and nothing else.
+//!
+//! Keys are read from Rocket's figment focused on the validator's table,
+//! once: figment merges every source again on each lookup, so reading each
+//! key through the whole figment made launch grow with the square of the
+//! validators (or tenants) configured. Focusing keeps figment's metadata,
+//! which a relative `public_key_file` is resolved with.
 
 use rocket::figment::value::{Dict, Value};
 use rocket::figment::{self, Figment};
