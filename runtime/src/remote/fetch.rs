@@ -1,9 +1,10 @@
 //! Fetching key sets and discovery documents over HTTP.
 //!
 //! One `reqwest` client (rustls, no OpenSSL) serves every validator of an
-//! application; the fairing's `Warden::http_client` replaces it. Each fetch
-//! has a total timeout and a body size cap, and never follows redirects with
-//! the default client. Nothing from a token (its `kid` least
+//! application that makes requests (key sets, discovery, introspection), and
+//! is made only when one does; the fairing's `Warden::http_client` replaces
+//! it. Each fetch has a total timeout and a body size cap, and never follows
+//! redirects with the default client. Nothing from a token (its `kid` least
 //! of all) is ever part of a request: the URL is the configured one.
 
 use std::time::Duration;
