@@ -59,7 +59,7 @@ fn tenants(count: usize) -> String {
     config
 }
 
-/// Benchmarks reading `toml` as the fairing would, under `id`.
+/// Benchmarks reading `toml` as the fairing would, as row `count` of `group`.
 fn bench_read(c: &mut Criterion, group: &str, count: usize, toml: &str) {
     let figment = Figment::from(rocket::Config::default()).merge(Toml::string(toml));
     // A configuration that does not read would measure its error path.

@@ -36,8 +36,10 @@ static HTTP: LazyLock<reqwest::Client> = LazyLock::new(|| {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        // Fails only where no TLS back end can start, as the default would.
-        .unwrap_or_default()
+        // Fails only where no TLS back end can start, and then no client
+        // (reqwest's default included) can be made: a 500 for the sign-in,
+        // never a client that follows redirects.
+        .expect("an HTTP client for the relying party")
 });
 
 /// What the relying party knows: its provider and its registration.
