@@ -182,6 +182,18 @@ pub(crate) fn sent_cookie(request: &Request<'_>, name: &str) -> bool {
         .any(|sent| sent == name || RawStr::new(sent).url_decode_lossy() == name)
 }
 
+/// The token of `request`'s `Authorization: Bearer` header, its syntax
+/// checked: `Ok(None)` without the header. For the provider's UserInfo, so
+/// that it reads the header exactly as the guards do.
+#[cfg(feature = "provider")]
+pub(crate) fn bearer_token<'r>(request: &'r Request<'_>) -> Result<Option<&'r str>, AuthError> {
+    let Some((token, _)) = header_token(request, false)? else {
+        return Ok(None);
+    };
+    check_syntax(token)?;
+    Ok(Some(token))
+}
+
 /// The token of `request`'s `Authorization` header, and whether it was sent
 /// as `DPoP` (taken only when `dpop`): `Ok(None)` when it carries no header.
 fn header_token<'r>(

@@ -15,6 +15,8 @@ use std::sync::Arc;
 
 use rocket::Request;
 
+#[cfg(feature = "provider")]
+pub(crate) use credentials::bearer_token;
 #[cfg(feature = "fuzzing")]
 pub(crate) use credentials::parse_bearer;
 pub(crate) use credentials::take_query_tokens;

@@ -481,6 +481,50 @@ async fn userinfo_with_two_authorization_headers_is_invalid_request() {
     assert_eq!(userinfo(&issuer, access).await.status(), 200);
 }
 
+/// UserInfo reads `Authorization` as the guards do (README, Behaviour):
+/// `Bearer` alone or a token outside RFC 6750's `b64token` is a 401
+/// `invalid_token`, another scheme a bare challenge.
+#[tokio::test]
+async fn userinfo_reads_the_authorization_header_as_the_guards_do() {
+    let issuer = serve("").await;
+    let code = first_party_code(&issuer, "openid").await;
+    let (status, body) = token(&issuer, &code_form(&code, VERIFIER)).await;
+    assert_eq!(status, 200, "{body}");
+    let access = body["access_token"].as_str().expect("a token");
+    let sent = |value: String| {
+        let issuer = issuer.clone();
+        async move {
+            browser()
+                .get(format!("{issuer}/oauth2/userinfo"))
+                .header("Authorization", value)
+                .send()
+                .await
+                .expect("an answer")
+        }
+    };
+    // A tab is not a separator, and not a `b64token` character: the token
+    // itself would verify, but the header does not carry it as the RFC says.
+    for (value, description) in [
+        (
+            format!("Bearer \t{access}"),
+            "bearer token has invalid characters",
+        ),
+        ("Bearer".to_owned(), "bearer token is empty"),
+    ] {
+        let response = sent(value).await;
+        assert_eq!(response.status(), 401, "{description}");
+        let challenge = challenge_of(&response);
+        assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+        assert!(challenge.contains(description), "{challenge}");
+    }
+    let response = sent("Basic c2VydmljZTpzZWNyZXQ=".to_owned()).await;
+    assert_eq!(response.status(), 401);
+    assert_eq!(challenge_of(&response), "Bearer realm=\"userinfo\"");
+    // The scheme in another case, and the token alone, are fine.
+    assert_eq!(sent(format!("bEaReR {access}")).await.status(), 200);
+    assert_eq!(userinfo(&issuer, access).await.status(), 200);
+}
+
 #[tokio::test]
 async fn userinfo_for_a_user_who_is_gone_is_invalid_token() {
     let issuer = serve("").await;

@@ -7,7 +7,8 @@ use rocket::http::Status;
 use rocket::{Request, Response};
 use serde_json::{Map, Value};
 
-use crate::headers::{self, MoreThanOne};
+use crate::authn::bearer_token;
+use crate::error::AuthError;
 use crate::provider::users::releasable;
 use crate::provider::{reply, ProviderState};
 
@@ -72,34 +73,16 @@ pub(super) async fn verify_access(
     }
 }
 
-/// The token of an `Authorization: Bearer` header (`None` without one),
-/// or `Err` for more than one header: a malformed request (RFC 6750 §3.1),
-/// whichever of them would pass.
-fn bearer<'r>(request: &'r Request<'_>) -> Result<Option<&'r str>, MoreThanOne> {
-    let Some(value) = headers::only(request.headers(), "authorization")? else {
-        return Ok(None);
-    };
-    let token = value
-        .split_once(' ')
-        .and_then(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()));
-    Ok(token)
-}
-
 /// `GET` and `POST /oauth2/userinfo`.
 pub(super) async fn userinfo(state: &ProviderState, request: &Request<'_>) -> Response<'static> {
-    let token = match bearer(request) {
+    // The header is read as the guards read it: one header, scheme `Bearer`
+    // in any case, the token's `b64token` syntax checked.
+    let token = match bearer_token(request) {
         Ok(Some(token)) => token,
         Ok(None) => {
             return reply::bearer_error(Status::Unauthorized, None, "an access token is required")
         }
-        Err(MoreThanOne) => {
-            tracing::info!(target: "rocket_warden::provider", "userinfo refused: more than one Authorization header");
-            return reply::bearer_error(
-                Status::BadRequest,
-                Some("invalid_request"),
-                "more than one Authorization header",
-            );
-        }
+        Err(refused) => return refused_credentials(&refused),
     };
     let claims = match verify_access(state, token).await {
         Ok(claims) => claims,
@@ -142,4 +125,22 @@ pub(super) async fn userinfo(state: &ProviderState, request: &Request<'_>) -> Re
         .collect();
     body.insert("sub".into(), Value::String(sub.to_owned()));
     reply::no_store(Status::Ok, &Value::Object(body))
+}
+
+/// The answer to an `Authorization` header the guards would refuse too, in
+/// their terms: another scheme gets a bare challenge (RFC 6750 §3.1), two
+/// headers a 400 `invalid_request`, a malformed token a 401
+/// `invalid_token`.
+fn refused_credentials(refused: &AuthError) -> Response<'static> {
+    tracing::info!(target: "rocket_warden::provider", reason = %refused, "userinfo refused: credentials");
+    let description = refused.to_string();
+    match refused {
+        AuthError::UnsupportedScheme => {
+            reply::bearer_error(Status::Unauthorized, None, &description)
+        }
+        AuthError::InvalidRequest(_) => {
+            reply::bearer_error(Status::BadRequest, Some("invalid_request"), &description)
+        }
+        _ => reply::bearer_error(Status::Unauthorized, Some("invalid_token"), &description),
+    }
 }
