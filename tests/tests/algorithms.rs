@@ -272,11 +272,13 @@ fn tenanted(auth: Jwt) -> String {
 /// names it, not from the working directory, in a validator's table and in
 /// a tenant's alike, with the settings under a profile as in `Rocket.toml`.
 #[rocket::async_test]
-async fn a_relative_public_key_file_is_read_beside_its_configuration_file() {
+async fn a_relative_key_file_is_read_beside_its_configuration_file() {
     let dir = tempfile::tempdir().expect("a directory");
     // Not a path from the tests' working directory.
     std::fs::create_dir(dir.path().join("signing")).expect("a directory");
     std::fs::write(dir.path().join("signing/verify.pub"), keys::RSA_PUBLIC).expect("a key file");
+    // An introspection client's key: launch aborts if it cannot read it.
+    std::fs::write(dir.path().join("signing/client.key"), keys::RSA_PRIVATE).expect("a key file");
     let tenant = "https://tenant.example.com";
     let file = dir.path().join("Rocket.toml");
     let config = format!(
@@ -284,7 +286,10 @@ async fn a_relative_public_key_file_is_read_beside_its_configuration_file() {
          public_key_file = \"signing/verify.pub\"\n\
          [default.jwt.validators.tenanted]\nalgorithms = [\"RS256\"]\n\
          [default.jwt.validators.tenanted.tenants.acme]\nissuer = {tenant:?}\n\
-         public_key_file = \"signing/verify.pub\"\n"
+         public_key_file = \"signing/verify.pub\"\n\
+         [default.jwt.validators.opaque]\nissuer = {ISSUER:?}\nalgorithms = [\"RS256\"]\n\
+         introspection = true\nintrospection_endpoint = \"http://127.0.0.1:9/introspect\"\n\
+         client_id = \"api\"\nclient_private_key_file = \"signing/client.key\"\n"
     );
     std::fs::write(&file, config).expect("a configuration file");
     let figment = Figment::from(rocket::Config::debug_default())

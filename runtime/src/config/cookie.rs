@@ -89,15 +89,17 @@ mod tests {
     use rocket::figment::Figment;
 
     use super::*;
+    use crate::config::problems::validator_table;
     use crate::error::ConfigError;
 
     fn problems_with(compiled: bool, settings: &str) -> Vec<ConfigError> {
         let figment = Figment::from(Toml::string(settings));
-        let mut problems = Problems::new("api", &figment);
+        let table = validator_table(&figment, "api");
+        let mut problems = Problems::new("api", &figment, Some(&table));
         let cookie = read_with(&mut problems, compiled);
         assert_eq!(cookie.is_some(), problems.is_empty());
-        // Only this part's problems: no table, so no unknown keys.
-        problems.finish(&Default::default())
+        // Only this part's problems, not the other keys' (unknown to it).
+        problems.recorded()
     }
 
     #[test]

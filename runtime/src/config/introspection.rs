@@ -3,11 +3,11 @@
 //! answers are cached; read and checked at launch into an
 //! [`IntrospectionConfig`].
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, EncodingKey};
 use reqwest::Url;
-use rocket::figment::value::magic::RelativePathBuf;
 
 use super::problems::Problems;
 use super::remote::{check_secure, discovery_url};
@@ -86,7 +86,8 @@ pub(crate) struct IntrospectionSettings {
     client_id: Option<String>,
     client_secret: Option<String>,
     client_secret_env: Option<String>,
-    client_private_key_file: Option<RelativePathBuf>,
+    /// Resolved already: a relative path is beside its configuration file.
+    client_private_key_file: Option<PathBuf>,
     client_assertion_algorithm: Option<String>,
     client_auth: Option<String>,
     cache_size: Option<usize>,
@@ -104,7 +105,7 @@ impl IntrospectionSettings {
             client_id: problems.read("client_id"),
             client_secret: problems.read("client_secret"),
             client_secret_env: problems.read("client_secret_env"),
-            client_private_key_file: problems.read("client_private_key_file"),
+            client_private_key_file: problems.read_file("client_private_key_file"),
             client_assertion_algorithm: problems.read("client_assertion_algorithm"),
             client_auth: problems.read("client_auth"),
             cache_size: problems.read("introspection_cache_size"),
@@ -300,11 +301,7 @@ impl IntrospectionSettings {
         }
     }
 
-    fn private_key(
-        &self,
-        problems: &mut Problems<'_>,
-        file: &RelativePathBuf,
-    ) -> Option<ClientAuth> {
+    fn private_key(&self, problems: &mut Problems<'_>, path: &Path) -> Option<ClientAuth> {
         let name = self
             .client_assertion_algorithm
             .as_deref()
@@ -318,8 +315,7 @@ impl IntrospectionSettings {
             );
             return None;
         };
-        let path = file.relative();
-        let pem = match std::fs::read(&path) {
+        let pem = match std::fs::read(path) {
             Ok(pem) => pem,
             Err(e) => {
                 problems.add(

@@ -120,22 +120,24 @@ fn read_validator(
     name: &str,
     table: &Value,
 ) -> Result<ValidatorConfig, Vec<ConfigError>> {
-    let mut problems = Problems::new(name, figment);
+    // Not a table, or no name to read it under: only that problem.
+    let mut problems = Problems::new(name, figment, None);
     if !is_identifier(name) {
         problems.whole(
             "a validator name must be a Rust identifier (letters, digits and `_`, \
              not starting with a digit), so routes can name it",
         );
-        return Err(problems.finish(&Default::default()));
+        return Err(problems.finish());
     }
     let Some(table) = table.as_dict() else {
         problems.whole(expected_table(table));
-        return Err(problems.finish(&Default::default()));
+        return Err(problems.finish());
     };
+    let mut problems = Problems::new(name, figment, Some(table));
     let settings = ValidatorSettings::read(&mut problems);
     let authn = authn::read(&mut problems, figment);
     let config = settings.into_config(&mut problems, authn);
-    let errors = problems.finish(table);
+    let errors = problems.finish();
     match config {
         Some(config) if errors.is_empty() => Ok(config),
         _ => Err(errors),

@@ -7,11 +7,14 @@
 //! asked for: the unknown keys are the keys present minus the keys read, so
 //! adding a key is one `read` call and nothing else.
 //!
-//! Keys are read from Rocket's figment focused on the validator's table,
-//! once: figment merges every source again on each lookup, so reading each
-//! key through the whole figment made launch grow with the square of the
-//! validators (or tenants) configured. Focusing keeps figment's metadata,
-//! which a relative `public_key_file` is resolved with.
+//! Keys are read from the validator's table as figment merged it, once:
+//! figment merges every source again on each lookup (and copies all of them
+//! to focus on one table), so reading each key through the figment made
+//! launch grow with the square of the validators (or tenants) configured.
+//! Each value keeps figment's tag, which says where it came from: a relative
+//! file path is resolved with it ([`Problems::read_file`]).
+
+use std::path::PathBuf;
 
 use rocket::figment::value::{Dict, Value};
 use rocket::figment::{self, Figment};
@@ -26,35 +29,39 @@ pub(crate) const VALIDATORS_KEY: &str = "jwt.validators";
 #[derive(Debug)]
 pub(crate) struct Problems<'a> {
     validator: &'a str,
-    /// Rocket's figment focused on the validator's table (a tenant's, for a
-    /// tenant), which its keys are read from.
-    table: Figment,
+    /// The validator's table (a tenant's, for a tenant), which its keys are
+    /// read from.
+    table: &'a Dict,
+    /// Rocket's figment, which knows where each value of `table` came from.
+    figment: &'a Figment,
     errors: Vec<ConfigError>,
     /// Every key asked for, present or not, in the order first asked.
     known: Vec<&'static str>,
 }
 
+/// The table of a validator whose settings are not a table.
+static NO_TABLE: Dict = Dict::new();
+
 impl<'a> Problems<'a> {
     /// No problems yet with the validator called `validator`, whose
-    /// settings are in `figment` (Rocket's) under `jwt.validators`.
-    pub(crate) fn new(validator: &'a str, figment: &Figment) -> Self {
-        let table = figment.focus(&format!("{VALIDATORS_KEY}.{validator}"));
-        Self::of(validator, table)
-    }
-
-    /// No problems yet with the table at `path` inside this one (a tenant's
-    /// `tenants.<name>`), named `validator` in its problems.
-    pub(crate) fn nested<'b>(&self, validator: &'b str, path: &str) -> Problems<'b> {
-        Problems::of(validator, self.table.focus(path))
-    }
-
-    fn of(validator: &'a str, table: Figment) -> Self {
+    /// settings are `table` (`None`: not a table), read from `figment`.
+    pub(crate) fn new(validator: &'a str, figment: &'a Figment, table: Option<&'a Dict>) -> Self {
         Self {
             validator,
-            table,
+            table: table.unwrap_or(&NO_TABLE),
+            figment,
             errors: Vec::new(),
             known: Vec::new(),
         }
+    }
+
+    /// No problems yet with `table`, a table inside this one (a tenant's),
+    /// named `validator` in its problems.
+    pub(crate) fn nested<'b>(&self, validator: &'b str, table: &'b Dict) -> Problems<'b>
+    where
+        'a: 'b,
+    {
+        Problems::new(validator, self.figment, Some(table))
     }
 
     /// The name of the validator these problems are about.
@@ -105,23 +112,66 @@ impl<'a> Problems<'a> {
     /// wrong type (then recorded, naming the key and the types, never the
     /// value). Either way `key` becomes a known key.
     pub(crate) fn read<T: DeserializeOwned>(&mut self, key: &'static str) -> Option<T> {
-        if !self.known.contains(&key) {
-            self.known.push(key);
-        }
-        if !self.table.contains(key) {
-            return None;
-        }
-        self.table
-            .extract_inner(key)
+        let value = self.value(key)?;
+        T::deserialize(value)
             .map_err(|error| self.add(key, wrong_value(&error.kind)))
             .ok()
     }
 
-    /// The problems found, with the keys of `table` that nothing read put
-    /// first (a misspelt key explains the problems it causes further on).
-    pub(crate) fn finish(self, table: &Dict) -> Vec<ConfigError> {
+    /// Reads the table `key` of this validator (`tenants`), as [`read`]
+    /// does, without copying it: its values keep their tags.
+    ///
+    /// [`read`]: Problems::read
+    pub(crate) fn read_table(&mut self, key: &'static str) -> Option<&'a Dict> {
+        let value = self.value(key)?;
+        let table = value.as_dict();
+        if table.is_none() {
+            self.add(key, expected_table(value));
+        }
+        table
+    }
+
+    /// Reads the file path `key` of this validator, as [`read`] does. A
+    /// relative path is resolved beside the configuration file that gave
+    /// it, as figment's `RelativePathBuf` does (in the working directory
+    /// when it came from elsewhere: the environment, code).
+    ///
+    /// [`read`]: Problems::read
+    pub(crate) fn read_file(&mut self, key: &'static str) -> Option<PathBuf> {
+        let path: PathBuf = self.read(key)?;
+        if path.has_root() {
+            return Some(path);
+        }
+        // A value whose source is no file (or unknown) stays as written.
+        let beside = self
+            .table
+            .get(key)
+            .and_then(|value| self.figment.get_metadata(value.tag()))
+            .and_then(|metadata| metadata.source.as_ref()?.file_path())
+            .and_then(|file| match file.is_dir() {
+                true => Some(file),
+                false => file.parent(),
+            });
+        Some(match beside {
+            Some(dir) => dir.join(path),
+            None => path,
+        })
+    }
+
+    /// The value of `key`, now a known key.
+    fn value(&mut self, key: &'static str) -> Option<&'a Value> {
+        if !self.known.contains(&key) {
+            self.known.push(key);
+        }
+        self.table.get(key)
+    }
+
+    /// The problems found, with the keys of the table that nothing read
+    /// put first (a misspelt key explains the problems it causes further
+    /// on).
+    pub(crate) fn finish(self) -> Vec<ConfigError> {
         let validator = self.validator;
-        unknown_keys(table, &self.known)
+        unknown_keys(self.table, &self.known)
             .map(|(key, problem)| ConfigError::Validator {
                 validator: validator.to_owned(),
                 key: Some(key.to_owned()),
@@ -129,6 +179,13 @@ impl<'a> Problems<'a> {
             })
             .chain(self.errors)
             .collect()
+    }
+
+    /// The problems recorded, without the unknown keys: for a test of one
+    /// part of the settings.
+    #[cfg(test)]
+    pub(crate) fn recorded(self) -> Vec<ConfigError> {
+        self.errors
     }
 }
 
@@ -235,6 +292,17 @@ pub(crate) fn wrong_value(kind: &figment::error::Kind) -> String {
     }
 }
 
+/// The table of the validator `name` in `figment`, as `config::read` finds
+/// it (empty when there is none): for tests of one part of the settings.
+#[cfg(test)]
+pub(crate) fn validator_table(figment: &Figment, name: &str) -> Dict {
+    figment
+        .find_value(&format!("{VALIDATORS_KEY}.{name}"))
+        .ok()
+        .and_then(Value::into_dict)
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,19 +329,11 @@ mod tests {
             "jwt.validators.api",
             serde_json::json!({"issuer": 7, "isuer": "x"}),
         ));
-        let mut problems = Problems::new("api", &figment);
+        let table = validator_table(&figment, "api");
+        let mut problems = Problems::new("api", &figment, Some(&table));
         let issuer: Option<String> = problems.read("issuer");
         assert_eq!(issuer, None);
-        let table = figment
-            .find_value("jwt.validators.api")
-            .ok()
-            .and_then(|value| value.into_dict())
-            .unwrap_or_default();
-        let messages: Vec<_> = problems
-            .finish(&table)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let messages: Vec<_> = problems.finish().iter().map(ToString::to_string).collect();
         assert_eq!(
             messages,
             [

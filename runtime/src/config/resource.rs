@@ -60,11 +60,13 @@ mod tests {
     use rocket::figment::Figment;
 
     use super::*;
+    use crate::config::problems::validator_table;
 
     fn read_resource(value: &str) -> (Option<ResourceConfig>, bool) {
         let toml = format!("[jwt.validators.api]\nresource = {value:?}");
         let figment = Figment::from(Toml::string(&toml));
-        let mut problems = Problems::new("api", &figment);
+        let table = validator_table(&figment, "api");
+        let mut problems = Problems::new("api", &figment, Some(&table));
         let resource = read(&mut problems);
         (resource, problems.is_empty())
     }

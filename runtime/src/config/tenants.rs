@@ -66,19 +66,20 @@ pub(crate) struct TrustConfig {
 
 /// The tenant keys of one validator, as written.
 #[derive(Debug, Default)]
-pub(crate) struct TenantsSettings {
-    tenants: Option<Dict>,
+pub(crate) struct TenantsSettings<'a> {
+    /// As figment merged it: its values keep their tags.
+    tenants: Option<&'a Dict>,
     issuer_template: Option<String>,
     tenant_claim: Option<String>,
     trust: Option<String>,
     tenant_cache_size: Option<usize>,
 }
 
-impl TenantsSettings {
+impl<'a> TenantsSettings<'a> {
     /// Reads the tenant keys of the validator `problems` is about.
-    pub(crate) fn read(problems: &mut Problems<'_>) -> Self {
+    pub(crate) fn read(problems: &mut Problems<'a>) -> Self {
         Self {
-            tenants: problems.read("tenants"),
+            tenants: problems.read_table("tenants"),
             issuer_template: problems.read("issuer_template"),
             tenant_claim: problems.read("tenant_claim"),
             trust: problems.read("trust"),
@@ -118,7 +119,7 @@ impl TenantsSettings {
         let tuning = remote.into_tuning(problems);
         let fixed = self
             .tenants
-            .map(|tenants| fixed_tenants(problems, &tenants, tuning))
+            .map(|tenants| fixed_tenants(problems, tenants, tuning))
             .unwrap_or_default();
         let template = match (self.issuer_template, key) {
             // A tuning problem is reported already, by `into_tuning`.
@@ -180,9 +181,6 @@ fn fixed_tenants(
     tuning: Option<RemoteTuning>,
 ) -> Vec<FixedTenant> {
     let mut fixed: Vec<FixedTenant> = Vec::with_capacity(tenants.len());
-    // Each tenant's table is focused from `tenants` alone: focusing copies
-    // what it is focused from.
-    let within = problems.nested(problems.validator(), "tenants");
     for (name, table) in tenants {
         let path = format!("tenants.{name}");
         let Some(table) = table.as_dict() else {
@@ -194,7 +192,7 @@ fn fixed_tenants(
             continue;
         }
         let validator = format!("{}.{path}", problems.validator());
-        let mut tenant = within.nested(&validator, name);
+        let mut tenant = problems.nested(&validator, table);
         let issuer: Option<String> = tenant.read("issuer");
         let sources = read_sources(&mut tenant);
         if sources.is_empty() {
@@ -208,7 +206,7 @@ fn fixed_tenants(
             );
         }
         let key = key.and_then(|(_, key)| key.into_config(tuning));
-        let found = tenant.finish(table);
+        let found = tenant.finish();
         let ok = found.is_empty();
         problems.absorb(found);
         let (Some(issuer), Some(key), true) = (issuer, key, ok) else {

@@ -2,10 +2,10 @@
 //! key source, time leeway, required claims, `typ`, realm, cache size),
 //! read and checked at launch into a [`ValidatorConfig`].
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use jsonwebtoken::Algorithm;
-use rocket::figment::value::magic::RelativePathBuf;
 
 use super::access::{AccessRules, AccessSettings};
 use super::authn::AuthnConfig;
@@ -120,7 +120,7 @@ pub(crate) enum KeyConfig {
 /// its own, so a key of the wrong type is reported and left `None` without
 /// hiding the others.
 #[derive(Debug)]
-pub(crate) struct ValidatorSettings {
+pub(crate) struct ValidatorSettings<'a> {
     issuer: Option<String>,
     algorithms: Option<Vec<String>>,
     sources: Vec<KeySource>,
@@ -134,13 +134,13 @@ pub(crate) struct ValidatorSettings {
     resource: Option<ResourceConfig>,
     remote: RemoteSettings,
     access: AccessSettings,
-    tenants: TenantsSettings,
+    tenants: TenantsSettings<'a>,
     introspection: IntrospectionSettings,
 }
 
-impl ValidatorSettings {
+impl<'a> ValidatorSettings<'a> {
     /// Reads the verification keys of the validator `problems` is about.
-    pub(crate) fn read(problems: &mut Problems<'_>) -> Self {
+    pub(crate) fn read(problems: &mut Problems<'a>) -> Self {
         Self {
             issuer: problems.read("issuer"),
             algorithms: problems.read("algorithms"),
@@ -348,7 +348,7 @@ const KEY_SOURCES: [(&str, ReadSource); 6] = [
         p.read(key).map(SourceKind::PublicKeyPem)
     }),
     ("public_key_file", |p, key| {
-        p.read(key).map(SourceKind::PublicKeyFile)
+        p.read_file(key).map(SourceKind::PublicKeyFile)
     }),
     ("jwks_uri", |p, key| p.read(key).map(SourceKind::JwksUri)),
     ("discovery", |p, key| {
@@ -388,7 +388,8 @@ enum SourceKind {
     Secret(String),
     SecretEnv(String),
     PublicKeyPem(String),
-    PublicKeyFile(RelativePathBuf),
+    /// Resolved already: a relative path is beside its configuration file.
+    PublicKeyFile(PathBuf),
     JwksUri(String),
     Discovery,
 }
@@ -465,7 +466,7 @@ fn tenant_issuers(
     problems: &mut Problems<'_>,
     issuer: Option<String>,
     sources: Vec<KeySource>,
-    tenants: TenantsSettings,
+    tenants: TenantsSettings<'_>,
     remote: RemoteSettings,
 ) -> Option<IssuersConfig> {
     if issuer.is_some() {
@@ -581,9 +582,8 @@ impl SourceKind {
                 )),
             },
             Self::PublicKeyPem(pem) => StaticKey::public_pem(pem),
-            Self::PublicKeyFile(file) => {
-                let path = file.relative();
-                let pem = std::fs::read_to_string(&path)
+            Self::PublicKeyFile(path) => {
+                let pem = std::fs::read_to_string(path)
                     .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
                 StaticKey::public_pem(&pem)
             }
