@@ -152,6 +152,7 @@ pub fn dpop_proof(
             proof_max_age_secs: 60,
             replay_cache_size: 1,
             nonce_secs: None,
+            nonce_secret: None,
             leeway_secs: 0,
         })
         .unwrap_or_else(|problem| panic!("the fuzz DPoP rules: {problem}"));

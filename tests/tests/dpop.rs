@@ -746,6 +746,50 @@ async fn a_proof_without_the_servers_nonce_gets_one_to_retry_with() {
     );
 }
 
+/// Instances given one `dpop_nonce_secret_env` accept each other's nonces,
+/// so a client behind a load balancer is not sent round for a new one;
+/// an instance with a key of its own does not.
+#[rocket::async_test]
+async fn instances_sharing_a_nonce_secret_accept_each_others_nonces() {
+    const VAR: &str = "WARDEN_TESTS_DPOP_NONCE_SECRET_5C1E";
+    std::env::set_var(VAR, "a nonce secret every instance of this API is given");
+    let clock = ManualClock::at_secs(NOW);
+    let shared = || async {
+        let warden = Warden::fairing().clock(clock.clone());
+        let config = config(&format!(
+            "dpop_nonce_secs = 300\ndpop_proof_max_age_secs = 60\ndpop_nonce_secret_env = {VAR:?}"
+        ));
+        Client::untracked(rocket_with(warden, &config, all_routes()))
+            .await
+            .expect("launches")
+    };
+    let (one, two, alone) = (shared().await, shared().await, nonce_client(&clock).await);
+    let (key, token) = bound_to(ES256);
+    let asked = dpop_get(
+        &one,
+        "/whoami",
+        &token,
+        &proof_at(&key, &token, &clock, None),
+    )
+    .await;
+    let nonce = asked
+        .headers()
+        .get_one("DPoP-Nonce")
+        .expect("a nonce")
+        .to_owned();
+    let proof = proof_at(&key, &token, &clock, Some(&nonce));
+    let response = dpop_get(&two, "/whoami", &token, &proof).await;
+    assert_eq!(response.status(), Status::Ok);
+    assert_eq!(response.headers().get_one("DPoP-Nonce"), Some(&*nonce));
+    let proof = proof_at(&key, &token, &clock, Some(&nonce));
+    answer(dpop_get(&alone, "/whoami", &token, &proof).await)
+        .await
+        .assert_dpop_refusal(
+            "use_dpop_nonce",
+            "DPoP proof needs a nonce from this server",
+        );
+}
+
 #[rocket::async_test]
 async fn a_nonce_is_good_in_its_window_and_the_next_only() {
     let clock = ManualClock::at_secs(NOW);
@@ -888,7 +932,7 @@ async fn a_route_asking_for_dpop_of_a_validator_without_it_does_not_launch() {
 
 #[rocket::async_test]
 async fn dpop_settings_are_checked_at_launch() {
-    let cases: [(&str, &str); 11] = [
+    let cases: [(&str, &str); 14] = [
         (
             "dpop = \"sometimes\"",
             "`jwt.validators.main.dpop`: `sometimes` is not one of \"disabled\", \"allowed\", \"required\"",
@@ -922,6 +966,23 @@ async fn dpop_settings_are_checked_at_launch() {
             "`jwt.validators.main.dpop_origin`: is not used unless `dpop` is \"allowed\" or \"required\"",
         ),
         (
+            "dpop = \"allowed\"\ndpop_origin = \"https://a.test\"\n\
+             dpop_nonce_secret_env = \"WARDEN_TESTS_DPOP_NONCE_SECRET_5C1E\"",
+            "`jwt.validators.main.dpop_nonce_secret_env`: applies only with `dpop_nonce_secs`",
+        ),
+        (
+            "dpop = \"allowed\"\ndpop_origin = \"https://a.test\"\ndpop_nonce_secs = 60\n\
+             dpop_nonce_secret_env = \"WARDEN_TESTS_DPOP_NONCE_SECRET_UNSET_5C1E\"",
+            "`jwt.validators.main.dpop_nonce_secret_env`: environment variable \
+             `WARDEN_TESTS_DPOP_NONCE_SECRET_UNSET_5C1E` is not set or not UTF-8",
+        ),
+        (
+            "dpop = \"allowed\"\ndpop_origin = \"https://a.test\"\ndpop_nonce_secs = 60\n\
+             dpop_nonce_secret_env = \"WARDEN_TESTS_DPOP_NONCE_SECRET_SHORT_5C1E\"",
+            "`jwt.validators.main.dpop_nonce_secret_env`: environment variable \
+             `WARDEN_TESTS_DPOP_NONCE_SECRET_SHORT_5C1E` holds fewer than 32 bytes",
+        ),
+        (
             "dpop = \"allowed\"\ndpop_origin = \"https://a.test\"\ndpop_replay_cache_size = 0",
             "`jwt.validators.main.dpop_replay_cache_size`: at least 1: without it a proof could be replayed",
         ),
@@ -934,6 +995,10 @@ async fn dpop_settings_are_checked_at_launch() {
             "`jwt.validators.main.dpop_algorithms`: unknown algorithm `ES257`, expected some of",
         ),
     ];
+    std::env::set_var(
+        "WARDEN_TESTS_DPOP_NONCE_SECRET_SHORT_5C1E",
+        "31 bytes: one short of enough..",
+    );
     for (lines, message) in cases {
         let config = validator("main", RS256, lines);
         assert_aborts(rocket(&config, routes![]), &[message]).await;

@@ -185,6 +185,7 @@ launch_aborts! {
              `reject_session_cookies`, `cookie_enabled`, `cookie_name`, `cookie_max_age_secs`, \
              `cookie_secure`, `cookie_path`, `dpop`, `dpop_origin`, `dpop_algorithms`, \
              `dpop_proof_max_age_secs`, `dpop_replay_cache_size`, `dpop_nonce_secs`, \
+             `dpop_nonce_secret_env`, \
              `certificate_from_tls`, `certificate_header`, `certificate_trusted_proxies`",
         ],
 

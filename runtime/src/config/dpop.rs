@@ -1,5 +1,6 @@
 //! The DPoP keys of a validator (`dpop`, `dpop_origin`, `dpop_algorithms`,
-//! `dpop_proof_max_age_secs`, `dpop_replay_cache_size`, `dpop_nonce_secs`), read and checked at
+//! `dpop_proof_max_age_secs`, `dpop_replay_cache_size`, `dpop_nonce_secs`,
+//! `dpop_nonce_secret_env`), read and checked at
 //! launch. How a proof is checked is `verify::dpop`'s; where it is read,
 //! `authn`'s.
 
@@ -55,6 +56,28 @@ const MAX_PROOF_MAX_AGE_SECS: u64 = 3_600;
 /// for 1,600 requests a second with one-minute proofs.
 const DEFAULT_REPLAY_CACHE_SIZE: usize = 100_000;
 
+/// The fewest bytes of a shared nonce secret: 256 bits, as many as the
+/// random key it stands in for.
+const MIN_NONCE_SECRET_BYTES: usize = 32;
+
+/// The secret every instance makes its server nonces with
+/// (`dpop_nonce_secret_env`), so that a nonce one instance handed out is
+/// good at the others. Never printed.
+#[derive(Clone)]
+pub(crate) struct NonceSecret(Box<[u8]>);
+
+impl NonceSecret {
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NonceSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NonceSecret(..)")
+    }
+}
+
 /// A validator's checked DPoP settings, present unless `dpop = "disabled"`.
 #[derive(Debug, Clone)]
 pub(crate) struct DpopConfig {
@@ -67,6 +90,9 @@ pub(crate) struct DpopConfig {
     pub(crate) replay_cache_size: usize,
     /// How long a server nonce is good for, when proofs must carry one.
     pub(crate) nonce_secs: Option<u64>,
+    /// The secret nonces are made with, shared by every instance; `None`:
+    /// a random key of this process's own.
+    pub(crate) nonce_secret: Option<NonceSecret>,
     /// The validator's `leeway_secs`, which applies to a proof's `iat` too
     /// (set with the validator's other settings).
     pub(crate) leeway_secs: u64,
@@ -80,6 +106,7 @@ pub(crate) fn read(problems: &mut Problems<'_>) -> Option<DpopConfig> {
     let max_age: Option<u64> = problems.read("dpop_proof_max_age_secs");
     let replay: Option<usize> = problems.read("dpop_replay_cache_size");
     let nonce_secs: Option<u64> = problems.read("dpop_nonce_secs");
+    let nonce_secret_env: Option<String> = problems.read("dpop_nonce_secret_env");
     let mode = match mode.as_deref() {
         None | Some("disabled") => DpopMode::Disabled,
         Some("allowed") => DpopMode::Allowed,
@@ -99,6 +126,7 @@ pub(crate) fn read(problems: &mut Problems<'_>) -> Option<DpopConfig> {
             ("dpop_proof_max_age_secs", max_age.is_some()),
             ("dpop_replay_cache_size", replay.is_some()),
             ("dpop_nonce_secs", nonce_secs.is_some()),
+            ("dpop_nonce_secret_env", nonce_secret_env.is_some()),
         ];
         for (key, _) in set.iter().filter(|(_, set)| *set) {
             problems.add(
@@ -130,6 +158,7 @@ pub(crate) fn read(problems: &mut Problems<'_>) -> Option<DpopConfig> {
             format!("from 1 to {MAX_PROOF_MAX_AGE_SECS} seconds"),
         );
     }
+    let nonce_secret = nonce_secret_env.and_then(|var| nonce_secret(problems, &var, nonce_secs));
     Some(DpopConfig {
         mode,
         origin: origin?,
@@ -137,8 +166,46 @@ pub(crate) fn read(problems: &mut Problems<'_>) -> Option<DpopConfig> {
         proof_max_age_secs,
         replay_cache_size,
         nonce_secs,
+        nonce_secret,
         leeway_secs: 0,
     })
+}
+
+/// `dpop_nonce_secret_env`: the environment variable `var` holds the
+/// secret, at least [`MIN_NONCE_SECRET_BYTES`] long; only with server
+/// nonces. Its value is never named in a problem.
+fn nonce_secret(
+    problems: &mut Problems<'_>,
+    var: &str,
+    nonce_secs: Option<u64>,
+) -> Option<NonceSecret> {
+    const KEY: &str = "dpop_nonce_secret_env";
+    if nonce_secs.is_none() {
+        problems.add(KEY, "applies only with `dpop_nonce_secs`");
+        return None;
+    }
+    match std::env::var(var) {
+        Ok(secret) if secret.len() >= MIN_NONCE_SECRET_BYTES => {
+            Some(NonceSecret(secret.into_bytes().into_boxed_slice()))
+        }
+        Ok(_) => {
+            problems.add(
+                KEY,
+                format!(
+                    "environment variable `{var}` holds fewer than {MIN_NONCE_SECRET_BYTES} \
+                     bytes: nonces made with it could be guessed"
+                ),
+            );
+            None
+        }
+        Err(_) => {
+            problems.add(
+                KEY,
+                format!("environment variable `{var}` is not set or not UTF-8"),
+            );
+            None
+        }
+    }
 }
 
 /// `dpop_origin`: required, an `https` origin (or `http` on a loopback

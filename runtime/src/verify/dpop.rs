@@ -76,7 +76,10 @@ impl ProofRules {
     pub(crate) fn new(config: &DpopConfig) -> Result<Self, &'static str> {
         let names: Vec<String> = config.algorithms.iter().map(|a| format!("{a:?}")).collect();
         let nonces = match config.nonce_secs {
-            Some(secs) => Some(Nonces::new(secs).ok_or("no random bytes for the nonce key")?),
+            Some(secs) => {
+                let shared = config.nonce_secret.as_ref().map(|secret| secret.bytes());
+                Some(Nonces::new(secs, shared).ok_or("no random bytes for the nonce key")?)
+            }
             None => None,
         };
         Ok(Self {

@@ -5,7 +5,9 @@
 //! Stateless: a nonce names a time window and carries a keyed digest of it,
 //! so any nonce of the current or the previous window is accepted without
 //! remembering any. The key is drawn from the operating system at launch,
-//! so nonces are good at the instance that issued them only.
+//! so nonces are good at the instance that issued them only, unless the
+//! instances share a secret (`dpop_nonce_secret_env`) that the key is
+//! derived from.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -13,6 +15,10 @@ use sha2::{Digest as _, Sha256};
 
 /// How bytes of a nonce prove the server made it.
 const TAG_BYTES: usize = 16;
+
+/// What a shared secret is hashed with to make the nonce key: the secret
+/// may serve elsewhere too, and this key should be good for nonces only.
+const SHARED_KEY_CONTEXT: &[u8] = b"rocket_warden DPoP nonce key\0";
 
 /// The nonces of one validator.
 pub(crate) struct Nonces {
@@ -31,10 +37,21 @@ impl std::fmt::Debug for Nonces {
 
 impl Nonces {
     /// Nonces good for `lifetime` to twice `lifetime` seconds, keyed with
-    /// fresh random bytes; `None` when the operating system gives none.
-    pub(crate) fn new(lifetime: u64) -> Option<Self> {
-        let mut key = [0u8; 32];
-        getrandom::fill(&mut key).ok()?;
+    /// the `shared` secret of every instance, or else with fresh random
+    /// bytes; `None` when the operating system gives none.
+    pub(crate) fn new(lifetime: u64, shared: Option<&[u8]>) -> Option<Self> {
+        let key = match shared {
+            Some(secret) => Sha256::new()
+                .chain_update(SHARED_KEY_CONTEXT)
+                .chain_update(secret)
+                .finalize()
+                .into(),
+            None => {
+                let mut key = [0u8; 32];
+                getrandom::fill(&mut key).ok()?;
+                key
+            }
+        };
         Some(Self {
             key,
             lifetime: lifetime.max(1),
@@ -78,7 +95,7 @@ mod tests {
 
     #[test]
     fn a_nonce_is_good_in_its_window_and_the_next_only() {
-        let nonces = Nonces::new(60).expect("random bytes");
+        let nonces = Nonces::new(60, None).expect("random bytes");
         let nonce = nonces.current(1_000);
         for now in [1_000, 1_019, 1_020, 1_079] {
             assert!(nonces.accepts(&nonce, now), "at {now}");
@@ -89,7 +106,7 @@ mod tests {
 
     #[test]
     fn another_key_or_a_changed_byte_is_refused() {
-        let (one, two) = (Nonces::new(60), Nonces::new(60));
+        let (one, two) = (Nonces::new(60, None), Nonces::new(60, None));
         let (one, two) = (one.expect("random bytes"), two.expect("random bytes"));
         let nonce = one.current(1_000);
         assert!(!two.accepts(&nonce, 1_000));
@@ -97,5 +114,19 @@ mod tests {
         forged[20] = if forged[20] == b'A' { b'B' } else { b'A' };
         let forged = String::from_utf8(forged).expect("base64url is ASCII");
         assert!(!one.accepts(&forged, 1_000));
+    }
+
+    #[test]
+    fn instances_sharing_a_secret_accept_each_others_nonces() {
+        let secret = b"a secret every instance of the application is given";
+        let one = Nonces::new(60, Some(secret)).expect("a key");
+        let two = Nonces::new(60, Some(secret)).expect("a key");
+        let other =
+            Nonces::new(60, Some(b"another secret, of another application")).expect("a key");
+        let nonce = one.current(1_000);
+        assert!(two.accepts(&nonce, 1_000));
+        assert!(!other.accepts(&nonce, 1_000));
+        let random = Nonces::new(60, None).expect("random bytes");
+        assert!(!random.accepts(&nonce, 1_000));
     }
 }
