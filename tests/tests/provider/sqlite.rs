@@ -269,6 +269,8 @@ async fn instances_sharing_a_database_are_one_provider() {
         Status::Ok,
         "A verifies B's token"
     );
+    // B has asked the database about it too, before the revocation below.
+    assert_eq!(userinfo(&b, &access).await, Status::Ok);
 
     // Rotated at A, the old refresh token comes back at B: the family dies.
     let (status, rotated) = token(
@@ -366,6 +368,62 @@ async fn first_party_exchange(client: &Client) -> String {
 async fn first_party_token(client: &Client, form: &str) -> (Status, Value) {
     let form = format!("client_id=first&client_secret={SECRET}&{form}");
     answer(client.post("/oauth2/token").body(form)).await
+}
+
+/// The revocation lookup runs on connections of the store's own, opened
+/// with the pool's options: an in-memory database is the same one there,
+/// and a revocation made through the pool counts at once.
+#[tokio::test]
+async fn an_in_memory_database_is_one_for_the_revocation_lookup_too() {
+    let client = instance(std::path::Path::new("sqlite::memory:")).await;
+    let exchange = first_party_exchange(&client).await;
+    let (status, tokens) = first_party_token(&client, &exchange).await;
+    assert_eq!(status, Status::Ok, "{tokens}");
+    let access = tokens["access_token"].as_str().expect("an access token");
+    assert_eq!(userinfo(&client, access).await, Status::Ok);
+    let form = format!("client_id=first&client_secret={SECRET}&token={access}");
+    let revoked = client
+        .post("/oauth2/revoke")
+        .header(ContentType::Form)
+        .body(form)
+        .dispatch()
+        .await;
+    assert_eq!(revoked.status(), Status::Ok);
+    assert_eq!(userinfo(&client, access).await, Status::Unauthorized);
+}
+
+/// A lookup that failed leaves nothing behind: once the database answers
+/// again, so does the store.
+#[tokio::test]
+async fn revocation_lookups_answer_again_once_the_database_does() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = dir.path().join("provider.sqlite");
+    let client = instance(&path).await;
+    let exchange = first_party_exchange(&client).await;
+    let (status, tokens) = first_party_token(&client, &exchange).await;
+    assert_eq!(status, Status::Ok, "{tokens}");
+    let access = tokens["access_token"].as_str().expect("an access token");
+    assert_eq!(userinfo(&client, access).await, Status::Ok);
+    let pool = SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("the database");
+    let run = |statement: &'static str| {
+        let pool = pool.clone();
+        async move {
+            rocket_db_pools::sqlx::query(statement)
+                .execute(&pool)
+                .await
+                .expect("run");
+        }
+    };
+    run("DROP TABLE warden_revoked").await;
+    assert_eq!(
+        userinfo(&client, access).await,
+        Status::ServiceUnavailable,
+        "fails closed"
+    );
+    run("CREATE TABLE warden_revoked (jti TEXT PRIMARY KEY, exp INTEGER NOT NULL)").await;
+    assert_eq!(userinfo(&client, access).await, Status::Ok);
 }
 
 #[tokio::test]

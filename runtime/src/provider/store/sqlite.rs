@@ -4,7 +4,12 @@
 //! or one transaction, so instances sharing the database file cannot both
 //! redeem a code or both rotate a refresh token.
 
-use rocket_db_pools::sqlx::{self, Row, SqlitePool};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use rocket_db_pools::sqlx::sqlite::SqliteConnectOptions;
+use rocket_db_pools::sqlx::{self, ConnectOptions as _, Row, SqliteConnection, SqlitePool};
+use tokio::sync::Mutex;
 
 use super::{
     CodeEntry, CodeGrant, Family, Issued, ProviderStore, StoreError, StoreResult, StoredKey,
@@ -31,6 +36,7 @@ const SCHEMA: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    lookups: Arc<Lookups>,
 }
 
 impl SqliteStore {
@@ -42,7 +48,71 @@ impl SqliteStore {
                 .await
                 .map_err(failed)?;
         }
-        Ok(Self { pool })
+        let lookups = Arc::new(Lookups::new(&pool));
+        Ok(Self { pool, lookups })
+    }
+}
+
+/// The most connections [`Lookups`] keeps: one lookup is one short trip to
+/// a connection's thread, so a few serve many requests at once.
+const MAX_LOOKUP_CONNECTIONS: usize = 4;
+
+/// Connections of the store's own for the revocation lookup, which every
+/// request carrying one of the provider's access tokens makes.
+///
+/// A query through the pool is three trips to the connection's SQLite
+/// thread: sqlx pings an idle connection before lending it
+/// (`test_before_acquire`, on in the pool `rocket_db_pools` makes) and again
+/// in a task of its own when it comes back. A held connection makes the
+/// query alone. They are opened with the pool's options (the same database,
+/// an in-memory one included), when first needed: one per core, so lookups
+/// on different threads need not queue for one, and no more than
+/// [`MAX_LOOKUP_CONNECTIONS`] (each is a thread and a page cache of SQLite's).
+struct Lookups {
+    options: Arc<SqliteConnectOptions>,
+    connections: Box<[Mutex<Option<SqliteConnection>>]>,
+    next: AtomicUsize,
+}
+
+impl std::fmt::Debug for Lookups {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lookups")
+            .field("connections", &self.connections.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Lookups {
+    fn new(pool: &SqlitePool) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let cores = cores.min(MAX_LOOKUP_CONNECTIONS);
+        Self {
+            options: pool.connect_options(),
+            connections: (0..cores).map(|_| Mutex::new(None)).collect(),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// Whether `jti` is in `warden_revoked`, asked on one of the held
+    /// connections (opened now if it is not).
+    async fn is_revoked(&self, jti: &str) -> StoreResult<bool> {
+        let at = self.next.fetch_add(1, Ordering::Relaxed) % self.connections.len();
+        let mut slot = self.connections[at].lock().await;
+        // Taken out while in use: should this future be dropped half-way
+        // (the client went away), the connection goes with it rather than
+        // serve the next lookup in whatever state the query left it. The
+        // same goes for one whose query failed.
+        let mut connection = match slot.take() {
+            Some(connection) => connection,
+            None => self.options.connect().await.map_err(failed)?,
+        };
+        let row = sqlx::query("SELECT 1 FROM warden_revoked WHERE jti = ?")
+            .bind(jti)
+            .fetch_optional(&mut connection)
+            .await
+            .map_err(failed)?;
+        *slot = Some(connection);
+        Ok(row.is_some())
     }
 }
 
@@ -303,12 +373,7 @@ impl ProviderStore for SqliteStore {
     }
 
     async fn is_revoked(&self, jti: &str) -> StoreResult<bool> {
-        let row = sqlx::query("SELECT 1 FROM warden_revoked WHERE jti = ?")
-            .bind(jti)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(failed)?;
-        Ok(row.is_some())
+        self.lookups.is_revoked(jti).await
     }
 
     async fn consent(&self, sub: &str, client_id: &str) -> StoreResult<Option<String>> {
