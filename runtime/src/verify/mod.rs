@@ -27,6 +27,8 @@ pub(crate) use claims::{check_audience, ClaimSet};
 pub(crate) use compact::is_base64url;
 pub use compact::MAX_TOKEN_BYTES;
 pub(crate) use dpop::{Expected, ProofRules};
+#[cfg(feature = "provider")]
+pub(crate) use json::UniqueObject;
 pub(crate) use payload::Payload;
 pub use replay::{MemoryReplayStore, ReplayStore, StoreUnavailable};
 pub(crate) use tenants::TrustHooks;

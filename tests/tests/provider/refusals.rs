@@ -4,11 +4,12 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use reqwest::header::{CACHE_CONTROL, COOKIE, LOCATION};
+use rocket_warden::provider::MemoryStore;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use super::flows::{answer_consent, approve, param, signed_in_redirect};
-use super::{browser, serve, userinfo, GONE, REDIRECT, SECRET};
+use super::{browser, serve, serve_with_store, userinfo, GONE, REDIRECT, SECRET};
 
 pub(crate) const VERIFIER: &str = "a-verifier-of-at-least-forty-three-characters-0123";
 
@@ -523,6 +524,76 @@ async fn userinfo_reads_the_authorization_header_as_the_guards_do() {
     // The scheme in another case, and the token alone, are fine.
     assert_eq!(sent(format!("bEaReR {access}")).await.status(), 200);
     assert_eq!(userinfo(&issuer, access).await.status(), 200);
+}
+
+/// An access token written by hand with the provider's own RS256 key
+/// (read from its store), its claims JSON as given.
+async fn signed_here(store: &MemoryStore, claims: &str) -> String {
+    use base64::engine::general_purpose::STANDARD;
+    use rocket_warden::provider::ProviderStore as _;
+    let keys = store.keys().await.expect("the provider's keys");
+    let key = keys
+        .iter()
+        .find(|key| key.alg == "RS256")
+        .expect("an RS256 key");
+    let lines: Vec<String> = STANDARD
+        .encode(&key.pkcs8)
+        .as_bytes()
+        .chunks(64)
+        .map(|line| String::from_utf8_lossy(line).into_owned())
+        .collect();
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        lines.join("\n")
+    );
+    let encoding = jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).expect("the key");
+    let header = serde_json::json!({"alg": "RS256", "typ": "at+jwt", "kid": key.kid});
+    let signed = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims)
+    );
+    let signature =
+        jsonwebtoken::crypto::sign(signed.as_bytes(), &encoding, jsonwebtoken::Algorithm::RS256)
+            .expect("signed");
+    format!("{signed}.{signature}")
+}
+
+/// UserInfo and introspection read a token's claims as the guards do
+/// (README, Behaviour): a member named twice is refused, even in a token
+/// signed with the provider's own key, where another reader might keep
+/// the other value.
+#[tokio::test]
+async fn an_access_token_naming_a_member_twice_is_refused_even_signed_here() {
+    let store = MemoryStore::default();
+    let issuer = serve_with_store("", store.clone()).await;
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+        + 600;
+    // jsonwebtoken refuses a registered claim named twice (`sub`, `exp`…)
+    // on its own; `scope` is read by the provider alone.
+    let claims = |scopes: &str| {
+        format!(
+            r#"{{"iss":"{issuer}","sub":"8","aud":"orders-api","exp":{exp},"jti":"j1",{scopes}}}"#
+        )
+    };
+    let once = signed_here(&store, &claims(r#""scope":"openid""#)).await;
+    let twice = signed_here(&store, &claims(r#""scope":"profile","scope":"openid""#)).await;
+    assert_eq!(
+        userinfo(&issuer, &once).await.status(),
+        200,
+        "written right"
+    );
+    let response = userinfo(&issuer, &twice).await;
+    assert_eq!(response.status(), 401);
+    assert!(challenge_of(&response).contains("error=\"invalid_token\""));
+    for (token, active) in [(&once, true), (&twice, false)] {
+        let (status, answer) = as_service(&issuer, "introspect", &[("token", token)]).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["active"], active, "{answer}");
+    }
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ use crate::authn::bearer_token;
 use crate::error::AuthError;
 use crate::provider::users::releasable;
 use crate::provider::{reply, ProviderState};
+use crate::verify::UniqueObject;
 
 /// Why an access token was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +51,9 @@ pub(super) async fn verify_access(
     // system clock (they differ under a test clock).
     validation.validate_exp = false;
     validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-    let claims: Map<String, Value> = decode(token, &key.decoding, &validation)
+    // Read as the guards read claims: a member named twice, at any depth,
+    // is refused rather than kept once (`verify::json`).
+    let UniqueObject(claims) = decode(token, &key.decoding, &validation)
         .map_err(|_| Rejected::Invalid)?
         .claims;
     // jsonwebtoken reads `exp` on the system clock; the provider's clock
