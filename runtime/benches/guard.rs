@@ -20,7 +20,9 @@
 //! `--features metrics` every row also records its metrics, into the
 //! Prometheus exporter's recorder, installed first as an application would;
 //! with `--features cookies` a row of cookie mode joins them (a request that
-//! carries only the authentication cookie).
+//! carries only the authentication cookie), and with `--features sqlite` a
+//! row of a token of the application's own provider, whose revocation list
+//! asks its SQLite store on every call.
 //! Each guard runs on a fresh request (Rocket caches a decision per request);
 //! the cost of making and dropping one is measured alone and taken off.
 
@@ -305,6 +307,68 @@ mod cookie_mode {
     }
 }
 
+/// The row of an application that is its own provider (feature `sqlite`):
+/// the warm RS256 guard, where the token's issuer is the provider's, so its
+/// revocation list asks the SQLite store about the token's `jti` on every
+/// call (`provider::store::sqlite`, one trip to SQLite's thread).
+#[cfg(feature = "sqlite")]
+mod provider_row {
+    use rocket_db_pools::sqlx::SqlitePool;
+    use rocket_db_pools::Database;
+    use rocket_warden::provider::{Login, Provider, Users};
+
+    use super::*;
+
+    /// The row's id.
+    pub(crate) const ID: &str = "rs/guard_warm_provider_sqlite";
+
+    #[derive(Database)]
+    #[database("bench_provider")]
+    struct BenchDb(SqlitePool);
+
+    /// No one signs in: the row's token comes from the benchmark's key.
+    struct NoUsers;
+
+    #[rocket::async_trait]
+    impl Users for NoUsers {
+        async fn signed_in(&self, _: &rocket::Request<'_>) -> Option<Login> {
+            None
+        }
+
+        async fn claims(
+            &self,
+            _: &rocket::Request<'_>,
+            _: &str,
+            _: &[&str],
+        ) -> Option<Map<String, Value>> {
+            None
+        }
+    }
+
+    /// Benchmarks the row on an application whose provider's issuer is the
+    /// benchmark tokens' and whose store is a SQLite file in a directory
+    /// of its own, removed afterwards.
+    pub(crate) fn bench(c: &mut Criterion, runtime: &Runtime, cases: &[Case]) {
+        let dir = std::env::temp_dir().join(format!("warden-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a directory for the database");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("provider.db").display());
+        let settings = format!(
+            "databases.bench_provider.url = {url:?}\n[jwt.provider]\nissuer = {ISSUER:?}\n{}",
+            config(cases)
+        );
+        let rocket = rocket::custom(quiet_figment().merge(Toml::string(&settings)))
+            .attach(BenchDb::init())
+            .attach(Warden::fairing().replay_store(AcceptEveryProof))
+            .attach(Provider::fairing(NoUsers).sqlite::<BenchDb>());
+        let client = runtime
+            .block_on(Client::untracked(rocket))
+            .expect("the benchmark rocket launches");
+        bench_guard::<RsWarm>(c, runtime, &client, ID, &token_of(cases, Algorithm::RS256));
+        drop(client);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 /// The tenant counts of the tenants rows.
 const TENANT_COUNTS: [usize; 3] = [1, 10, 1000];
 
@@ -578,6 +642,9 @@ fn guards(c: &mut Criterion) {
     #[cfg(feature = "cookies")]
     cookie_mode::bench(c, &runtime, &client, &hs);
 
+    #[cfg(feature = "sqlite")]
+    provider_row::bench(c, &runtime, &cases);
+
     let (token, proof) = dpop_token_and_proof(&cases);
     let headers = [("Authorization", format!("DPoP {token}")), ("DPoP", proof)];
     bench_guard_with::<RsDpop>(c, &runtime, &client, DPOP, &headers);
@@ -666,6 +733,17 @@ fn print_ratios() {
             micros(listed),
             listed / warm,
             micros(listed - warm),
+        );
+    }
+    #[cfg(feature = "sqlite")]
+    if let (Some(own), Some(warm)) = (mean_nanos(provider_row::ID), mean_nanos("rs/guard_warm")) {
+        let (own, warm) = (own - request, warm - request);
+        println!(
+            "RS256 warm, a token of the application's own provider (SQLite revocation lookup): {} \
+             ({:.1}× the warm RS256 guard, {} more)",
+            micros(own),
+            own / warm,
+            micros(own - warm),
         );
     }
     if let Some(plain) = mean_nanos("hs/guard_cold") {

@@ -370,15 +370,22 @@ async fn first_party_token(client: &Client, form: &str) -> (Status, Value) {
     answer(client.post("/oauth2/token").body(form)).await
 }
 
+/// The tokens of a first-party code redeemed at `client`, which must issue
+/// them.
+async fn first_party_tokens(client: &Client) -> Value {
+    let exchange = first_party_exchange(client).await;
+    let (status, tokens) = first_party_token(client, &exchange).await;
+    assert_eq!(status, Status::Ok, "{tokens}");
+    tokens
+}
+
 /// The revocation lookup runs on connections of the store's own, opened
 /// with the pool's options: an in-memory database is the same one there,
 /// and a revocation made through the pool counts at once.
 #[tokio::test]
 async fn an_in_memory_database_is_one_for_the_revocation_lookup_too() {
     let client = instance(std::path::Path::new("sqlite::memory:")).await;
-    let exchange = first_party_exchange(&client).await;
-    let (status, tokens) = first_party_token(&client, &exchange).await;
-    assert_eq!(status, Status::Ok, "{tokens}");
+    let tokens = first_party_tokens(&client).await;
     let access = tokens["access_token"].as_str().expect("an access token");
     assert_eq!(userinfo(&client, access).await, Status::Ok);
     let form = format!("client_id=first&client_secret={SECRET}&token={access}");
@@ -399,9 +406,7 @@ async fn revocation_lookups_answer_again_once_the_database_does() {
     let dir = tempfile::tempdir().expect("a directory");
     let path = dir.path().join("provider.sqlite");
     let client = instance(&path).await;
-    let exchange = first_party_exchange(&client).await;
-    let (status, tokens) = first_party_token(&client, &exchange).await;
-    assert_eq!(status, Status::Ok, "{tokens}");
+    let tokens = first_party_tokens(&client).await;
     let access = tokens["access_token"].as_str().expect("an access token");
     assert_eq!(userinfo(&client, access).await, Status::Ok);
     let pool = SqlitePool::connect(&format!("sqlite://{}", path.display()))
