@@ -183,6 +183,25 @@ async fn crit_header_is_refused() {
     }
 }
 
+/// RFC 7797's `b64` (found by the `token` fuzz target, docs/SECURITY.md):
+/// anything but `true` is refused, where it was ignored, so a header
+/// saying the payload is not base64url was read as if it said nothing.
+#[rocket::async_test]
+async fn a_b64_header_other_than_true_is_refused() {
+    let client = api(HS256).await;
+    let payload = claims_bytes();
+    for b64 in [json!(false), json!("JWT"), json!(0), json!(null)] {
+        let header = json!({"alg": "HS256", "typ": "JWT", "b64": b64});
+        let token = signed_raw(header.to_string().as_bytes(), &payload, HS256);
+        presented(&client, &token)
+            .await
+            .assert_invalid_token(REALM, "unencoded payloads (b64) are not accepted");
+    }
+    let header = json!({"alg": "HS256", "typ": "JWT", "b64": true});
+    let token = signed_raw(header.to_string().as_bytes(), &payload, HS256);
+    assert_accepted(&client, &format!("Bearer {token}")).await;
+}
+
 #[rocket::async_test]
 async fn embedded_key_headers_are_not_trusted() {
     let client = api(RS256).await;

@@ -504,6 +504,20 @@ async fn a_proof_that_is_not_a_jws_is_refused() {
     }
 }
 
+/// A proof is a JWS read as a token's header is: no `crit`, no `b64`
+/// (RFC 7797) but `true`.
+#[rocket::async_test]
+async fn a_proof_with_crit_or_an_unencoded_payload_is_malformed() {
+    for (member, value) in [
+        ("crit", json!(["b64"])),
+        ("b64", json!(false)),
+        ("b64", json!("JWT")),
+    ] {
+        let refusal = refused_with(|header, _| header[member] = value).await;
+        refusal.assert_proof_refused("DPoP proof is malformed");
+    }
+}
+
 #[rocket::async_test]
 async fn a_proof_of_another_type_is_refused() {
     for typ in [json!("JWT"), json!(null), json!(["dpop+jwt"])] {

@@ -131,9 +131,10 @@ impl ProofRules {
     }
 
     /// The proof's header: `typ`, `alg` on the allow-list, a public `jwk`,
-    /// no `crit`.
+    /// no `crit`, and no `b64` (RFC 7797) but `true`, as a token's.
     fn header(&self, header: &Map<String, Value>) -> Result<(Algorithm, Jwk), DpopError> {
-        if header.contains_key("crit") {
+        let b64 = header.get("b64");
+        if header.contains_key("crit") || b64.is_some_and(|b64| *b64 != Value::Bool(true)) {
             return Err(DpopError::Malformed);
         }
         // Media types compare without regard to case (RFC 7515 §4.1.9).

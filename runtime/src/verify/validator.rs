@@ -33,6 +33,9 @@ use crate::clock::SharedClock;
 use crate::config::{AccessRules, DpopMode, ResourceConfig, ValidatorConfig};
 use crate::crypto::VerifyingKey;
 use crate::error::{AuthError, TokenError};
+
+/// The refusal of a header whose `b64` (RFC 7797) is not `true`.
+const UNENCODED_PAYLOAD: &str = "unencoded payloads (b64) are not accepted";
 use crate::remote::{KeyStats, Missing, RemoteKey, RemoteKeys};
 use crate::telemetry;
 
@@ -546,6 +549,15 @@ impl Validator {
     fn check_header(&self, header: &Header) -> Result<(), TokenError> {
         if header.crit.is_some() {
             return Err(TokenError::CriticalHeader);
+        }
+        // RFC 7797's `b64`: `false` says the payload is not base64url, which
+        // a JWT's always is (and RFC 7797 §6 wants `crit` with it, refused
+        // above); any value but `true` is not the boolean it must be. Either
+        // way the token is not read as if the member were absent, as
+        // jsonwebtoken's own `decode` does not.
+        match header.extras.get::<bool>("b64") {
+            Ok(None | Some(true)) => {}
+            Ok(Some(false)) | Err(_) => return Err(TokenError::Malformed(UNENCODED_PAYLOAD)),
         }
         match (&self.token_type, &header.typ) {
             (None, _) => Ok(()),
