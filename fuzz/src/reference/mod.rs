@@ -301,6 +301,13 @@ pub fn dpop_accepts(
     if header.contains_key("crit") {
         return Err("crit".into());
     }
+    // RFC 7797: only the default, an encoded payload.
+    if header
+        .get("b64")
+        .is_some_and(|b64| *b64 != Value::Bool(true))
+    {
+        return Err("b64".into());
+    }
     let typ = header
         .get("typ")
         .and_then(Value::as_str)
