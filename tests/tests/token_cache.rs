@@ -17,12 +17,12 @@ use rocket_warden::limits::{
     DEFAULT_TOKEN_CACHE_MAX_BYTES, DEFAULT_TOKEN_CACHE_SIZE, MAX_TOKEN_BYTES,
 };
 use rocket_warden::state::{TokenCacheStats, Validators};
-use rocket_warden::testing::JwksServer;
+use rocket_warden::testing::{JwksServer, TestKey};
 use rocket_warden::{jwt_auth, Jwt};
 use serde_json::{json, Value};
 
 use remote_support::*;
-use support::{claims, claims_with, get, jwt, mint, validator, Refusal, ISSUER};
+use support::{claims, claims_with, get, jwt, keys, mint, validator, Refusal, ISSUER};
 
 const MAIN: &str = "main";
 
@@ -344,6 +344,55 @@ async fn a_refetched_set_that_kept_the_key_keeps_its_tokens_cached() {
     assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
     let stats = cache_stats(&client, "remote").expect("on");
     assert_eq!((stats.hits, stats.misses), (1, 2), "{stats:?}");
+}
+
+/// The cache keeps a token but for the end of its signature (its last 43
+/// characters, hashed into the key). With an RSA public exponent under
+/// 65537 (here 3), the rest of a signature could give that end away
+/// (Coppersmith's method), so such a key's tokens are verified on every
+/// request and never kept, whether the key is configured or fetched; the
+/// usual exponent's tokens, from the same key set, are kept.
+#[rocket::async_test]
+async fn tokens_of_an_rsa_key_with_a_small_exponent_are_never_kept() {
+    let small = TestKey::from_pem(Algorithm::RS256, Some("e3"), keys::RSA_E3_PRIVATE)
+        .expect("the exponent-3 key signs");
+    let usual = rsa("usual");
+    let clock = clock();
+    let assert_kept = |client: &Client, name: &str, expected: (u64, u64, usize)| {
+        let stats = cache_stats(client, name).expect("on by default");
+        assert_eq!(
+            (stats.misses, stats.hits, stats.entries),
+            expected,
+            "{name}"
+        );
+    };
+
+    let configured = format!(
+        "[jwt.validators.{MAIN}]\nissuer = {ISSUER:?}\nalgorithms = [\"RS256\"]\n\
+         public_key_pem = '''\n{}'''\n",
+        keys::RSA_E3_PUBLIC
+    );
+    let client = support::client(&configured, routes![jwt]).await;
+    let token = small.mint(&claims_at(&clock));
+    for _ in 0..3 {
+        assert_eq!(status(&client, "/jwt", &token).await, Status::Ok);
+    }
+    assert_kept(&client, MAIN, (3, 0, 0));
+
+    let server = JwksServer::start(&[&small, &usual]).await;
+    let client = remote_client(&server, &clock, "").await;
+    let (small_token, usual_token) = (
+        small.mint(&claims_at(&clock)),
+        usual.mint(&claims_at(&clock)),
+    );
+    for _ in 0..3 {
+        assert_eq!(status(&client, "/jwt", &small_token).await, Status::Ok);
+    }
+    assert_kept(&client, "remote", (3, 0, 0));
+    for _ in 0..3 {
+        assert_eq!(status(&client, "/jwt", &usual_token).await, Status::Ok);
+    }
+    assert_kept(&client, "remote", (4, 2, 1));
 }
 
 /// With the keys due for a refresh and the provider hanging, a request for

@@ -19,11 +19,23 @@
 use std::fmt;
 
 use jsonwebtoken::errors::Error;
-use jsonwebtoken::{Algorithm, DecodingKey};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, DecodingKeyKind};
+use pkcs1::der::Decode as _;
+
+/// The least RSA public exponent (big-endian, 65537) for which a signature
+/// with its last 254 bits unknown is as hard to complete as to forge: what
+/// FIPS 186-5 §A.1.1 requires of every RSA key (`2^16 < e`), and the least
+/// ring accepts. Below it Coppersmith's method may find the unknown low part
+/// of `s` from `s^e mod n` (known: it is the padded hash of the signed bytes)
+/// when that part is under a `1/e` share of the modulus's bits: 682 bits for
+/// `e = 3` and a 2048-bit key, still 264 for `e = 31` and an 8192-bit one.
+const LEAST_SAFE_RSA_EXPONENT: [u8; 3] = [0x01, 0x00, 0x01];
 
 /// A key that verifies signatures, prepared for each algorithm at its first use.
 pub(crate) struct VerifyingKey {
     key: DecodingKey,
+    /// See [`VerifyingKey::hides_a_signature_cut_short`].
+    hides_cut: bool,
     #[cfg(feature = "aws_lc_rs")]
     ready: aws_lc::Slots,
 }
@@ -40,11 +52,39 @@ impl fmt::Debug for VerifyingKey {
 impl From<DecodingKey> for VerifyingKey {
     fn from(key: DecodingKey) -> Self {
         Self {
+            hides_cut: hides_a_signature_cut_short(&key),
             key,
             #[cfg(feature = "aws_lc_rs")]
             ready: aws_lc::Slots::default(),
         }
     }
+}
+
+/// See [`VerifyingKey::hides_a_signature_cut_short`]: every key but an RSA
+/// key whose public exponent is under 65537, or that cannot be read (which
+/// verifies nothing anyway).
+fn hides_a_signature_cut_short(key: &DecodingKey) -> bool {
+    if key.family() != AlgorithmFamily::Rsa {
+        return true;
+    }
+    match key.kind() {
+        DecodingKeyKind::RsaModulusExponent { e, .. } => is_safe_rsa_exponent(e),
+        // jsonwebtoken keeps an RSA key read from PEM or DER as PKCS#1.
+        DecodingKeyKind::SecretOrDer(der) => pkcs1::RsaPublicKeyRef::from_der(der)
+            .is_ok_and(|key| is_safe_rsa_exponent(key.public_exponent.as_bytes())),
+    }
+}
+
+/// Whether a big-endian exponent is at least [`LEAST_SAFE_RSA_EXPONENT`].
+fn is_safe_rsa_exponent(exponent: &[u8]) -> bool {
+    let start = exponent
+        .iter()
+        .position(|&b| b != 0)
+        .unwrap_or(exponent.len());
+    let exponent = &exponent[start..];
+    let least = &LEAST_SAFE_RSA_EXPONENT[..];
+    // Big-endian without leading zeros: longer is larger; as long, bytewise.
+    (exponent.len(), exponent) >= (least.len(), least)
 }
 
 impl VerifyingKey {
@@ -66,6 +106,18 @@ impl VerifyingKey {
             return ready.verify(signature, message);
         }
         jsonwebtoken::crypto::verify(signature, message, &self.key, alg)
+    }
+
+    /// Whether a signature this key verified is still of no use to anyone
+    /// who learns all of it but its last 43 base64url characters (at least
+    /// 254 bits): what the validated-token cache keeps of a token (see
+    /// `verify::cache`). True of HMAC, ECDSA and
+    /// EdDSA keys (the rest of the MAC needs the secret; the rest of `s`
+    /// needs a discrete logarithm) and of RSA keys with a public exponent of
+    /// at least 65537; false for smaller exponents, which RFC 8017 allows
+    /// (see [`LEAST_SAFE_RSA_EXPONENT`]).
+    pub(crate) fn hides_a_signature_cut_short(&self) -> bool {
+        self.hides_cut
     }
 
     /// Whether `alg` verifies on a key prepared here.
@@ -186,6 +238,72 @@ mod aws_lc {
             EdDSA => (11, Verifier::Public(&ED25519)),
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod cut_tests {
+    use jsonwebtoken::DecodingKey;
+
+    use super::{is_safe_rsa_exponent, VerifyingKey};
+
+    const RSA_PUBLIC: &str = include_str!("../../../tests/keys/rsa.pub");
+    const RSA_PKCS1: &str = include_str!("../../../tests/keys/rsa-pkcs1.pub");
+    const RSA_E3_PUBLIC: &str = include_str!("../../../tests/keys/rsa-e3.pub");
+    const EC_PUBLIC: &str = include_str!("../../../tests/keys/ec-p256.pub");
+    const ED_PUBLIC: &str = include_str!("../../../tests/keys/ed25519.pub");
+
+    fn hides(key: DecodingKey) -> bool {
+        VerifyingKey::from(key).hides_a_signature_cut_short()
+    }
+
+    /// Every key form's exponent is read: 65537 hides a signature cut short,
+    /// 3 does not, in PEM (SPKI and PKCS#1) and as JWK `n` and `e`; HMAC,
+    /// EC and Ed25519 keys always do.
+    #[test]
+    fn an_rsa_key_hides_a_cut_signature_only_with_a_large_exponent() {
+        let pem = |text: &str| DecodingKey::from_rsa_pem(text.as_bytes()).expect("RSA");
+        assert!(hides(pem(RSA_PUBLIC)));
+        assert!(hides(pem(RSA_PKCS1)));
+        assert!(!hides(pem(RSA_E3_PUBLIC)));
+        let modulus = [0xc5; 256];
+        assert!(hides(DecodingKey::from_rsa_raw_components(
+            &modulus,
+            &[1, 0, 1]
+        )));
+        assert!(!hides(DecodingKey::from_rsa_raw_components(&modulus, &[3])));
+        // Not a key at all: nothing verifies with it, nothing is kept either.
+        assert!(!hides(DecodingKey::from_rsa_der(b"not DER")));
+        assert!(hides(DecodingKey::from_secret(&[7; 32]).expect("a secret")));
+        assert!(hides(
+            DecodingKey::from_ec_pem(EC_PUBLIC.as_bytes()).expect("EC")
+        ));
+        assert!(hides(
+            DecodingKey::from_ed_pem(ED_PUBLIC.as_bytes()).expect("Ed25519")
+        ));
+    }
+
+    #[test]
+    fn exponents_from_65537_up_are_safe() {
+        for safe in [
+            &[1, 0, 1][..],
+            &[0, 1, 0, 1],
+            &[1, 0, 3],
+            &[2, 0, 0],
+            &[1, 0, 0, 0, 0],
+        ] {
+            assert!(is_safe_rsa_exponent(safe), "{safe:?}");
+        }
+        for unsafe_ in [
+            &[][..],
+            &[0],
+            &[3],
+            &[0, 0, 3],
+            &[1, 0, 0],
+            &[0, 0xff, 0xff],
+        ] {
+            assert!(!is_safe_rsa_exponent(unsafe_), "{unsafe_:?}");
+        }
     }
 }
 

@@ -1,13 +1,18 @@
 //! The validated-token cache: one per validator, so a token that verified
 //! once is not verified again on each request that carries it.
 //!
-//! - **Key:** the SHA-256 digest of the token's signature; the entry keeps
-//!   the rest (`header.payload`, as sent), and a hit must match it byte for
-//!   byte. A digest cannot be made to collide, so a hit means the very same
-//!   token, yet the cache never holds a usable credential: without its
-//!   signature a token is worthless. Hashing the signature alone (43 bytes for
-//!   HS256, 342 for RS256) rather than the whole token (about 700 bytes) is
-//!   what keeps a hit cheap; SHA-256 is the largest cost on the hit path.
+//! - **Key:** the SHA-256 digest of the token's last [`HASHED_TAIL`] bytes
+//!   (43 base64url characters: the whole of an HS256 signature, the last 254
+//!   bits or more of any longer one); the entry keeps the rest of the token,
+//!   as sent, and a hit must match it byte for byte. A digest cannot be made
+//!   to collide, so a hit means the very same token, yet the cache never
+//!   holds a usable credential: what it keeps lacks the end of the
+//!   signature, which only the signer can make (see
+//!   `VerifyingKey::hides_a_signature_cut_short`; a token signed with an RSA
+//!   key whose public exponent is under 65537 is not cached at all). Hashing
+//!   one SHA-256 block whatever the algorithm, rather than a 342-byte RS256
+//!   signature (six blocks) or the whole token (about 700 bytes), is what
+//!   keeps a hit cheap; SHA-256 is the largest cost on the hit path.
 //! - **Value:** the verified header and payload, the time claims read from
 //!   them, and, for a remote key set, the key that verified the signature.
 //! - **A hit is checked again:** the time claims against the clock (an entry
@@ -44,14 +49,33 @@ use super::times::Times;
 use super::verified::Verified;
 use crate::remote::RemoteKey;
 
-/// The cache key: the SHA-256 digest of the token's signature.
+/// The cache key: the SHA-256 digest of the token's last [`HASHED_TAIL`]
+/// bytes.
 pub(crate) type TokenDigest = [u8; 32];
+
+/// How many bytes at the end of a token make its cache key: 43 base64url
+/// characters, the length of an HS256 signature (256 bits) and the least of
+/// any algorithm's, so that the cut always falls within the signature and
+/// leaves out at least 254 of its bits (a 256- or 64-byte signature's last
+/// character carries 2).
+pub(crate) const HASHED_TAIL: usize = 43;
+
+/// A token cut where the cache cuts it: the bytes an entry keeps, and the
+/// last [`HASHED_TAIL`], hashed into its key. `None` for anything shorter,
+/// which is no verified token.
+pub(crate) fn cut(token: &str) -> Option<(&[u8], &[u8])> {
+    let bytes = token.as_bytes();
+    let at = bytes.len().checked_sub(HASHED_TAIL)?;
+    Some(bytes.split_at(at))
+}
 
 /// A verified token, as the cache keeps it.
 #[derive(Debug)]
 pub(crate) struct Entry {
-    /// The token's `header.payload`, as it was sent.
-    pub(crate) signed: Box<str>,
+    /// The token as it was sent, but for its last [`HASHED_TAIL`] bytes;
+    /// `None` when it is not to be cached (the cache is off, or the key that
+    /// verified it does not hide a signature cut short).
+    pub(crate) kept: Option<Box<[u8]>>,
     pub(crate) verified: Arc<Verified>,
     pub(crate) times: Times,
     /// The key of a remote key set that verified it; `None` for a
@@ -73,14 +97,15 @@ impl Entry {
     /// made once, when the entry is inserted, without parsing anything: the
     /// weight of an entry must never change.
     fn estimated_bytes(&self) -> u64 {
+        let kept = self.kept.as_deref().unwrap_or_default();
         // The parsed header's strings take no more than its JSON.
-        let header_json = self.signed.split('.').next().map_or(0, |h| h.len() * 3 / 4);
+        let header_json = memchr::memchr(b'.', kept).unwrap_or(kept.len()) * 3 / 4;
         let payload = &self.verified.payload;
         let json = JsonCounts::of(payload.json());
         let bytes = size_of::<Held>()
             + size_of::<Entry>()
             + size_of::<Verified>()
-            + self.signed.len()
+            + kept.len()
             + size_of::<Header>()
             + header_json
             + payload.held_bytes()
@@ -263,24 +288,28 @@ impl TokenCache {
         })
     }
 
-    /// The key a token with this (encoded) signature is cached under.
-    pub(crate) fn digest(signature: &str) -> TokenDigest {
-        Sha256::digest(signature.as_bytes()).into()
+    /// The key of a token whose [`cut`] left this `tail`.
+    pub(crate) fn digest(tail: &[u8]) -> TokenDigest {
+        Sha256::digest(tail).into()
     }
 
-    /// The entry of the token whose signature has this digest and whose
-    /// `header.payload` is `signed`.
-    pub(crate) fn get(&self, digest: &TokenDigest, signed: &str) -> Option<Arc<Entry>> {
-        // Not secret: whoever can reach this comparison sent the signature.
+    /// The entry of the token whose tail has this digest and the rest of
+    /// which is `kept` (see [`cut`]).
+    pub(crate) fn get(&self, digest: &TokenDigest, kept: &[u8]) -> Option<Arc<Entry>> {
+        // Not secret: whoever can reach this comparison sent the token.
         self.entries
             .get(digest)
             .map(|held| held.entry)
-            .filter(|entry| *entry.signed == *signed)
+            .filter(|entry| entry.kept.as_deref() == Some(kept))
     }
 
     /// Keeps `entry`, evicting others as the bounds require. An entry too
-    /// big for a shard is not kept: that token is verified every time.
+    /// big for a shard is not kept: that token is verified every time; nor
+    /// is one that keeps nothing to compare (see [`Entry::kept`]).
     pub(crate) fn insert(&self, digest: TokenDigest, entry: Entry) {
+        if entry.kept.is_none() {
+            return;
+        }
         let bytes = entry.estimated_bytes();
         let entry = Arc::new(entry);
         self.entries.insert(digest, Held { entry, bytes });
@@ -334,17 +363,29 @@ mod tests {
     use jsonwebtoken::Algorithm;
     use std::hash::BuildHasher as _;
 
+    /// A token with these claims and an RS256-sized signature (342
+    /// characters) made of `signature_byte`.
+    fn token(claims: &Value, signature_byte: u8) -> String {
+        let header = Header::new(Algorithm::RS256);
+        format!(
+            "{}.{}.{}",
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).expect("JSON")),
+            URL_SAFE_NO_PAD.encode(claims.to_string()),
+            URL_SAFE_NO_PAD.encode([signature_byte; 256])
+        )
+    }
+
     /// An entry for a token with these claims, as the validator stores it.
     fn entry(claims: &Value) -> Entry {
+        entry_of(&token(claims, 7), claims)
+    }
+
+    /// The entry of `token`, whose claims are `claims`.
+    fn entry_of(token: &str, claims: &Value) -> Entry {
         let header = Header::new(Algorithm::RS256);
-        let signed = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).expect("JSON")),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
         let payload = Payload::parse(claims.to_string().into_bytes()).expect("an object");
         Entry {
-            signed: signed.into(),
+            kept: cut(token).map(|(kept, _)| kept.into()),
             times: Times::read(&payload).expect("times"),
             verified: Verified::new(
                 "v".into(),
@@ -375,9 +416,9 @@ mod tests {
             "azp": "web-frontend", "sid": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
             "tid": "72f988bf-86f1-41af-91ab-2d7cd011db47", "ver": "2.0",
         });
-        let entry = entry(&claims);
-        // An RS256 signature adds 342 bytes, not held by the cache.
-        assert!(entry.signed.len() + 343 <= 1536, "{}", entry.signed.len());
+        let token = token(&claims, 7);
+        assert!(token.len() <= 1536, "{}", token.len());
+        let entry = entry_of(&token, &claims);
         let slot = crate::config::DEFAULT_TOKEN_CACHE_MAX_BYTES
             .div_ceil(crate::config::DEFAULT_TOKEN_CACHE_SIZE as u64);
         assert!(
@@ -402,20 +443,55 @@ mod tests {
             entry(&serde_json::json!({ "sub": "alice" })),
             entry(&serde_json::json!({ "sub": "bob" })),
         );
-        let (alice_signed, bob_signed) = (alice.signed.clone(), bob.signed.clone());
+        let (alice_kept, bob_kept) = (
+            alice.kept.clone().expect("kept"),
+            bob.kept.clone().expect("kept"),
+        );
         cache.insert(first, alice);
         cache.insert(second, bob);
-        let sub = |digest, signed: &str| {
-            let entry = cache.get(digest, signed).expect("cached");
+        let sub = |digest, kept: &[u8]| {
+            let entry = cache.get(digest, kept).expect("cached");
             entry
                 .verified
                 .payload
                 .str("sub")
                 .map(|sub| sub.into_owned())
         };
-        assert_eq!(sub(&first, &alice_signed).as_deref(), Some("alice"));
-        assert_eq!(sub(&second, &bob_signed).as_deref(), Some("bob"));
-        assert!(cache.get(&first, &bob_signed).is_none());
+        assert_eq!(sub(&first, &alice_kept).as_deref(), Some("alice"));
+        assert_eq!(sub(&second, &bob_kept).as_deref(), Some("bob"));
+        assert!(cache.get(&first, &bob_kept).is_none());
+    }
+
+    /// A hit is the very token that was kept: one byte changed anywhere, in
+    /// what the entry keeps or in the tail its key is made from, is a miss.
+    /// And what the entry keeps is no token: the signature's last 256 bits
+    /// are not in it.
+    #[test]
+    fn only_the_same_bytes_hit_and_the_signatures_end_is_not_kept() {
+        let cache = TokenCache::new(16, crate::config::MIN_TOKEN_CACHE_MAX_BYTES).expect("on");
+        let claims = serde_json::json!({ "sub": "alice" });
+        let token = token(&claims, 7);
+        let (kept, tail) = cut(&token).expect("long enough");
+        let signature = token.rsplit('.').next().expect("three parts").as_bytes();
+        assert!(signature.ends_with(tail) && tail.len() == 32 * 8 / 6 + 1);
+        assert!(!kept.ends_with(signature) && token.as_bytes().starts_with(kept));
+        cache.insert(TokenCache::digest(tail), entry_of(&token, &claims));
+        let hits = |token: &str| {
+            let (kept, tail) = cut(token).expect("long enough");
+            cache.get(&TokenCache::digest(tail), kept).is_some()
+        };
+        assert!(hits(&token));
+        let changed_at = |at: usize| {
+            let mut bytes = token.clone().into_bytes();
+            bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+            String::from_utf8(bytes).expect("ASCII")
+        };
+        let last = token.len() - 1;
+        for at in [0, kept.len() - 1, kept.len(), last] {
+            assert!(!hits(&changed_at(at)), "changed at {at}");
+        }
+        // Shorter than a tail: never a hit, never a panic.
+        assert!(cut(&token[..HASHED_TAIL - 1]).is_none());
     }
 
     /// A large token weighs at least its bytes, so the byte bound counts it.
@@ -424,6 +500,7 @@ mod tests {
         let pad = "x".repeat(6000);
         let entry = entry(&serde_json::json!({ "iss": "i", "pad": pad }));
         // The kept `header.payload` (8 KiB) and the parsed string (6000).
-        assert!(entry.estimated_bytes() as usize > entry.signed.len() + 6000);
+        let kept = entry.kept.as_deref().expect("kept").len();
+        assert!(entry.estimated_bytes() as usize > kept + 6000);
     }
 }

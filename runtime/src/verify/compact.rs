@@ -41,8 +41,7 @@ pub(crate) struct Compact<'t> {
 
 /// `token` split at its last dot: what the signature signs, and the
 /// signature. Found with `memchr`'s vector search: a signature is 43 to
-/// 700 bytes long, which `rsplit_once` walks a word at a time, and a cache
-/// hit does this on every request.
+/// 700 bytes long, which `rsplit_once` walks a word at a time.
 pub(crate) fn at_last_dot(token: &str) -> Option<(&str, &str)> {
     let dot = memchr::memrchr(b'.', token.as_bytes())?;
     Some((&token[..dot], &token[dot + 1..]))
@@ -59,11 +58,6 @@ impl<'t> Compact<'t> {
             payload,
             signature,
         })
-    }
-
-    /// `header.payload`, the part the signature signs.
-    pub(crate) fn signed(&self) -> &'t str {
-        self.signed
     }
 
     /// The signature, still base64url-encoded.

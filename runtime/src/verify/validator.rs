@@ -22,8 +22,8 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Map, Value};
 
-use super::cache::{Entry, TokenCache, TokenCacheStats};
-use super::compact::{at_last_dot, check_shape, has_known_alg, Compact};
+use super::cache::{self, Entry, TokenCache, TokenCacheStats};
+use super::compact::{check_shape, has_known_alg, Compact};
 use super::ecdsa::is_high_s;
 use super::payload::Payload;
 use super::tenants::{Build, Issuer, Issuers, Keys, TrustHooks};
@@ -72,11 +72,20 @@ pub(crate) enum Lookup {
 }
 
 /// A token the cache did not hold, with the digest it is kept under once it
-/// verifies: its signature's for a JWT, the whole token's for an
-/// introspected one (`None`: the cache is off, or the token is not three
-/// parts, or too large to introspect).
+/// verifies: its last 43 characters' for a JWT, the whole token's for an
+/// introspected one (`None`: the cache is off, or the token is shorter
+/// than any signature, or too large to introspect).
 pub(crate) struct Miss {
     pub(super) digest: Option<super::cache::TokenDigest>,
+}
+
+/// A token whose signature verified, with whether the key that verified it
+/// hides a signature cut short (see
+/// [`VerifyingKey::hides_a_signature_cut_short`]).
+struct SignatureChecked<'t> {
+    compact: Compact<'t>,
+    header: Box<Header>,
+    hides_cut: bool,
 }
 
 /// One configured validator: a key, an algorithm allow-list and the rules a
@@ -265,11 +274,11 @@ impl Validator {
         let Some(cache) = &self.cache else {
             return miss;
         };
-        let Some((signed, signature)) = at_last_dot(token) else {
+        let Some((kept, tail)) = cache::cut(token) else {
             return miss;
         };
-        let digest = TokenCache::digest(signature);
-        let cached = cache.get(&digest, signed);
+        let digest = TokenCache::digest(tail);
+        let cached = cache.get(&digest, kept);
         telemetry::token_cache(&self.series, &self.name, cached.is_some());
         if let Some(entry) = cached {
             match self.recheck(&entry) {
@@ -349,18 +358,24 @@ impl Validator {
                 (issuer, Some(payload))
             }
         };
-        let remote_key = match &*issuer.keys {
+        let (remote_key, hides_cut) = match &*issuer.keys {
             Keys::Static { key, .. } => {
                 self.check_signature(token, &compact, key, &header)?;
-                None
+                (None, key.hides_a_signature_cut_short())
             }
             Keys::Remote(remote) => {
                 let key = remote_key(remote, &header).await?;
                 self.check_signature(token, &compact, &key.key, &header)?;
-                Some(key)
+                let hides_cut = key.key.hides_a_signature_cut_short();
+                (Some(key), hides_cut)
             }
         };
-        self.conclude(token, compact, header, issuer, payload, remote_key)
+        let signed = SignatureChecked {
+            compact,
+            header,
+            hides_cut,
+        };
+        self.conclude(token, signed, issuer, payload, remote_key)
     }
 
     /// [`Self::verify_fully`] for a validator of one issuer whose key is
@@ -375,7 +390,12 @@ impl Validator {
     ) -> Result<Entry, AuthError> {
         let (compact, header) = self.read(token)?;
         self.check_signature(token, &compact, key, &header)?;
-        self.conclude(token, compact, header, issuer.clone(), None, None)
+        let signed = SignatureChecked {
+            compact,
+            header,
+            hides_cut: key.hides_a_signature_cut_short(),
+        };
+        self.conclude(token, signed, issuer.clone(), None, None)
     }
 
     /// The signature over `compact`, checked with `key` for the header's
@@ -425,12 +445,16 @@ impl Validator {
     fn conclude(
         &self,
         token: &str,
-        compact: Compact<'_>,
-        header: Box<Header>,
+        signed: SignatureChecked<'_>,
         issuer: Arc<Issuer>,
         payload: Option<Payload>,
         remote_key: Option<Arc<RemoteKey>>,
     ) -> Result<Entry, AuthError> {
+        let SignatureChecked {
+            compact,
+            header,
+            hides_cut,
+        } = signed;
         let payload = match payload {
             Some(payload) => payload,
             None => compact.payload().map_err(|e| self.explain(token, e))?,
@@ -441,13 +465,17 @@ impl Validator {
         times.check(self.clock.now_secs(), self.leeway)?;
         self.check_header(&header)?;
         self.check_claims(&payload)?;
+        // Kept for the cache to compare a hit with: only when there is a
+        // cache, and when what it keeps of the signature is of no use.
+        let cached = self.cache.is_some() && hides_cut;
+        let kept = match cache::cut(token) {
+            Some((kept, _)) if cached && compact.signature().len() >= cache::HASHED_TAIL => {
+                Some(kept.into())
+            }
+            _ => None,
+        };
         Ok(Entry {
-            // Kept for the cache to compare a hit with; without a cache,
-            // not copied (no allocation: an empty box).
-            signed: match self.cache {
-                Some(_) => compact.signed().into(),
-                None => Box::default(),
-            },
+            kept,
             verified: Verified::new(self.name.clone(), header, payload, self.access.clone()),
             times,
             key: remote_key,

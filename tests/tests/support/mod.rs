@@ -67,6 +67,10 @@ pub mod keys {
     pub const RSA_OTHER_PUBLIC: &str = include_str!("../../keys/rsa-other.pub");
     /// A 1024-bit RSA public key: too small to configure.
     pub const RSA_1024_PUBLIC: &str = include_str!("../../keys/rsa1024.pub");
+    /// A 2048-bit RSA key whose public exponent is 3, which RFC 8017
+    /// allows and FIPS 186-5 does not.
+    pub const RSA_E3_PRIVATE: &str = include_str!("../../keys/rsa-e3.key");
+    pub const RSA_E3_PUBLIC: &str = include_str!("../../keys/rsa-e3.pub");
     pub const EC_P256_PRIVATE: &str = include_str!("../../keys/ec-p256.key");
     pub const EC_P256_PUBLIC: &str = include_str!("../../keys/ec-p256.pub");
     pub const EC_P384_PUBLIC: &str = include_str!("../../keys/ec-p384.pub");
